@@ -1,0 +1,105 @@
+"""Choose the extractive answerer's similarity weight and refusal threshold by measurement.
+
+For every question of a labelled set (answerable ones carry the fact the answer must contain),
+retrieve passages from an index of the corpus, rank the candidate sentences for each weight, and
+sweep the refusal threshold. A question counts as right when it is answerable, answered, and the
+answer contains the expected fact; or unanswerable and refused.
+
+    python bench/calibrate_relevance.py [--questions tests/data/relevance.jsonl] [--corpus corpus]
+"""
+
+import argparse
+import itertools
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import index  # noqa: E402,F401  (sets the offline defaults before any model import)
+from bot.answer import ExtractiveAnswerer  # noqa: E402
+from index.build import update_index  # noqa: E402
+from index.embed import Embedder  # noqa: E402
+from index.search import Searcher  # noqa: E402
+from index.store import IndexStore  # noqa: E402
+
+WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6)
+MARGINS = (0.08, 0.15, 0.25, 0.35)
+THRESHOLDS = [round(0.20 + 0.01 * i, 2) for i in range(51)]
+
+
+def measure(questions, searcher, embedder, k):
+    """Per question: the candidates once; ranking per weight happens later without re-embedding."""
+    answerer = ExtractiveAnswerer(embedder, min_relevance=0.0)
+    return [(q, answerer.candidates(q["question"], searcher.search(q["question"], k))) for q in questions]
+
+
+def sweep(measured, embedder, weight, margin):
+    """For each threshold: (threshold, accuracy, answerable right, unanswerable right)."""
+    answerer = ExtractiveAnswerer(embedder, min_relevance=0.0, similarity_weight=weight, follow_margin=margin)
+    rows = []
+    for question, candidates in measured:
+        ranked = answerer.rank(candidates)
+        text, _, _ = answerer.compose(ranked)
+        top = answerer.relevance(ranked[0]) if ranked else 0.0
+        rows.append((question, top, question.get("expect", "") in text if question["answerable"] else None))
+    table = []
+    for threshold in THRESHOLDS:
+        good_answerable = sum(1 for q, top, hit in rows if q["answerable"] and top >= threshold and hit)
+        good_unanswerable = sum(1 for q, top, _ in rows if not q["answerable"] and top < threshold)
+        table.append((threshold, (good_answerable + good_unanswerable) / len(rows), good_answerable, good_unanswerable))
+    return rows, table
+
+
+def best_threshold(table):
+    """The middle of the widest run of thresholds with the best accuracy: the largest margin."""
+    best = max(accuracy for _, accuracy, _, _ in table)
+    runs, run = [], []
+    for threshold, accuracy, _, _ in table:
+        if accuracy == best:
+            run.append(threshold)
+        elif run:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    widest = max(runs, key=len)
+    return widest[len(widest) // 2], best
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--questions", type=Path, default=ROOT / "tests/data/relevance.jsonl")
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--verbose", action="store_true", help="print every question's top relevance")
+    args = parser.parse_args()
+
+    questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    embedder = Embedder()
+    with tempfile.TemporaryDirectory() as data_dir:
+        store = IndexStore(Path(data_dir))
+        update_index(store, embedder, [args.corpus])
+        measured = measure(questions, Searcher(store, embedder), embedder, args.k)
+
+    answerable = sum(q["answerable"] for q in questions)
+    print(f"{len(questions)} questions: {answerable} answerable, {len(questions) - answerable} unanswerable; k={args.k}")
+    print("| similarity weight | follow margin | best threshold | plateau | accuracy | answerable right | unanswerable right |")
+    print("|---|---|---|---|---|---|---|")
+    for weight, margin in itertools.product(WEIGHTS, MARGINS):
+        rows, table = sweep(measured, embedder, weight, margin)
+        threshold, accuracy = best_threshold(table)
+        plateau = [t for t, a, _, _ in table if a == accuracy]
+        _, _, good_answerable, good_unanswerable = next(row for row in table if row[0] == threshold)
+        print(f"| {weight} | {margin} | {threshold:.2f} | {plateau[0]:.2f}-{plateau[-1]:.2f} | {accuracy:.3f} | "
+              f"{good_answerable}/{answerable} | {good_unanswerable}/{len(questions) - answerable} |")
+        if args.verbose:
+            for question, top, hit in sorted(rows, key=lambda r: r[1]):
+                label = "A" if question["answerable"] else "U"
+                verdict = "" if hit is None else ("hit " if hit else "MISS")
+                print(f"    {top:.3f} {label} {verdict} {question['question']}")
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""How newsbot talks: answers with citations, and the front ends that deliver them."""

@@ -1,0 +1,192 @@
+"""Answers: the objects every front end renders, and the offline extractive answerer.
+
+The extractive answerer quotes the 1-3 retrieved sentences that best answer the question, each
+followed by a citation [n]. When no sentence is relevant enough it refuses, with no citations.
+How the relevance weights and threshold were chosen: docs/answering.md.
+"""
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from functools import cache
+
+import numpy as np
+
+from index.embed import Embedder
+from index.search import Passage
+from index.sentences import split_sentences
+
+REFUSAL = "The indexed articles don't cover this question."
+
+# relevance = SIMILARITY_WEIGHT * cosine(question, sentence) + (1 - SIMILARITY_WEIGHT) * word
+# overlap. Measured with bench/calibrate_relevance.py on tests/data/relevance.jsonl.
+SIMILARITY_WEIGHT = 0.8
+# Further sentences join the best one when at most this much less relevant and not repeating it.
+FOLLOW_MARGIN = 0.25
+REDUNDANT_SIMILARITY = 0.85
+MIN_SENTENCE_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str
+    quote: str
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["url"] = self.url or None
+        data["published"] = self.published or None
+        return data
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [citation.to_json() for citation in self.citations],
+            "passages": [
+                {
+                    "rank": rank,
+                    "article_id": passage.article_id,
+                    "title": passage.title,
+                    "text": passage.text,
+                    "score": round(passage.score, 4),
+                }
+                for rank, passage in enumerate(self.passages, start=1)
+            ],
+            "timings_ms": {key: round(value, 1) for key, value in self.timings_ms.items()},
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Candidate:
+    sentence: str
+    passage: Passage
+    similarity: float
+    overlap: float
+    vector: np.ndarray
+
+
+class ExtractiveAnswerer:
+    def __init__(
+        self,
+        embedder: Embedder,
+        min_relevance: float,
+        similarity_weight: float = SIMILARITY_WEIGHT,
+        follow_margin: float = FOLLOW_MARGIN,
+        max_sentences: int = 3,
+    ):
+        self.embedder = embedder
+        self.min_relevance = min_relevance
+        self.similarity_weight = similarity_weight
+        self.follow_margin = follow_margin
+        self.max_sentences = max_sentences
+
+    def answer(self, question: str, passages: list[Passage]) -> tuple[str, bool, list[Citation]]:
+        """(answer text, refused, citations)."""
+        return self.compose(self.rank(self.candidates(question, passages)))
+
+    def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
+        """Every distinct sentence of the passages, scored against the question."""
+        seen: set[str] = set()
+        found: list[tuple[str, Passage]] = []
+        for passage in passages:
+            for piece in split_sentences(passage.text):
+                sentence = piece.strip()
+                if sentence in seen or len(sentence.split()) < MIN_SENTENCE_WORDS:
+                    continue
+                seen.add(sentence)
+                found.append((sentence, passage))
+        if not found:
+            return []
+        vectors = self.embedder.embed([question] + [sentence for sentence, _ in found])
+        question_words = content_words(question)
+        return [
+            Candidate(sentence, passage, float(vector @ vectors[0]), word_overlap(question_words, sentence), vector)
+            for (sentence, passage), vector in zip(found, vectors[1:])
+        ]
+
+    def relevance(self, candidate: Candidate) -> float:
+        return self.similarity_weight * candidate.similarity + (1 - self.similarity_weight) * candidate.overlap
+
+    def rank(self, candidates: list[Candidate]) -> list[Candidate]:
+        return sorted(candidates, key=self.relevance, reverse=True)
+
+    def compose(self, ranked: list[Candidate]) -> tuple[str, bool, list[Citation]]:
+        if not ranked or self.relevance(ranked[0]) < self.min_relevance:
+            return REFUSAL, True, []
+        chosen = [ranked[0]]
+        floor = max(self.min_relevance, self.relevance(ranked[0]) - self.follow_margin)
+        for candidate in ranked[1:]:
+            if len(chosen) == self.max_sentences or self.relevance(candidate) < floor:
+                break
+            if all(float(candidate.vector @ other.vector) < REDUNDANT_SIMILARITY for other in chosen):
+                chosen.append(candidate)
+        citations = [
+            Citation(
+                n=n,
+                article_id=candidate.passage.article_id,
+                title=candidate.passage.title,
+                source=candidate.passage.source,
+                url=candidate.passage.url,
+                published=candidate.passage.published,
+                quote=candidate.sentence,
+            )
+            for n, candidate in enumerate(chosen, start=1)
+        ]
+        text = " ".join(f"{citation.quote} [{citation.n}]" for citation in citations)
+        return text, False, citations
+
+
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+@cache
+def _stopwords() -> frozenset[str]:
+    from llama_index.core.utils import globals_helper
+
+    return frozenset(globals_helper.stopwords) | {"say", "said", "says", "tell", "according"}
+
+
+@cache
+def _stem(word: str) -> str:
+    return _stemmer().stem(word)
+
+
+@cache
+def _stemmer():
+    from nltk.stem.snowball import EnglishStemmer
+
+    return EnglishStemmer()
+
+
+def words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    return WORD.findall(folded)
+
+
+def content_words(text: str) -> frozenset[str]:
+    stop = _stopwords()
+    return frozenset(_stem(w) for w in words(text) if w not in stop and len(w) > 1)
+
+
+def word_overlap(question_words: frozenset[str], sentence: str) -> float:
+    """Share of the question's content words (stemmed) that the sentence contains."""
+    if not question_words:
+        return 0.0
+    return len(question_words & content_words(sentence)) / len(question_words)

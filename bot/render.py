@@ -1,0 +1,38 @@
+"""Answers as plain text for a terminal: the answer, then its numbered sources."""
+
+import textwrap
+from datetime import date
+
+from bot.answer import Answer, Citation
+
+WIDTH = 100
+
+
+def human_date(published: str) -> str:
+    if not published:
+        return "undated"
+    try:
+        day = date.fromisoformat(published[:10])
+    except ValueError:
+        return published
+    return f"{day.day} {day:%B %Y}"
+
+
+def source_line(citation: Citation) -> str:
+    parts = [citation.title or "(untitled)", citation.source or "unknown publisher", human_date(citation.published)]
+    if citation.url:
+        parts.append(citation.url)
+    return " · ".join(parts)
+
+
+def render_answer(answer: Answer) -> str:
+    lines = textwrap.wrap(answer.text, WIDTH) or [answer.text]
+    if answer.refused:
+        lines.append("Try other words, or `newsbot stats` to see what is indexed.")
+        return "\n".join(lines)
+    lines.append("")
+    lines.append("Sources:")
+    for citation in answer.citations:
+        lines.append(f"[{citation.n}] {source_line(citation)}")
+        lines.extend(textwrap.wrap(f"“{citation.quote}”", WIDTH, initial_indent="    ", subsequent_indent="    "))
+    return "\n".join(lines)
