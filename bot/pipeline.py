@@ -5,6 +5,7 @@ The model and the index are loaded once; questions are checked before any work i
 
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import index  # noqa: F401  (offline defaults before any model import)
@@ -44,11 +45,17 @@ def check_question(question: str, max_chars: int) -> str:
     return question
 
 
+@cache
+def load_embedder(model: str) -> Embedder:
+    """One copy of a model per process, however many pipelines use it."""
+    return Embedder(model)
+
+
 class Pipeline:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = IndexStore(settings.data_dir)
-        self.embedder = Embedder(settings.embed_model)
+        self.embedder = load_embedder(settings.embed_model)
         self.searcher = Searcher(self.store, self.embedder)
         self.answerer = ExtractiveAnswerer(self.embedder, settings.min_relevance)
 

@@ -1,0 +1,186 @@
+"""The `newsbot` command: index, ask, repl, stats.
+
+Only the standard library and settings are imported at start-up; the pipeline (torch, Chroma,
+llama-index) loads inside the commands, so --help and configuration errors answer at once.
+"""
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.settings import SETTINGS, SettingsError, load_settings
+
+log = logging.getLogger("newsbot")
+
+EXAMPLES = """\
+examples:
+  newsbot repl                                 ask questions interactively (indexes corpus/ on first run)
+  newsbot ask "Who leads the Ukrainian delegation?" --json
+  newsbot index ~/news/ feed.jsonl             add or refresh articles; unchanged ones are skipped
+  newsbot stats
+
+Settings come from NEWSBOT_* environment variables or a .env file; see .env.example.
+"""
+
+
+class UsageError(Exception):
+    """Bad input on the command line; exits with status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    data_dir_help = f"where the index and other state live (default: ${SETTINGS['data_dir'].env} or ./{SETTINGS['data_dir'].default})"
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Ask questions about news articles; answers quote and cite their sources.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--data-dir", type=Path, help=data_dir_help)
+    # Also accepted after the command; SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=data_dir_help)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    index = commands.add_parser(
+        "index", parents=[common], help="add, update and remove articles in the index",
+        description="Index article files and folders (.txt, .md, .html, .json, .jsonl), recursively. "
+        "Only new and changed articles are embedded; articles gone from the given sources are removed. "
+        "The index keeps answering until the run finishes.",
+    )
+    index.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help=f"files or folders (default: ${SETTINGS['sources'].env} or the bundled corpus/)")
+    index.add_argument("--rebuild", action="store_true", help="start from an empty index")
+    index.add_argument("--strict", action="store_true", help="exit with status 1 if any file could not be read")
+
+    ask = commands.add_parser("ask", parents=[common], help="answer one question",
+                              description="Answer one question from the indexed articles.")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ask.add_argument("--k", type=positive_k, metavar="N", help=f"passages to retrieve (default: ${SETTINGS['top_k'].env} or 5)")
+
+    repl = commands.add_parser("repl", parents=[common], help="ask questions interactively",
+                               description="Ask questions interactively. Type :help inside for commands.")
+    repl.add_argument("--k", type=positive_k, metavar="N", help="passages to retrieve per question")
+
+    stats = commands.add_parser("stats", parents=[common], help="what the index holds",
+                                description="Articles, chunks, publishers, date range and model of the index.")
+    stats.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    return parser
+
+
+def positive_k(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 50, not {value!r}") from None
+    if not 1 <= number <= 50:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 50, not {value!r}")
+    return number
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from dotenv import load_dotenv
+
+    load_dotenv(Path.cwd() / ".env", override=False)
+    try:
+        settings = load_settings(data_dir=args.data_dir)
+        logging.basicConfig(level=settings.log_level, format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr)
+        check_data_dir(settings.data_dir)
+        return run(args, settings)
+    except (SettingsError, UsageError) as error:
+        print(f"newsbot: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("newsbot: interrupted; the index is as it was before this run", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if known_failure(error):
+            print(f"newsbot: error: {error}", file=sys.stderr)
+        else:
+            log.debug("unexpected failure", exc_info=True)
+            print(f"newsbot: error: {type(error).__name__}: {error} (set NEWSBOT_LOG_LEVEL=DEBUG for details)", file=sys.stderr)
+        return 1
+
+
+def known_failure(error: Exception) -> bool:
+    from index.embed import EmbedModelError
+    from index.search import IndexModelMismatch
+    from index.store import IndexBusy, IndexMissing
+
+    return isinstance(error, (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing))
+
+
+def check_data_dir(data_dir: Path) -> None:
+    if data_dir.exists() and not data_dir.is_dir():
+        raise SettingsError(f"the data dir {data_dir} is a file, not a folder (--data-dir or {SETTINGS['data_dir'].env})")
+
+
+def run(args, settings) -> int:
+    if args.command == "stats" and not (settings.data_dir / "index").is_dir():
+        from index.store import IndexMissing
+
+        raise IndexMissing(f"no index in {settings.data_dir} yet: run `newsbot index --data-dir {settings.data_dir}` first")
+    if args.command == "ask":
+        from bot.pipeline import QuestionError, check_question
+
+        try:
+            check_question(args.question, settings.max_question_chars)
+        except QuestionError as error:
+            raise UsageError(str(error)) from None
+
+    from bot.pipeline import Pipeline
+
+    pipeline = Pipeline(settings)
+    if args.command == "index":
+        return run_index(pipeline, args.paths, args.rebuild, args.strict, summary_to=sys.stdout)
+    if args.command in ("ask", "repl") and not pipeline.has_index():
+        print(f"newsbot: no index in {settings.data_dir} yet; indexing {', '.join(map(str, settings.sources))} first", file=sys.stderr)
+        run_index(pipeline, [], rebuild=False, strict=False, summary_to=sys.stderr)
+    if args.command == "ask":
+        answer = pipeline.ask(args.question, args.k)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        else:
+            from bot.render import render_answer
+
+            print(render_answer(answer))
+        return 0
+    if args.command == "repl":
+        from bot.repl import Repl
+
+        Repl(pipeline, k=args.k).run()
+        return 0
+    return run_stats(pipeline, args.json)
+
+
+def run_index(pipeline, paths: list[Path], rebuild: bool, strict: bool, summary_to) -> int:
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    report = pipeline.index(paths, rebuild=rebuild, progress=sys.stderr.isatty())
+    for problem in report.problems:
+        log.warning("skipped %s", problem)
+    print(report.summary_line(), file=summary_to)
+    return 1 if strict and report.problems else 0
+
+
+def run_stats(pipeline, as_json: bool) -> int:
+    stats = pipeline.stats()
+    if as_json:
+        print(json.dumps(stats.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    span = f"{stats.first_published} to {stats.last_published}" if stats.first_published else "no dated articles"
+    print(f"articles:  {stats.articles} ({stats.undated} undated)")
+    print(f"chunks:    {stats.chunks}")
+    print(f"dates:     {span}")
+    print(f"sources:   {', '.join(f'{name} ({count})' for name, count in stats.sources.items()) or 'none'}")
+    print(f"model:     {stats.model}")
+    print(f"data dir:  {stats.data_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The interactive prompt: questions in, cited answers out, with a few :commands."""
+
+import sys
+from pathlib import Path
+
+from bot.answer import Answer
+from bot.pipeline import Pipeline, QuestionError
+from bot.render import WIDTH, render_answer, source_line
+
+HELP = """\
+Type a question and press Enter. Commands:
+  :sources      list the sources of the last answer
+  :sources N    show the passage source N was quoted from, in full
+  :help         this help
+  :quit         leave (Ctrl-D works too)"""
+
+HISTORY_LENGTH = 1000
+
+
+class Repl:
+    def __init__(self, pipeline: Pipeline, k: int | None = None, out=sys.stdout):
+        self.pipeline = pipeline
+        self.k = k
+        self.out = out
+        self.last: Answer | None = None
+        self.history_file = Path(pipeline.settings.data_dir) / "repl_history"
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def run(self, read=input) -> None:
+        stats = self.pipeline.stats()
+        self.say(f"newsbot: {stats.articles} articles, {stats.chunks} passages. Ask a question, or :help.")
+        with self.readline_history():
+            while True:
+                try:
+                    line = read("? ")
+                except EOFError:
+                    self.say()
+                    return
+                except KeyboardInterrupt:
+                    self.say()
+                    continue
+                if not self.handle(line.strip()):
+                    return
+
+    def handle(self, line: str) -> bool:
+        """Act on one line; False means leave."""
+        if not line:
+            return True
+        if line.startswith(":"):
+            command, _, argument = line[1:].partition(" ")
+            if command in ("quit", "q", "exit"):
+                return False
+            if command == "help":
+                self.say(HELP)
+            elif command == "sources":
+                self.show_sources(argument.strip())
+            else:
+                self.say(f"Unknown command :{command}. Type :help for the list.")
+            return True
+        try:
+            self.last = self.pipeline.ask(line, self.k)
+        except QuestionError as error:
+            self.say(str(error))
+            return True
+        self.say(render_answer(self.last))
+        self.say()
+        return True
+
+    def show_sources(self, argument: str) -> None:
+        if self.last is None or not self.last.citations:
+            self.say("No sources yet: the last answer cited none.")
+            return
+        if not argument:
+            for citation in self.last.citations:
+                self.say(f"[{citation.n}] {source_line(citation)}")
+            return
+        numbers = {citation.n: citation for citation in self.last.citations}
+        if not argument.isdigit() or int(argument) not in numbers:
+            self.say(f"Give a source number from 1 to {len(numbers)}, e.g. :sources 1")
+            return
+        citation = numbers[int(argument)]
+        passage = next(p for p in self.last.passages if p.article_id == citation.article_id and citation.quote in p.text)
+        self.say(f"[{citation.n}] {source_line(citation)} · passage {passage.position + 1}")
+        self.say("-" * min(WIDTH, 60))
+        self.say(passage.text)
+
+    def readline_history(self):
+        return _History(self.history_file)
+
+
+class _History:
+    """Readline history kept in the data dir across sessions, where readline exists."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            import readline
+        except ImportError:
+            readline = None
+        self.readline = readline
+
+    def __enter__(self):
+        if self.readline:
+            self.readline.set_history_length(HISTORY_LENGTH)
+            if self.path.exists():
+                self.readline.read_history_file(self.path)
+        return self
+
+    def __exit__(self, *exc):
+        if self.readline:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.readline.write_history_file(self.path)
+        return False
