@@ -131,7 +131,7 @@ class ExtractiveAnswerer:
         if not ranked or self.relevance(ranked[0]) < self.min_relevance:
             return REFUSAL, True, []
         chosen = [ranked[0]]
-        floor = max(self.min_relevance, self.relevance(ranked[0]) - self.follow_margin)
+        floor = self.relevance(ranked[0]) - self.follow_margin
         for candidate in ranked[1:]:
             if len(chosen) == self.max_sentences or self.relevance(candidate) < floor:
                 break

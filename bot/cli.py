@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     load_dotenv(Path.cwd() / ".env", override=False)
     try:
         settings = load_settings(data_dir=args.data_dir)
-        logging.basicConfig(level=settings.log_level, format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr)
+        logging.basicConfig(level=settings.log_level, format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
         check_data_dir(settings.data_dir)
         return run(args, settings)
     except (SettingsError, UsageError) as error:

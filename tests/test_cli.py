@@ -1,0 +1,141 @@
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.repl import Repl
+from bot.settings import SETTINGS
+
+from tests.conftest import ROOT, SEED_ID
+
+HEAVY = ("torch", "chromadb", "llama_index", "sentence_transformers")
+
+
+def run_cli(*args, env=None, cwd=None, timeout=180):
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env={**os.environ, **(env or {})}, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = "import sys; from bot.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\nprint([m for m in sys.modules if m.split('.')[0] in %r])" % (HEAVY,)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "usage: newsbot" in result.stdout
+    assert result.stdout.strip().endswith("[]")
+
+
+def test_ask_json_prints_exactly_one_object_on_a_fresh_data_dir(tmp_path):
+    result = run_cli("ask", "Who heads the Ukrainian delegation?", "--json", env={"NEWSBOT_DATA_DIR": str(tmp_path / "fresh")})
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert "Umerov" in data["answer"] and data["refused"] is False
+    assert data["citations"][0]["article_id"] == SEED_ID
+    assert "indexed: 1 added" in result.stderr
+
+
+def test_index_then_stats_json(tmp_path, capsys):
+    data_dir = str(tmp_path / "data")
+    assert main(["--data-dir", data_dir, "index"]) == 0
+    assert re.match(r"indexed: 1 added, 0 updated, 0 unchanged, 0 removed, 0 failed articles; 1 articles and \d+ chunks", capsys.readouterr().out)
+    assert main(["stats", "--json", "--data-dir", data_dir]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["articles"] == 1 and first["chunks"] > 1
+    assert first["sources"] == {"LN247": 1}
+    assert (first["first_published"], first["last_published"]) == ("2025-06-02", "2025-06-02")
+    assert main(["index", "--data-dir", data_dir]) == 0
+    assert "1 unchanged" in capsys.readouterr().out
+    assert main(["stats", "--json", "--data-dir", data_dir]) == 0
+    assert json.loads(capsys.readouterr().out)["chunks"] == first["chunks"]
+
+
+def test_bad_files_warn_and_strict_fails(tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("Good\n\nThe bridge reopened on Friday after repairs, the city said.", encoding="utf-8")
+    (corpus / "bad.txt").write_bytes(b"\xff\xfe\xfa")
+    (corpus / "broken.jsonl").write_text("{oops\n", encoding="utf-8")
+    data_dir = str(tmp_path / "data")
+    assert main(["index", str(corpus), "--data-dir", data_dir]) == 0
+    captured = capsys.readouterr()
+    assert "bad.txt: not valid UTF-8" in captured.err
+    assert "broken.jsonl:1: invalid JSON" in captured.err
+    assert "1 added" in captured.out and "2 failed" in captured.out
+    assert main(["index", str(corpus), "--strict", "--data-dir", data_dir]) == 1
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["ask", "   "], "The question is empty"),
+        (["ask", "x" * 600], "please keep it under 500"),
+        (["stats", "--data-dir", "/nonexistent/newsbot"], "no index in /nonexistent/newsbot yet"),
+        (["index", "/nonexistent/articles"], "no such file or folder: /nonexistent/articles"),
+    ],
+)
+def test_bad_input_gets_a_clear_message(argv, message, capsys):
+    assert main(argv) in (1, 2)
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, message", [(["ask", "q", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+                                           (["ask", "q", "--data-dir"], "expected one argument"),
+                                           (["ask", "q", "--k", "0"], "must be a whole number from 1 to 50")])
+def test_bad_flags_get_usage_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_data_dir_that_is_a_file(tmp_path, capsys):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    assert main(["stats", "--data-dir", str(not_a_dir)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, value", [("NEWSBOT_TOP_K", "many"), ("NEWSBOT_MIN_RELEVANCE", "2"), ("NEWSBOT_LOG_LEVEL", "LOUD")])
+def test_invalid_setting_is_one_line_naming_the_variable(name, value):
+    result = run_cli("stats", env={name: value}, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and name in result.stderr
+
+
+def test_dotenv_is_read_from_the_working_directory(tmp_path):
+    (tmp_path / ".env").write_text("NEWSBOT_TOP_K=zero\n")
+    result = run_cli("stats", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)}, timeout=30)
+    assert "NEWSBOT_TOP_K" in result.stderr and result.returncode == 2
+
+
+def test_env_example_documents_every_setting_with_its_default():
+    documented = dict(re.findall(r"^#?\s*(NEWSBOT_\w+)=(.*)$", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    assert documented == {setting.env: setting.default for setting in SETTINGS.values()}
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"```sh\n(.+?)\n```", readme)
+    assert len(commands) >= 2
+    assert commands[1] in (ROOT / ".ci/run").read_text()
+
+
+def test_repl_answers_and_shows_sources(seed_pipeline, tmp_path):
+    out = __import__("io").StringIO()
+    repl = Repl(seed_pipeline, out=out)
+    lines = iter(["Who heads the Ukrainian delegation?", ":sources", ":sources 1", ":sources 7", ":nope", "", ":help", ":quit", "never read"])
+    repl.history_file = tmp_path / "history"
+    repl.run(read=lambda prompt: next(lines))
+    text = out.getvalue()
+    assert "Umerov" in text and "[1] Ukraine-Russia Peace Talks" in text
+    assert "· passage" in text
+    assert "Give a source number from 1 to" in text
+    assert "Unknown command :nope" in text
+    assert ":sources N" in text
