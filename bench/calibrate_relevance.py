@@ -1,11 +1,12 @@
 """Choose the extractive answerer's similarity weight and refusal threshold by measurement.
 
-For every question of a labelled set (answerable ones carry the fact the answer must contain),
+For every question of the labelled sets (answerable ones carry the facts an answer may contain),
 retrieve passages from an index of the corpus, rank the candidate sentences for each weight, and
 sweep the refusal threshold. A question counts as right when it is answerable, answered, and the
-answer contains the expected fact; or unanswerable and refused.
+answer contains an expected fact; or unanswerable and refused (by the threshold, or because it
+names something the passages never mention).
 
-    python bench/calibrate_relevance.py [--questions tests/data/relevance.jsonl] [--corpus corpus]
+    python bench/calibrate_relevance.py [--questions FILE ...] [--corpus corpus] [--verbose]
 """
 
 import argparse
@@ -19,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import index  # noqa: E402,F401  (sets the offline defaults before any model import)
-from bot.answer import ExtractiveAnswerer  # noqa: E402
+from bot.answer import FOLLOW_MARGIN, SIMILARITY_WEIGHT, ExtractiveAnswerer, missing_names  # noqa: E402
+from bot.settings import SETTINGS  # noqa: E402
 from index.build import update_index  # noqa: E402
 from index.embed import Embedder  # noqa: E402
 from index.search import Searcher  # noqa: E402
@@ -31,20 +33,32 @@ THRESHOLDS = [round(0.20 + 0.01 * i, 2) for i in range(51)]
 
 
 def measure(questions, searcher, embedder, k):
-    """Per question: the candidates once; ranking per weight happens later without re-embedding."""
+    """Per question: (question, candidates, refused for a missing name). Candidates are embedded
+    once; ranking per weight happens later."""
     answerer = ExtractiveAnswerer(embedder, min_relevance=0.0)
-    return [(q, answerer.candidates(q["question"], searcher.search(q["question"], k))) for q in questions]
+    measured = []
+    for question in questions:
+        passages = searcher.search(question["question"], k)
+        gated = bool(missing_names(question["question"], passages))
+        measured.append((question, answerer.candidates(question["question"], passages), gated))
+    return measured
+
+
+def contains_fact(question, text):
+    expected = question["expect"]
+    return any(fact in text for fact in ([expected] if isinstance(expected, str) else expected))
 
 
 def sweep(measured, embedder, weight, margin):
     """For each threshold: (threshold, accuracy, answerable right, unanswerable right)."""
     answerer = ExtractiveAnswerer(embedder, min_relevance=0.0, similarity_weight=weight, follow_margin=margin)
     rows = []
-    for question, candidates in measured:
+    for question, candidates, gated in measured:
         ranked = answerer.rank(candidates)
         text, _, _ = answerer.compose(ranked)
-        top = answerer.relevance(ranked[0]) if ranked else 0.0
-        rows.append((question, top, question.get("expect", "") in text if question["answerable"] else None))
+        # A gated question is refused whatever its score.
+        top = -1.0 if gated or not ranked else answerer.relevance(ranked[0])
+        rows.append((question, top, contains_fact(question, text) if question["answerable"] else None))
     table = []
     for threshold in THRESHOLDS:
         good_answerable = sum(1 for q, top, hit in rows if q["answerable"] and top >= threshold and hit)
@@ -71,13 +85,15 @@ def best_threshold(table):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--questions", type=Path, default=ROOT / "tests/data/relevance.jsonl")
+    parser.add_argument("--questions", type=Path, nargs="+",
+                        default=[ROOT / "tests/data/relevance.jsonl", ROOT / "tests/data/relevance_heldout.jsonl"])
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--verbose", action="store_true", help="print every question's top relevance")
     args = parser.parse_args()
 
-    questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [json.loads(line) for path in args.questions
+                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     embedder = Embedder()
     with tempfile.TemporaryDirectory() as data_dir:
         store = IndexStore(Path(data_dir))
@@ -100,6 +116,13 @@ def main():
                 label = "A" if question["answerable"] else "U"
                 verdict = "" if hit is None else ("hit " if hit else "MISS")
                 print(f"    {top:.3f} {label} {verdict} {question['question']}")
+
+    shipped = float(SETTINGS["min_relevance"].default)
+    _, table = sweep(measured, embedder, SIMILARITY_WEIGHT, FOLLOW_MARGIN)
+    _, accuracy, good_answerable, good_unanswerable = next(row for row in table if row[0] == shipped)
+    print(f"shipped settings (weight {SIMILARITY_WEIGHT}, margin {FOLLOW_MARGIN}, threshold {shipped}): "
+          f"accuracy {accuracy:.3f}, {good_answerable}/{answerable} answerable, "
+          f"{good_unanswerable}/{len(questions) - answerable} unanswerable")
 
 if __name__ == "__main__":
     main()

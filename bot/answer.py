@@ -1,7 +1,8 @@
 """Answers: the objects every front end renders, and the offline extractive answerer.
 
 The extractive answerer quotes the 1-3 retrieved sentences that best answer the question, each
-followed by a citation [n]. When no sentence is relevant enough it refuses, with no citations.
+followed by a citation [n]. It refuses, with no citations, when the question names someone or
+something the retrieved passages never mention, or when no sentence is relevant enough.
 How the relevance weights and threshold were chosen: docs/answering.md.
 """
 
@@ -99,6 +100,10 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, passages: list[Passage]) -> tuple[str, bool, list[Citation]]:
         """(answer text, refused, citations)."""
+        missing = missing_names(question, passages)
+        if missing:
+            listed = ", ".join(missing[:3])
+            return f"{REFUSAL} None of the passages found mention {listed}.", True, []
         return self.compose(self.rank(self.candidates(question, passages)))
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
@@ -154,6 +159,56 @@ class ExtractiveAnswerer:
 
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+CAPITALISED = re.compile(r"\b[A-Z][\w.’'-]*")
+# A question's first word is capitalised because it comes first, not because it is a name.
+QUESTION_OPENERS = {
+    "what", "who", "whom", "whose", "where", "when", "why", "how", "which", "is", "are", "was",
+    "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would", "should",
+    "tell", "list", "give", "name", "explain", "describe", "show", "summarise", "summarize",
+}
+# Two spellings of a name match when they share this long a prefix (Zelensky / Zelenskyy,
+# Russian / Russia), but no shorter than NAME_PREFIX_MIN characters.
+NAME_PREFIX_SLACK = 2
+NAME_PREFIX_MIN = 5
+
+
+def question_names(question: str) -> list[str]:
+    """Capitalised words of the question that are names, not question words or stopwords."""
+    names = []
+    for match in CAPITALISED.finditer(question):
+        name = re.sub(r"(['’]s)?[.’'-]*$", "", match.group())
+        lowered = name.lower()
+        if not name or lowered in _stopwords() or (match.start() == 0 and lowered in QUESTION_OPENERS):
+            continue
+        names.append(name)
+    return names
+
+
+def missing_names(question: str, passages: list[Passage]) -> list[str]:
+    """Names in the question that no passage (text or title) mentions. News questions about
+    someone the articles never name ("What did Erdogan say?") can't be answered from them, however
+    similar the rest of the wording; this catches what embedding similarity can't."""
+    names = question_names(question)
+    if not names:
+        return []
+    vocabulary = {
+        word
+        for passage in passages
+        for word in re.findall(r"\w+", f"{passage.title} {passage.text}".lower().replace(".", ""))
+    }
+    return [name for name in names if not _mentioned(name, vocabulary)]
+
+
+def _mentioned(name: str, vocabulary: set[str]) -> bool:
+    for part in re.findall(r"\w+", name.lower().replace(".", "")):
+        if part in vocabulary:
+            return True
+        if len(part) >= NAME_PREFIX_MIN:
+            prefix = part[: max(NAME_PREFIX_MIN, len(part) - NAME_PREFIX_SLACK)]
+            if any(word.startswith(prefix) or part.startswith(word[: max(NAME_PREFIX_MIN, len(word) - NAME_PREFIX_SLACK)])
+                   for word in vocabulary if len(word) >= NAME_PREFIX_MIN):
+                return True
+    return False
 
 
 @cache
