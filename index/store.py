@@ -1,7 +1,7 @@
 """The index on disk: Chroma collections in generation folders, with an atomic switch between them.
 
     DATA_DIR/index/CURRENT        name of the generation that answers questions
-    DATA_DIR/index/gen-.../       a Chroma PersistentClient folder plus manifest.json
+    DATA_DIR/index/gen-000042-1a2b3c/   a Chroma PersistentClient folder plus manifest.json
 
 An index run that changes anything copies the current generation, changes the copy, and only
 then points CURRENT at it with an atomic rename. A run that fails, is interrupted or killed
@@ -138,7 +138,10 @@ class IndexStore:
             yield
 
     def new_generation(self, copy_of: Generation | None) -> Generation:
-        path = self.root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        """A new folder numbered after every existing one (call it while holding `updating()`).
+        The random suffix keeps a path from ever being reused: Chroma caches clients by path."""
+        numbers = [int(p.name.split("-")[1]) for p in self.root.glob("gen-*-*")]
+        path = self.root / f"gen-{max(numbers, default=0) + 1:06d}-{uuid.uuid4().hex[:6]}"
         if copy_of is None:
             path.mkdir(parents=True)
         else:
@@ -157,9 +160,8 @@ class IndexStore:
         stays, because another process may still be answering from it."""
         current = self.current_name()
         generations = sorted(p for p in self.root.glob("gen-*") if p.is_dir())
-        published = [p for p in generations if (p / MANIFEST).exists()]
         keep = {current}
-        older = [p.name for p in published if p.name < (current or "")]
+        older = [p.name for p in generations if (p / MANIFEST).exists() and p.name < (current or "")]
         if older:
             keep.add(older[-1])
         for path in generations:
