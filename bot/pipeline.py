@@ -4,7 +4,7 @@ The model and the index are loaded once; questions are checked before any work i
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 
@@ -33,7 +33,7 @@ class IndexStats:
     data_dir: str
 
     def to_json(self) -> dict:
-        return self.__dict__.copy()
+        return asdict(self)
 
 
 def check_question(question: str, max_chars: int) -> str:

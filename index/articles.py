@@ -94,15 +94,14 @@ def scan_sources(roots: Iterable[Path], max_article_bytes: int) -> Scan:
             scan.problems.append(Problem(str(root), "no such file or folder"))
             continue
         for path in iter_article_files(root):
+            origin = str(path.resolve())
             for item in read_file(path, max_article_bytes):
                 if isinstance(item, Problem):
                     scan.problems.append(item)
-                    scan.troubled_files.add(str(path))
+                    scan.troubled_files.add(origin)
                 elif item.id in seen:
-                    scan.problems.append(
-                        Problem(item.origin, f"article id {item.id} already read from {seen[item.id]}")
-                    )
-                    scan.troubled_files.add(str(path))
+                    scan.problems.append(Problem(origin, f"article id {item.id} already read from {seen[item.id]}"))
+                    scan.troubled_files.add(origin)
                 else:
                     seen[item.id] = item.origin
                     scan.articles.append(item)

@@ -27,7 +27,6 @@ class IndexReport:
     failed: int = 0
     articles: int = 0
     chunks: int = 0
-    embedded_chunks: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     published: bool = False
@@ -115,7 +114,6 @@ def update_index(
             generation = store.new_generation(copy_of=current)
             try:
                 manifest = _apply(generation, manifest, plan, embedder, batch_size, progress)
-                report.embedded_chunks = sum(manifest.articles[a.id].chunks for a in plan.add + plan.update)
                 manifest.created = time.time()
                 generation.write_manifest(manifest)
                 store.publish(generation)

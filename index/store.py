@@ -71,6 +71,7 @@ class Generation:
     def __init__(self, path: Path):
         self.path = path
         self._collection = None
+        self._vector_store = None
 
     @property
     def name(self) -> str:
@@ -88,9 +89,11 @@ class Generation:
         return self._collection
 
     def vector_store(self):
-        from llama_index.vector_stores.chroma import ChromaVectorStore
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        return ChromaVectorStore(chroma_collection=self.collection())
+            self._vector_store = ChromaVectorStore(chroma_collection=self.collection())
+        return self._vector_store
 
 
 def open_collection(path: Path):
