@@ -119,6 +119,8 @@ def main():
 
     shipped = float(SETTINGS["min_relevance"].default)
     _, table = sweep(measured, embedder, SIMILARITY_WEIGHT, FOLLOW_MARGIN)
+    print(f"accuracy by threshold at weight {SIMILARITY_WEIGHT}, margin {FOLLOW_MARGIN}: "
+          + " ".join(f"{threshold:.2f}={accuracy:.3f}" for threshold, accuracy, _, _ in table if 0.30 <= threshold <= 0.50))
     _, accuracy, good_answerable, good_unanswerable = next(row for row in table if row[0] == shipped)
     print(f"shipped settings (weight {SIMILARITY_WEIGHT}, margin {FOLLOW_MARGIN}, threshold {shipped}): "
           f"accuracy {accuracy:.3f}, {good_answerable}/{answerable} answerable, "
