@@ -20,7 +20,7 @@ from index.sentences import split_sentences
 REFUSAL = "The indexed articles don't cover this question."
 
 # relevance = SIMILARITY_WEIGHT * cosine(question, sentence) + (1 - SIMILARITY_WEIGHT) * word
-# overlap. Measured with bench/calibrate_relevance.py on tests/data/relevance.jsonl.
+# overlap. Measured with bench/calibrate_relevance.py on tests/data/relevance*.jsonl.
 SIMILARITY_WEIGHT = 0.8
 # Further sentences join the best one when at most this much less relevant and not repeating it.
 FOLLOW_MARGIN = 0.25
@@ -203,12 +203,17 @@ def _mentioned(name: str, vocabulary: set[str]) -> bool:
     for part in re.findall(r"\w+", name.lower().replace(".", "")):
         if part in vocabulary:
             return True
-        if len(part) >= NAME_PREFIX_MIN:
-            prefix = part[: max(NAME_PREFIX_MIN, len(part) - NAME_PREFIX_SLACK)]
-            if any(word.startswith(prefix) or part.startswith(word[: max(NAME_PREFIX_MIN, len(word) - NAME_PREFIX_SLACK)])
-                   for word in vocabulary if len(word) >= NAME_PREFIX_MIN):
-                return True
+        if len(part) >= NAME_PREFIX_MIN and any(
+            word.startswith(_name_prefix(part)) or part.startswith(_name_prefix(word))
+            for word in vocabulary
+            if len(word) >= NAME_PREFIX_MIN
+        ):
+            return True
     return False
+
+
+def _name_prefix(word: str) -> str:
+    return word[: max(NAME_PREFIX_MIN, len(word) - NAME_PREFIX_SLACK)]
 
 
 @cache
