@@ -1,0 +1,123 @@
+"""Answers as Discord messages: the answer with its [n] markers as content, the numbered sources in
+embeds, all within Discord's limits and with every mention neutralised.
+
+Pure functions over plain data: embeds are dicts in Discord's payload shape, which the bot turns
+into `discord.Embed.from_dict`. Only discord.utils' escaping helpers are used here.
+"""
+
+import re
+from dataclasses import dataclass
+
+from bot.answer import Answer, Citation
+from bot.render import human_date
+from index.sentences import split_sentences
+
+CONTENT_LIMIT = 2000
+DESCRIPTION_LIMIT = 4096
+MESSAGE_EMBEDS_LIMIT = 6000  # characters across all embeds of one message
+EMBEDS_PER_MESSAGE = 10
+QUOTE_LIMIT = 1000  # a longer quote is shortened at a word, keeping its verbatim start
+EMBED_COLOUR = 0x2B6CB0
+SOURCES_TITLE = "Sources"
+REFUSAL_HINT = "Use `/sources` to see which articles are indexed, or try other words."
+
+
+@dataclass(frozen=True)
+class DiscordMessage:
+    content: str
+    embeds: tuple[dict, ...] = ()
+
+
+def neutralise(text: str) -> str:
+    """No @everyone, @here, user or role mention can fire from article or question text."""
+    from discord.utils import escape_mentions
+
+    return escape_mentions(text)
+
+
+def plain(text: str) -> str:
+    """Article text shown as written: mentions neutralised, Markdown characters escaped."""
+    from discord.utils import escape_markdown
+
+    # escape_markdown leaves brackets that don't look like a link; in a link's text they would end it.
+    return neutralise(re.sub(r"(?<!\\)([\[\]])", r"\\\1", escape_markdown(text)))
+
+
+def split_text(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
+    """Pieces of at most `limit` characters, cut between sentences where possible, then between
+    words; a single word longer than `limit` is cut hard."""
+    pieces: list[str] = []
+    current = ""
+    for unit in _units(text, limit):
+        if len(current) + len(unit) > limit and current:
+            pieces.append(current.rstrip())
+            current = ""
+        current += unit
+    if current.strip():
+        pieces.append(current.rstrip())
+    return pieces
+
+
+def _units(text: str, limit: int):
+    for sentence in split_sentences(text):
+        if len(sentence) <= limit:
+            yield sentence
+            continue
+        for word in sentence.split(" "):
+            word += " "
+            while len(word) > limit:
+                yield word[:limit]
+                word = word[limit:]
+            yield word
+
+
+def source_entry(citation: Citation) -> str:
+    title = plain(citation.title or "(untitled)")
+    if citation.url.startswith(("https://", "http://")):
+        title = f"[{title}]({citation.url.replace(' ', '%20').replace(')', '%29')})"
+    details = " · ".join([plain(citation.source or "unknown publisher"), human_date(citation.published)])
+    quote = citation.quote
+    if len(quote) > QUOTE_LIMIT:
+        quote = quote[:QUOTE_LIMIT].rsplit(" ", 1)[0] + " …"
+    return f"**[{citation.n}]** {title} · {details}\n> “{plain(quote)}”"
+
+
+def sources_embeds(citations: list[Citation]) -> list[dict]:
+    """Embeds whose descriptions list the sources in order, each description within its limit."""
+    descriptions: list[str] = []
+    for entry in map(source_entry, citations):
+        if descriptions and len(descriptions[-1]) + 2 + len(entry) <= DESCRIPTION_LIMIT:
+            descriptions[-1] += "\n\n" + entry
+        else:
+            descriptions.append(entry[:DESCRIPTION_LIMIT])
+    embeds = [{"description": description, "color": EMBED_COLOUR} for description in descriptions]
+    if embeds:
+        embeds[0]["title"] = SOURCES_TITLE
+    return embeds
+
+
+def embed_size(embed: dict) -> int:
+    """Characters Discord counts towards a message's 6000 (title, description, fields, footer)."""
+    fields = sum(len(f.get("name", "")) + len(f.get("value", "")) for f in embed.get("fields", []))
+    return len(embed.get("title", "")) + len(embed.get("description", "")) + fields + len(
+        embed.get("footer", {}).get("text", "")
+    )
+
+
+def render_answer(answer: Answer) -> list[DiscordMessage]:
+    """The messages to send, in order: content first, sources in the last content message."""
+    if answer.refused:
+        return [DiscordMessage(f"{neutralise(answer.text)}\n{REFUSAL_HINT}")]
+    contents = split_text(neutralise(answer.text))
+    embeds = sources_embeds(answer.citations)
+    messages = [DiscordMessage(content) for content in contents[:-1]]
+    batch: list[dict] = []
+    content = contents[-1] if contents else ""
+    for embed in embeds:
+        too_big = sum(map(embed_size, batch)) + embed_size(embed) > MESSAGE_EMBEDS_LIMIT
+        if batch and (too_big or len(batch) == EMBEDS_PER_MESSAGE):
+            messages.append(DiscordMessage(content, tuple(batch)))
+            content, batch = "", []
+        batch.append(embed)
+    messages.append(DiscordMessage(content, tuple(batch)))
+    return messages

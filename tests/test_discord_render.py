@@ -1,0 +1,99 @@
+"""Layer (a) of the Discord tests: the pure rendering and splitting functions."""
+
+import discord
+import pytest
+
+from bot.answer import REFUSAL, Answer, Citation
+from bot.discord_render import (
+    CONTENT_LIMIT,
+    DESCRIPTION_LIMIT,
+    EMBEDS_PER_MESSAGE,
+    MESSAGE_EMBEDS_LIMIT,
+    render_answer,
+    split_text,
+)
+
+SNOWFLAKE = "123456789012345678"
+
+
+def citation(n, quote, title="Peace talks resume", url="https://example.org/talks", source="LN247"):
+    return Citation(n=n, article_id="a1", title=title, source=source, url=url, published="2025-06-02", quote=quote)
+
+
+def answer_with(citations):
+    text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return Answer(question="q", text=text, refused=False, citations=citations)
+
+
+def all_text(messages):
+    return "\n".join(m.content + "".join(e.get("title", "") + e["description"] for e in m.embeds) for m in messages)
+
+
+def test_answer_content_and_numbered_sources():
+    quote = "Defense Minister Rustem Umerov would head the Ukrainian delegation."
+    messages = render_answer(answer_with([citation(1, quote), citation(2, "The talks resumed on Monday.", url="")]))
+    assert len(messages) == 1
+    message = messages[0]
+    assert message.content == f"{quote} [1] The talks resumed on Monday. [2]"
+    (embed,) = message.embeds
+    assert embed["title"] == "Sources"
+    first, second = embed["description"].split("\n\n")
+    assert first == f"**[1]** [Peace talks resume](https://example.org/talks) · LN247 · 2 June 2025\n> “{quote}”"
+    assert second.startswith("**[2]** Peace talks resume · LN247 · 2 June 2025\n")
+
+
+def test_refusal_points_to_sources_and_cites_nothing():
+    (message,) = render_answer(Answer(question="q", text=REFUSAL, refused=True))
+    assert message.content.startswith(REFUSAL)
+    assert "/sources" in message.content
+    assert message.embeds == ()
+
+
+@pytest.mark.parametrize("hostile", ["@everyone", "@here", f"<@{SNOWFLAKE}>", f"<@!{SNOWFLAKE}>", f"<@&{SNOWFLAKE}>"])
+def test_mentions_in_article_text_are_neutralised(hostile):
+    cited = citation(1, f"He told {hostile} to attend.", title=f"Notice {hostile}", source=f"Desk {hostile}")
+    rendered = all_text(render_answer(answer_with([cited])))
+    assert hostile not in rendered
+    assert "@\u200b" in rendered
+
+
+def test_markdown_in_article_text_is_escaped_not_rendered():
+    cited = citation(1, "Shares fell *sharply* to $5_000.", title="Markets [live]")
+    description = render_answer(answer_with([cited]))[0].embeds[0]["description"]
+    assert "\\*sharply\\*" in description and "5\\_000" in description
+    assert "[Markets \\[live\\]](https://example.org/talks)" in description
+
+
+def test_long_content_splits_between_sentences():
+    sentences = [f"Sentence number {i} reports a long and detailed development in the story." for i in range(80)]
+    text = " ".join(sentences)
+    pieces = split_text(text)
+    assert len(pieces) > 1
+    assert all(len(piece) <= CONTENT_LIMIT for piece in pieces)
+    assert all(piece.endswith("story.") for piece in pieces)
+    assert " ".join(pieces) == text
+
+
+def test_a_sentence_longer_than_the_limit_splits_between_words():
+    text = ("word " * 900).strip()
+    pieces = split_text(text)
+    assert all(len(piece) <= CONTENT_LIMIT for piece in pieces)
+    assert " ".join(pieces).split() == text.split()
+    assert split_text("x" * 4500) == ["x" * 2000, "x" * 2000, "x" * 500]
+
+
+def test_many_long_sources_respect_embed_and_message_limits():
+    quote = "The delegation said the negotiations would continue despite the overnight strikes, " * 14
+    citations = [citation(n, quote.strip(), title="T" * 200) for n in range(1, 31)]
+    messages = render_answer(answer_with(citations))
+    numbers = []
+    for message in messages:
+        assert len(message.content) <= CONTENT_LIMIT
+        assert len(message.embeds) <= EMBEDS_PER_MESSAGE
+        embeds = [discord.Embed.from_dict(e) for e in message.embeds]
+        assert sum(len(e) for e in embeds) <= MESSAGE_EMBEDS_LIMIT  # discord.py counts as Discord does
+        for embed in embeds:
+            assert len(embed.description) <= DESCRIPTION_LIMIT
+            numbers += [int(line.split("]")[0][3:]) for line in embed.description.split("\n") if line.startswith("**[")]
+    assert numbers == list(range(1, 31))
+    assert "…" in messages[-1].embeds[-1]["description"]
