@@ -136,9 +136,17 @@ def run(args, settings) -> int:
     pipeline = Pipeline(settings)
     if args.command == "index":
         return run_index(pipeline, args.paths, args.rebuild, args.strict, summary_to=sys.stdout)
-    if args.command in ("ask", "repl") and not pipeline.has_index():
-        print(f"newsbot: no index in {settings.data_dir} yet; indexing {', '.join(map(str, settings.sources))} first", file=sys.stderr)
+    if args.command in ("ask", "repl") and not pipeline.has_articles():
+        sources = ", ".join(map(str, settings.sources))
+        print(f"newsbot: no articles in {settings.data_dir} yet; indexing {sources} first", file=sys.stderr)
         run_index(pipeline, [], rebuild=False, strict=False, summary_to=sys.stderr)
+        if not pipeline.has_articles():
+            from index.store import IndexMissing
+
+            raise IndexMissing(
+                f"no articles found in {sources}: run `newsbot index PATH` with your articles, "
+                f"or set {SETTINGS['sources'].env}"
+            )
     if args.command == "ask":
         answer = pipeline.ask(args.question, args.k)
         if args.json:

@@ -59,8 +59,9 @@ class Pipeline:
         self.searcher = Searcher(self.store, self.embedder)
         self.answerer = ExtractiveAnswerer(self.embedder, settings.min_relevance)
 
-    def has_index(self) -> bool:
-        return self.store.current() is not None
+    def has_articles(self) -> bool:
+        generation = self.store.current()
+        return generation is not None and bool(generation.read_manifest().articles)
 
     def index(self, paths: list[Path] | None = None, rebuild: bool = False, progress: bool = False) -> IndexReport:
         return update_index(

@@ -12,6 +12,14 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
 
 
+def default_sources() -> tuple[Path, ...]:
+    """The checkout's corpus/, or ./corpus when newsbot was installed without -e (site-packages
+    has no corpus)."""
+    if BUNDLED_CORPUS.is_dir():
+        return (BUNDLED_CORPUS,)
+    return (Path.cwd() / "corpus",)
+
+
 class SettingsError(ValueError):
     """One setting has a value newsbot cannot use; the message names the variable."""
 
@@ -32,7 +40,7 @@ SETTINGS = {
     "sources": Setting(
         "NEWSBOT_SOURCES", "",
         "Files or folders `newsbot index` reads when given no paths, separated by ':'. "
-        "Empty means the bundled corpus/ folder.",
+        "Empty means the bundled corpus/ folder (./corpus when installed without -e).",
     ),
     "embed_model": Setting(
         "NEWSBOT_EMBED_MODEL", "bundled",
@@ -82,7 +90,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
     values = {
         "data_dir": Path(raw("data_dir") or SETTINGS["data_dir"].default).expanduser(),
         "sources": tuple(Path(p).expanduser() for p in raw("sources").split(os.pathsep) if p)
-        or (BUNDLED_CORPUS,),
+        or default_sources(),
         "embed_model": _required("embed_model", raw("embed_model")),
         "top_k": _number("top_k", raw("top_k"), int, 1, 50),
         "min_relevance": _number("min_relevance", raw("min_relevance"), float, 0.0, 1.0),

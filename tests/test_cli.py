@@ -95,6 +95,14 @@ def test_bad_flags_get_usage_errors(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+def test_ask_with_nothing_to_index_says_so(tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("NEWSBOT_SOURCES", str(empty))
+    assert main(["ask", "Who heads the delegation?", "--data-dir", str(tmp_path / "data")]) == 1
+    assert f"no articles found in {empty}" in capsys.readouterr().err
+
+
 def test_data_dir_that_is_a_file(tmp_path, capsys):
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")
