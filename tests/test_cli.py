@@ -13,7 +13,7 @@ from bot.settings import SETTINGS
 
 from tests.conftest import ROOT, SEED_ID
 
-HEAVY = ("torch", "chromadb", "llama_index", "sentence_transformers")
+HEAVY = ("torch", "chromadb", "llama_index", "sentence_transformers", "discord")
 
 
 def run_cli(*args, env=None, cwd=None, timeout=180):
