@@ -123,6 +123,10 @@ def run(args, settings) -> int:
         from index.store import IndexMissing
 
         raise IndexMissing(f"no index in {settings.data_dir} yet: run `newsbot index --data-dir {settings.data_dir}` first")
+    if args.command == "index":
+        missing = [str(path) for path in args.paths if not path.exists()]
+        if missing:
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
     if args.command == "ask":
         from bot.pipeline import QuestionError, check_question
 
@@ -165,9 +169,6 @@ def run(args, settings) -> int:
 
 
 def run_index(pipeline, paths: list[Path], rebuild: bool, strict: bool, summary_to) -> int:
-    missing = [str(path) for path in paths if not path.exists()]
-    if missing:
-        raise UsageError(f"no such file or folder: {', '.join(missing)}")
     report = pipeline.index(paths, rebuild=rebuild, progress=sys.stderr.isatty())
     for problem in report.problems:
         log.warning("skipped %s", problem)
