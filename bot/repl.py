@@ -1,5 +1,6 @@
 """The interactive prompt: questions in, cited answers out, with a few :commands."""
 
+import logging
 import sys
 from pathlib import Path
 
@@ -15,6 +16,8 @@ Type a question and press Enter. Commands:
   :quit         leave (Ctrl-D works too)"""
 
 HISTORY_LENGTH = 1000
+
+log = logging.getLogger(__name__)
 
 
 class Repl:
@@ -63,6 +66,10 @@ class Repl:
             self.last = self.pipeline.ask(line, self.k)
         except QuestionError as error:
             self.say(str(error))
+            return True
+        except Exception as error:  # one failed question must not end the session
+            log.debug("question failed", exc_info=True)
+            self.say(f"Sorry, that failed: {error}")
             return True
         self.say(render_answer(self.last))
         self.say()

@@ -1,6 +1,8 @@
+import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ from bot.cli import main
 from bot.repl import Repl
 from bot.settings import SETTINGS
 
-from tests.conftest import ROOT, SEED_ID
+from tests.conftest import ROOT, SEED_ID, make_pipeline
 
 HEAVY = ("torch", "chromadb", "llama_index", "sentence_transformers", "discord")
 
@@ -136,7 +138,7 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_repl_answers_and_shows_sources(seed_pipeline, tmp_path):
-    out = __import__("io").StringIO()
+    out = io.StringIO()
     repl = Repl(seed_pipeline, out=out)
     lines = iter(["Who heads the Ukrainian delegation?", ":sources", ":sources 1", ":sources 7", ":nope", "", ":help", ":quit", "never read"])
     repl.history_file = tmp_path / "history"
@@ -147,3 +149,15 @@ def test_repl_answers_and_shows_sources(seed_pipeline, tmp_path):
     assert "Give a source number from 1 to" in text
     assert "Unknown command :nope" in text
     assert ":sources N" in text
+
+
+def test_repl_survives_a_failing_question(tmp_path, corpus_copy):
+    pipeline = make_pipeline(tmp_path / "data")
+    pipeline.index([corpus_copy])
+    out = io.StringIO()
+    repl = Repl(pipeline, out=out)
+    repl.history_file = tmp_path / "history"
+    assert repl.handle("Who heads the Ukrainian delegation?")
+    shutil.rmtree(tmp_path / "data" / "index")
+    assert repl.handle("Who heads the Ukrainian delegation?")
+    assert "Sorry, that failed: no index in" in out.getvalue()
