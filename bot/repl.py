@@ -2,6 +2,7 @@
 
 import logging
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.answer import Answer
@@ -34,7 +35,7 @@ class Repl:
     def run(self, read=input) -> None:
         stats = self.pipeline.stats()
         self.say(f"newsbot: {stats.articles} articles, {stats.chunks} passages. Ask a question, or :help.")
-        with self.readline_history():
+        with readline_history(self.history_file):
             while True:
                 try:
                     line = read("? ")
@@ -93,30 +94,20 @@ class Repl:
         self.say("-" * min(WIDTH, 60))
         self.say(passage.text)
 
-    def readline_history(self):
-        return _History(self.history_file)
 
-
-class _History:
+@contextmanager
+def readline_history(path: Path):
     """Readline history kept in the data dir across sessions, where readline exists."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        try:
-            import readline
-        except ImportError:
-            readline = None
-        self.readline = readline
-
-    def __enter__(self):
-        if self.readline:
-            self.readline.set_history_length(HISTORY_LENGTH)
-            if self.path.exists():
-                self.readline.read_history_file(self.path)
-        return self
-
-    def __exit__(self, *exc):
-        if self.readline:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.readline.write_history_file(self.path)
-        return False
+    try:
+        import readline
+    except ImportError:
+        yield
+        return
+    readline.set_history_length(HISTORY_LENGTH)
+    if path.exists():
+        readline.read_history_file(path)
+    try:
+        yield
+    finally:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        readline.write_history_file(path)

@@ -1,6 +1,6 @@
 """The index on disk: Chroma collections in generation folders, with an atomic switch between them.
 
-    DATA_DIR/index/CURRENT        name of the generation that answers questions
+    DATA_DIR/index/CURRENT              name of the generation that answers questions
     DATA_DIR/index/gen-000042-1a2b3c/   a Chroma PersistentClient folder plus manifest.json
 
 An index run that changes anything copies the current generation, changes the copy, and only

@@ -94,7 +94,7 @@ def bad_corpus(tmp_path):
 def test_bad_files_are_named_and_good_ones_read(bad_corpus):
     scan = scan_sources([bad_corpus], LIMIT)
     assert sorted(a.title for a in scan.articles) == ["A Good Story", "Fine"]
-    reasons = {Problem(p.where, p.reason).where.replace(str(bad_corpus) + "/", ""): p.reason for p in scan.problems}
+    reasons = {p.where.replace(str(bad_corpus) + "/", ""): p.reason for p in scan.problems}
     assert reasons == {
         "binary.txt": "binary file, not text",
         "latin1.txt": "not valid UTF-8 text (byte 3)",
