@@ -3,9 +3,11 @@
 SETTINGS is the one list of them; .env.example documents the same list (a test keeps them equal).
 """
 
+import base64
 import os
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +61,36 @@ SETTINGS = {
     ),
     "embed_batch_size": Setting("NEWSBOT_EMBED_BATCH_SIZE", "64", "Chunks per embedding batch."),
     "log_level": Setting("NEWSBOT_LOG_LEVEL", "WARNING", "DEBUG, INFO, WARNING or ERROR."),
+    "discord_token": Setting(
+        "DISCORD_TOKEN", "",
+        "The bot token from the Discord developer portal (Bot page). Needed only by `newsbot discord`; "
+        "keep it here or in the environment, never in a file you commit.",
+    ),
+    "discord_guild_ids": Setting(
+        "NEWSBOT_DISCORD_GUILD_IDS", "", "Server ids the bot answers in, comma-separated. Empty means every server."
+    ),
+    "discord_channel_ids": Setting(
+        "NEWSBOT_DISCORD_CHANNEL_IDS", "",
+        "Channel ids the bot answers in (threads count as their channel), comma-separated. Empty means every channel.",
+    ),
+    "discord_dms": Setting("NEWSBOT_DISCORD_DMS", "true", "Answer direct messages (true or false)."),
+    "discord_cooldown": Setting(
+        "NEWSBOT_DISCORD_COOLDOWN", "5/60", "Questions one user may ask per that many seconds, as RATE/SECONDS."
+    ),
+    "discord_max_in_flight": Setting(
+        "NEWSBOT_DISCORD_MAX_IN_FLIGHT", "2", "Questions answered at the same time; later ones wait their turn."
+    ),
+    "discord_max_queue": Setting(
+        "NEWSBOT_DISCORD_MAX_QUEUE", "100", "Questions allowed to wait; beyond that users are asked to retry shortly."
+    ),
+    "discord_dev_guild_id": Setting(
+        "NEWSBOT_DISCORD_DEV_GUILD_ID", "",
+        "A server id where `newsbot discord --sync` registers the commands instantly (global sync takes up to an hour).",
+    ),
+    "discord_test_server": Setting(
+        "NEWSBOT_DISCORD_TEST_SERVER", "",
+        "For tests only: the http://127.0.0.1:PORT of a local Discord stand-in. Only loopback addresses are accepted.",
+    ),
 }
 
 
@@ -101,6 +133,110 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     return Settings(**values)
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    token: str = field(repr=False)
+    guild_ids: frozenset[int]
+    channel_ids: frozenset[int]
+    dms: bool
+    cooldown_rate: int
+    cooldown_seconds: float
+    max_in_flight: int
+    max_queue: int
+    dev_guild_id: int | None
+    test_server: str | None
+
+
+# A bot token is three base64url parts; the first encodes the bot's numeric user id.
+TOKEN_SHAPE = re.compile(r"^([A-Za-z0-9_-]{17,})\.([A-Za-z0-9_-]{4,})\.([A-Za-z0-9_-]{20,})$")
+
+
+def load_discord_settings(env: Mapping[str, str] | None = None) -> DiscordSettings:
+    """The Discord settings, the token checked for shape (never echoed) before any connection."""
+    env = os.environ if env is None else env
+
+    def raw(key: str) -> str:
+        setting = SETTINGS[key]
+        return env.get(setting.env, setting.default).strip()
+
+    rate, seconds = _cooldown(raw("discord_cooldown"))
+    dev_guild = _ids("discord_dev_guild_id", raw("discord_dev_guild_id"))
+    return DiscordSettings(
+        token=_token(raw("discord_token")),
+        guild_ids=_ids("discord_guild_ids", raw("discord_guild_ids")),
+        channel_ids=_ids("discord_channel_ids", raw("discord_channel_ids")),
+        dms=_flag("discord_dms", raw("discord_dms")),
+        cooldown_rate=rate,
+        cooldown_seconds=seconds,
+        max_in_flight=_number("discord_max_in_flight", raw("discord_max_in_flight"), int, 1, 64),
+        max_queue=_number("discord_max_queue", raw("discord_max_queue"), int, 0, 10000),
+        dev_guild_id=next(iter(dev_guild)) if dev_guild else None,
+        test_server=_loopback_url("discord_test_server", raw("discord_test_server")),
+    )
+
+
+def _token(value: str) -> str:
+    name = SETTINGS["discord_token"].env
+    if not value:
+        raise SettingsError(f"{name} is not set: put the bot token from the developer portal in .env (see README, Discord)")
+    if value.lower().startswith("bot "):
+        raise SettingsError(f"{name} must be the token alone, without the 'Bot ' prefix")
+    match = TOKEN_SHAPE.match(value)
+    if not match or not _decodes_to_digits(match.group(1)):
+        raise SettingsError(
+            f"{name} does not look like a bot token (three dot-separated parts); "
+            "copy it again from the developer portal's Bot page"
+        )
+    return value
+
+
+def _decodes_to_digits(part: str) -> bool:
+    try:
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)).decode("ascii").isdigit()
+    except (ValueError, UnicodeDecodeError):
+        return False
+
+
+def _ids(key: str, value: str) -> frozenset[int]:
+    ids = [item.strip() for item in value.split(",") if item.strip()]
+    bad = [item for item in ids if not item.isdigit()]
+    if bad:
+        raise SettingsError(f"{SETTINGS[key].env} must be numeric Discord ids separated by commas, not {bad[0]!r}")
+    return frozenset(map(int, ids))
+
+
+def _flag(key: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{SETTINGS[key].env} must be true or false, not {value!r}")
+
+
+def _cooldown(value: str) -> tuple[int, float]:
+    name = SETTINGS["discord_cooldown"].env
+    rate, _, seconds = value.partition("/")
+    try:
+        parsed = int(rate), float(seconds)
+    except ValueError:
+        raise SettingsError(f"{name} must look like 5/60 (questions per seconds), not {value!r}") from None
+    if not (1 <= parsed[0] <= 1000 and 0 < parsed[1] <= 86400):
+        raise SettingsError(f"{name} must look like 5/60 (questions per seconds), not {value!r}")
+    return parsed
+
+
+def _loopback_url(key: str, value: str) -> str | None:
+    if not value:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme != "http" or parts.hostname not in ("127.0.0.1", "localhost", "::1") or not parts.port:
+        raise SettingsError(f"{SETTINGS[key].env} must be http://127.0.0.1:PORT (a local test server), not {value!r}")
+    return value.rstrip("/")
 
 
 def _required(key: str, value: str) -> str:

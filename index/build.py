@@ -119,8 +119,10 @@ def update_index(
                 store.publish(generation)
                 report.published = True
             except BaseException:
+                generation.close()
                 store.discard(generation)
                 raise
+            generation.close()
             store.prune()
         report.articles = len(manifest.articles)
         report.chunks = manifest.chunk_count

@@ -1,5 +1,11 @@
-"""Sentence-transformers embeddings, computed in batches on the CPU and L2-normalised."""
+"""Sentence-transformers embeddings, computed in batches on the CPU and L2-normalised.
 
+One Embedder may serve several threads (a bot answering while it reindexes): calls into the model
+take turns, because a fast tokenizer fails when two threads use it at once ("Already borrowed"),
+and torch already spreads one call over every core.
+"""
+
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +32,7 @@ def resolve_model(name: str) -> tuple[str, str]:
 class Embedder:
     def __init__(self, model: str = BUNDLED_MODEL):
         location, self.label = resolve_model(model)
+        self._turn = threading.Lock()
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -42,18 +49,26 @@ class Embedder:
 
     def count_tokens(self, text: str) -> list[int]:
         """Token ids without special tokens; the chunker measures chunks with this."""
-        return self.model.tokenizer.encode(text, add_special_tokens=False, verbose=False)
+        with self._turn:
+            return self.model.tokenizer.encode(text, add_special_tokens=False, verbose=False)
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
-        return self.model.encode(
-            texts,
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        ).astype(np.float32, copy=False)
+        batches = []
+        for start in range(0, len(texts), batch_size):
+            # A turn is one batch, so a question waits for at most one batch of a long index run.
+            with self._turn:
+                batches.append(
+                    self.model.encode(
+                        texts[start : start + batch_size],
+                        batch_size=batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    )
+                )
+        return np.concatenate(batches).astype(np.float32, copy=False)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

@@ -49,6 +49,8 @@ class Searcher:
                     f"the index was built with {manifest.model} but the configured model is "
                     f"{self.embedder.label}: run `newsbot index --rebuild`"
                 )
+            if self._generation is not None:
+                self._generation.close()
             self._generation, self._manifest = generation, manifest
         return self._manifest
 

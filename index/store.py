@@ -70,6 +70,7 @@ class Generation:
 
     def __init__(self, path: Path):
         self.path = path
+        self._client = None
         self._collection = None
         self._vector_store = None
 
@@ -85,7 +86,7 @@ class Generation:
 
     def collection(self):
         if self._collection is None:
-            self._collection = open_collection(self.path)
+            self._client, self._collection = open_collection(self.path)
         return self._collection
 
     def vector_store(self):
@@ -95,15 +96,22 @@ class Generation:
             self._vector_store = ChromaVectorStore(chroma_collection=self.collection())
         return self._vector_store
 
+    def close(self) -> None:
+        """Release the Chroma client. A long-running reader calls this when it moves to a newer
+        generation; Chroma would otherwise keep every generation it ever opened in memory."""
+        if self._client is not None:
+            self._client.close()
+        self._client = self._collection = self._vector_store = None
+
 
 def open_collection(path: Path):
-    """The articles collection in a local Chroma folder, created if needed. Embeddings are always
-    supplied by newsbot (embedding_function=None), so Chroma never fetches a model."""
+    """(client, the articles collection) in a local Chroma folder, created if needed. Embeddings
+    are always supplied by newsbot (embedding_function=None), so Chroma never fetches a model."""
     import chromadb
     from chromadb.config import Settings
 
     client = chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
-    return client.get_or_create_collection(
+    return client, client.get_or_create_collection(
         COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
     )
 
