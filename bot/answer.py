@@ -53,6 +53,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    search_query: str = ""  # differs from the question for a follow-up
 
     def to_json(self) -> dict:
         return {

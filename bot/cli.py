@@ -1,4 +1,4 @@
-"""The `newsbot` command: index, ask, repl, stats.
+"""The `newsbot` command: index, ask, repl, stats, discord, feedback.
 
 Only the standard library and settings are imported at start-up; the pipeline (torch, Chroma,
 llama-index) loads inside the commands, so --help and configuration errors answer at once.
@@ -8,6 +8,8 @@ import argparse
 import json
 import logging
 import sys
+import textwrap
+import time
 from pathlib import Path
 
 from bot.settings import SETTINGS, SettingsError, load_settings
@@ -20,6 +22,7 @@ examples:
   newsbot ask "Who leads the Ukrainian delegation?" --json
   newsbot index ~/news/ feed.jsonl             add or refresh articles; unchanged ones are skipped
   newsbot stats
+  newsbot discord --sync                       run the Discord bot (DISCORD_TOKEN in .env); see README
 
 Settings come from NEWSBOT_* environment variables or a .env file; see .env.example.
 """
@@ -67,6 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", parents=[common], help="what the index holds",
                                 description="Articles, chunks, publishers, date range and model of the index.")
     stats.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+    discord = commands.add_parser(
+        "discord", parents=[common], help="run the Discord bot",
+        description="Run the Discord bot until Ctrl-C or SIGTERM. The token comes from DISCORD_TOKEN "
+        "(environment or .env); the NEWSBOT_DISCORD_* settings control where it answers and how often.",
+    )
+    discord.add_argument(
+        "--sync", action="store_true",
+        help="register the slash commands with Discord at start-up: instantly in "
+        f"${SETTINGS['discord_dev_guild_id'].env} if set, else globally (up to an hour to appear)",
+    )
+
+    feedback = commands.add_parser("feedback", parents=[common], help="summarise 👍/👎 feedback on Discord answers",
+                                   description="Votes on the Discord bot's answers, and the latest unhelpful ones.")
+    feedback.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    feedback.add_argument("--recent", type=positive_k, default=10, metavar="N", help="unhelpful answers to list (default: 10)")
     return parser
 
 
@@ -110,7 +129,10 @@ def known_failure(error: Exception) -> bool:
     from index.search import IndexModelMismatch
     from index.store import IndexBusy, IndexMissing
 
-    return isinstance(error, (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing))
+    known = (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing)
+    # Only a started bot raises DiscordStartError; other commands never import discord.
+    discord_bot = sys.modules.get("bot.discord_bot")
+    return isinstance(error, known) or (discord_bot is not None and isinstance(error, discord_bot.DiscordStartError))
 
 
 def check_data_dir(data_dir: Path) -> None:
@@ -119,6 +141,15 @@ def check_data_dir(data_dir: Path) -> None:
 
 
 def run(args, settings) -> int:
+    if args.command == "feedback":
+        return run_feedback(settings, args.json, args.recent)
+    if args.command == "discord":
+        from bot.settings import load_discord_settings
+
+        discord_settings = load_discord_settings()  # token checked before anything loads or connects
+        from bot.discord_bot import run as run_discord
+
+        return run_discord(settings, discord_settings, sync=args.sync)
     if args.command == "stats" and not (settings.data_dir / "index").is_dir():
         from index.store import IndexMissing
 
@@ -174,6 +205,30 @@ def run_index(pipeline, paths: list[Path], rebuild: bool, strict: bool, summary_
         log.warning("skipped %s", problem)
     print(report.summary_line(), file=summary_to)
     return 1 if strict and report.problems else 0
+
+
+def run_feedback(settings, as_json: bool, recent: int) -> int:
+    from bot.feedback import FeedbackStore
+
+    store = FeedbackStore(settings.data_dir)
+    if not store.exists():
+        from index.store import IndexMissing
+
+        raise IndexMissing(f"no feedback in {settings.data_dir} yet: it is recorded by `newsbot discord`")
+    summary = store.summary(recent)
+    if as_json:
+        print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    share = "no votes yet" if summary.helpful_share is None else f"{summary.helpful_share:.0%} helpful"
+    print(f"answers:  {summary.answers} posted, {summary.rated_answers} rated")
+    print(f"votes:    {summary.up} 👍, {summary.down} 👎 ({share})")
+    if summary.recent_down:
+        print("latest 👎:")
+    for vote in summary.recent_down:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(vote.created))
+        print(f"  {when}  {vote.question or '(question not recorded)'}")
+        print(f"                    → {textwrap.shorten(vote.answer, 90)}")
+    return 0
 
 
 def run_stats(pipeline, as_json: bool) -> int:

@@ -71,10 +71,15 @@ def _units(text: str, limit: int):
             yield word
 
 
+def linked_title(title: str, url: str) -> str:
+    shown = plain(title or "(untitled)")
+    if url.startswith(("https://", "http://")):
+        return f"[{shown}]({url.replace(' ', '%20').replace(')', '%29')})"
+    return shown
+
+
 def source_entry(citation: Citation) -> str:
-    title = plain(citation.title or "(untitled)")
-    if citation.url.startswith(("https://", "http://")):
-        title = f"[{title}]({citation.url.replace(' ', '%20').replace(')', '%29')})"
+    title = linked_title(citation.title, citation.url)
     details = " · ".join([plain(citation.source or "unknown publisher"), human_date(citation.published)])
     quote = citation.quote
     if len(quote) > QUOTE_LIMIT:
@@ -121,3 +126,52 @@ def render_answer(answer: Answer) -> list[DiscordMessage]:
         batch.append(embed)
     messages.append(DiscordMessage(content, tuple(batch)))
     return messages
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    title: str
+    source: str
+    url: str
+    published: str
+
+
+def render_article_list(articles: list[ArticleRef], heading: str, footer: str) -> DiscordMessage:
+    """One embed listing articles, numbered, with linked title, publisher and date."""
+    lines: list[str] = []
+    for n, article in enumerate(articles, start=1):
+        details = " · ".join([plain(article.source or "unknown publisher"), human_date(article.published)])
+        line = f"**{n}.** {linked_title(article.title, article.url)} · {details}"
+        if sum(len(existing) + 1 for existing in lines) + len(line) > DESCRIPTION_LIMIT:
+            break
+        lines.append(line)
+    embed = {
+        "title": neutralise(heading)[:256],
+        "description": "\n".join(lines) or "No matching articles.",
+        "color": EMBED_COLOUR,
+        "footer": {"text": footer[:2048]},
+    }
+    return DiscordMessage("", (embed,))
+
+
+def render_about(stats, answer_mode: str) -> DiscordMessage:
+    """What the bot knows: an embed made from pipeline.IndexStats."""
+    span = f"{human_date(stats.first_published)} to {human_date(stats.last_published)}" if stats.first_published else "no dated articles"
+    publishers = ", ".join(f"{plain(name)} ({count})" for name, count in list(stats.sources.items())[:8]) or "none"
+    if len(stats.sources) > 8:
+        publishers += f" and {len(stats.sources) - 8} more"
+    fields = [
+        ("Articles", f"{stats.articles:,}" + (f" ({stats.undated} undated)" if stats.undated else "")),
+        ("Passages", f"{stats.chunks:,}"),
+        ("Dates", span),
+        ("Publishers", publishers[:1024]),
+        ("Embedding model", plain(stats.model)),
+        ("Answers", answer_mode),
+    ]
+    embed = {
+        "title": "About newsbot",
+        "description": "Answers questions from the indexed news articles, quoting and citing the passages it uses.",
+        "color": EMBED_COLOUR,
+        "fields": [{"name": name, "value": value, "inline": name not in ("Publishers", "Answers")} for name, value in fields],
+    }
+    return DiscordMessage("", (embed,))

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 
 import index  # noqa: F401  (offline defaults before any model import)
-from bot.answer import Answer, ExtractiveAnswerer
+from bot.answer import Answer, ExtractiveAnswerer, content_words
 from bot.settings import Settings
 from index.build import IndexReport, update_index
 from index.embed import Embedder
@@ -74,15 +74,23 @@ class Pipeline:
             progress=progress,
         )
 
-    def ask(self, question: str, k: int | None = None) -> Answer:
+    def ask(self, question: str, k: int | None = None, context: str | None = None) -> Answer:
+        """Answer `question`. A follow-up passes the earlier question it leans on as `context`:
+        search sees both, and sentences are ranked against the follow-up alone unless it has no
+        content words of its own ("When?")."""
         question = check_question(question, self.settings.max_question_chars)
         started = time.perf_counter()
-        passages = self.searcher.search(question, k or self.settings.top_k)
+        query = question
+        if context:
+            query = f"{context} {question}"[-self.settings.max_question_chars :]
+        passages = self.searcher.search(query, k or self.settings.top_k)
         searched = time.perf_counter()
-        text, refused, citations = self.answerer.answer(question, passages)
+        ranked_against = question if not context or content_words(question) else query
+        text, refused, citations = self.answerer.answer(ranked_against, passages)
         done = time.perf_counter()
         return Answer(
             question=question,
+            search_query=query,
             text=text,
             refused=refused,
             citations=citations,

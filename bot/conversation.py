@@ -1,0 +1,65 @@
+"""Conversations: the recent turns of one Discord thread or DM, so follow-ups can lean on them.
+
+In extractive mode a follow-up ("and what about the Russian delegation?") is searched together with
+the question before it (see Pipeline.ask's `context`).
+"""
+
+import re
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+MAX_TURNS = 6
+MAX_CONVERSATIONS = 2000
+# Words that show a question leans on an earlier one.
+FOLLOW_UP_OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|what else)\b", re.IGNORECASE)
+REFERRING_WORDS = {
+    "it", "its", "that", "this", "those", "these", "they", "them", "their", "he", "him", "his",
+    "she", "her", "there", "then", "same", "other", "else",
+}
+# "Why?", "Since when?": too short to stand alone.
+SHORT_QUESTION_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    search: str  # what search saw: the question, after its context when it was a follow-up
+    answer: str
+
+
+def is_follow_up(question: str) -> bool:
+    words = re.findall(r"[\w']+", question.lower())
+    if not words:
+        return False
+    if FOLLOW_UP_OPENERS.match(question.strip()):
+        return True
+    return len(words) <= SHORT_QUESTION_WORDS or bool(REFERRING_WORDS.intersection(words))
+
+
+class Conversation:
+    def __init__(self, max_turns: int = MAX_TURNS):
+        self.turns: deque[Turn] = deque(maxlen=max_turns)
+
+    def context_for(self, question: str) -> str | None:
+        """What a follow-up leans on: the text the previous question was searched with."""
+        if not self.turns or not is_follow_up(question):
+            return None
+        return self.turns[-1].search
+
+    def add(self, turn: Turn) -> None:
+        self.turns.append(turn)
+
+
+class Conversations:
+    """Conversations by key (thread or DM channel id), the least recently used forgotten first."""
+
+    def __init__(self, limit: int = MAX_CONVERSATIONS):
+        self.limit = limit
+        self._by_key: OrderedDict[int, Conversation] = OrderedDict()
+
+    def get(self, key: int) -> Conversation:
+        conversation = self._by_key.pop(key, None) or Conversation()
+        self._by_key[key] = conversation
+        while len(self._by_key) > self.limit:
+            self._by_key.popitem(last=False)
+        return conversation

@@ -1,0 +1,228 @@
+"""The Discord bot process: a commands.Bot that loads the pipeline once, answers through a bounded
+queue of worker threads, and shuts down cleanly on SIGINT/SIGTERM.
+
+Cogs: bot.discord_questions (/ask, mentions, threads), bot.discord_library (/sources, /about,
+/reindex); the feedback buttons are a persistent view (bot.discord_feedback).
+"""
+
+import asyncio
+import logging
+import secrets
+import signal
+from concurrent.futures import ThreadPoolExecutor
+
+import aiohttp
+import discord
+from discord.ext import commands
+
+from bot.feedback import FeedbackStore
+from bot.pipeline import Pipeline
+from bot.settings import DiscordSettings, Settings
+
+log = logging.getLogger("newsbot.discord")
+
+ANSWER_MODE = "extractive: quotes the best sentences of the articles, no language model"
+BUSY = "I'm answering a lot of questions right now; please ask again in a minute."
+
+
+class QueueFull(RuntimeError):
+    """More questions are waiting than NEWSBOT_DISCORD_MAX_QUEUE allows."""
+
+
+class AnswerQueue:
+    """At most `max_in_flight` questions are worked on at once, in worker threads, so the event
+    loop (and the gateway heartbeat) never waits for a model; up to `max_queue` more wait in order."""
+
+    def __init__(self, max_in_flight: int, max_queue: int):
+        self.max_in_flight = max_in_flight
+        self.max_queue = max_queue
+        self.pending = 0
+        self._slots = asyncio.Semaphore(max_in_flight)
+        self._workers = ThreadPoolExecutor(max_in_flight, thread_name_prefix="newsbot-answer")
+
+    async def run(self, work, *args):
+        if self.pending >= self.max_in_flight + self.max_queue:
+            raise QueueFull(BUSY)
+        self.pending += 1
+        try:
+            async with self._slots:
+                return await asyncio.get_running_loop().run_in_executor(self._workers, work, *args)
+        finally:
+            self.pending -= 1
+
+    def close(self) -> None:
+        self._workers.shutdown(wait=False, cancel_futures=True)
+
+
+def intents() -> discord.Intents:
+    """Server and DM messages, and their content: the content is privileged, and needed to read
+    follow-ups in threads that don't mention the bot."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.message_content = True
+    return wanted
+
+
+def apology(error: BaseException) -> str:
+    """Log an unexpected error under a short reference and return what the user sees."""
+    reference = secrets.token_hex(3)
+    log.error("internal error, ref %s", reference, exc_info=error)
+    return f"Sorry, something went wrong on my side (ref `{reference}`). Please try again in a moment."
+
+
+# newsbot never joins voice; discord.py would warn at start-up that voice libraries are missing.
+discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+
+
+class NewsBot(commands.Bot):
+    def __init__(self, settings: Settings, discord_settings: DiscordSettings, *, sync: bool = False, pipeline: Pipeline | None = None):
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.settings = settings
+        self.discord_settings = discord_settings
+        self.sync_commands = sync
+        self.pipeline = pipeline
+        self.feedback = FeedbackStore(settings.data_dir)
+        self.answers: AnswerQueue | None = None
+
+    async def setup_hook(self) -> None:
+        from bot.discord_feedback import FeedbackView
+        from bot.discord_library import Library
+        from bot.discord_questions import Questions
+
+        self.answers = AnswerQueue(self.discord_settings.max_in_flight, self.discord_settings.max_queue)
+        if self.pipeline is None:
+            self.pipeline = await asyncio.to_thread(load_pipeline, self.settings)
+        await self.add_cog(Questions(self))
+        await self.add_cog(Library(self))
+        self.add_view(FeedbackView(self.feedback))
+        self.tree.on_error = self.on_app_command_error
+        if self.sync_commands:
+            await self.sync_app_commands()
+
+    async def sync_app_commands(self) -> None:
+        guild_id = self.discord_settings.dev_guild_id
+        if guild_id:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.warning("synced %d commands to server %s (instant)", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.warning("synced %d commands globally (Discord may take up to an hour to show them)", len(synced))
+
+    async def on_message(self, message: discord.Message) -> None:
+        # No prefix commands: the Questions cog handles messages. Without this override,
+        # commands.Bot would try to parse every mention as a command.
+        return
+
+    async def on_ready(self) -> None:
+        log.warning("connected as %s (id %s) to %d servers", self.user, self.user.id, len(self.guilds))
+
+    def allowed_place(self, guild_id: int | None, channel_id: int | None) -> bool:
+        """Whether the allow-lists let the bot answer here; a thread passes its parent's id."""
+        wanted = self.discord_settings
+        if guild_id is None:
+            return wanted.dms
+        if wanted.guild_ids and guild_id not in wanted.guild_ids:
+            return False
+        return not wanted.channel_ids or channel_id in wanted.channel_ids
+
+    async def on_app_command_error(self, interaction: discord.Interaction, error: discord.app_commands.AppCommandError) -> None:
+        if isinstance(error, discord.app_commands.MissingPermissions):
+            text = "Only members with the Manage Server permission can do that."
+        elif isinstance(error, discord.app_commands.NoPrivateMessage):
+            text = "That command works only in a server."
+        else:
+            text = apology(getattr(error, "original", error))
+        await respond_ephemeral(interaction, text)
+
+    async def close(self) -> None:
+        if self.answers is not None:
+            self.answers.close()
+        await super().close()
+
+
+async def respond_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+
+
+def load_pipeline(settings: Settings) -> Pipeline:
+    """The pipeline, with the configured sources indexed first if the index is empty."""
+    pipeline = Pipeline(settings)
+    if not pipeline.has_articles():
+        log.warning("no articles in %s yet; indexing %s", settings.data_dir, ", ".join(map(str, settings.sources)))
+        log.warning("%s", pipeline.index().summary_line())
+    return pipeline
+
+
+class TokenRedactor(logging.Filter):
+    """Belt and braces: no log line may carry the token, whatever a library puts in it."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "[token]"), ()
+        return True
+
+
+def point_at_test_server(url: str) -> None:
+    """Send every REST call and the gateway connection to a local stand-in (tests only)."""
+    import yarl
+    from discord.gateway import DiscordWebSocket
+    from discord.http import Route
+
+    Route.BASE = f"{url}/api/v10"
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url.replace("http://", "ws://", 1) + "/gateway")
+
+
+def run(settings: Settings, discord_settings: DiscordSettings, sync: bool) -> int:
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(TokenRedactor(discord_settings.token))
+    if discord_settings.test_server:
+        point_at_test_server(discord_settings.test_server)
+    return asyncio.run(_serve(settings, discord_settings, sync))
+
+
+async def _serve(settings: Settings, discord_settings: DiscordSettings, sync: bool) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with NewsBot(settings, discord_settings, sync=sync) as newsbot:
+        running = asyncio.create_task(newsbot.start(discord_settings.token))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.done():
+            log.warning("shutting down")
+            await newsbot.close()
+        else:
+            stopping.cancel()
+        try:
+            await running
+        except aiohttp.ClientConnectionError as error:
+            raise DiscordStartError(f"cannot reach Discord: {error}") from None
+        except discord.LoginFailure:
+            raise DiscordStartError("Discord rejected DISCORD_TOKEN: copy it again from the developer portal's Bot page") from None
+        except discord.PrivilegedIntentsRequired:
+            raise DiscordStartError(
+                "Discord refused the Message Content intent: enable it on the developer portal's Bot page (see README, Discord)"
+            ) from None
+    return 0
+
+
+class DiscordStartError(RuntimeError):
+    """The bot could not start; the message says what to fix."""

@@ -1,0 +1,117 @@
+"""Layer (c) of the Discord tests: the real `newsbot discord` process against the local stand-in.
+
+The stand-in plays Discord's gateway (HELLO, IDENTIFY → READY, heartbeats, dispatch) and REST API on
+127.0.0.1; the assertions are on the REST calls the bot makes.
+"""
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.discord_standin import BOT_ID, CHANNEL_ID, DiscordStandIn, bot_token
+
+NEWSBOT = str(Path(sys.executable).with_name("newsbot"))
+NO_MENTIONS = {"parse": []}
+STARTUP_SECONDS = 240
+
+
+@pytest.fixture
+async def standin():
+    server = await DiscordStandIn().start()
+    yield server
+    await server.stop()
+
+
+async def start_bot(standin, data_dir: Path, **env):
+    environment = {
+        **os.environ,
+        "DISCORD_TOKEN": bot_token(),
+        "NEWSBOT_DISCORD_TEST_SERVER": standin.url,
+        "NEWSBOT_DATA_DIR": str(data_dir),
+        "NEWSBOT_LOG_LEVEL": "INFO",
+        **env,
+    }
+    # A file, not a pipe: a pipe nobody reads would block the bot once full.
+    with open(data_dir.parent / "bot.log", "wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            NEWSBOT, "discord", env=environment, cwd=data_dir.parent, stdout=log, stderr=asyncio.subprocess.STDOUT,
+        )
+    ready, exited = asyncio.ensure_future(standin.ready.wait()), asyncio.ensure_future(process.wait())
+    await asyncio.wait({ready, exited}, timeout=STARTUP_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+    if not ready.done():
+        ready.cancel()
+        log = (data_dir.parent / "bot.log").read_text()
+        raise AssertionError(f"the bot did not connect (exit status {process.returncode}):\n{log}")
+    exited.cancel()
+    await standin.probe_loop_lag()  # READY and GUILD_CREATE have been handled once this returns
+    return process
+
+
+def sent_text(request) -> str:
+    payload = request.json or {}
+    embeds = "".join(embed.get("description", "") for embed in payload.get("embeds", []))
+    return (payload.get("content") or "") + embeds
+
+
+def custom_ids(request) -> set[str]:
+    rows = (request.json or {}).get("components", [])
+    return {item.get("custom_id") for row in rows for item in row.get("components", [])}
+
+
+async def test_ask_mention_thread_and_follow_up_against_the_stand_in(standin, tmp_path):
+    process = await start_bot(standin, tmp_path / "data")
+    try:
+        assert standin.identify["token"] == bot_token()
+        intents = standin.identify["intents"]
+        assert intents & (1 << 15), "message content intent"
+        assert not intents & (1 << 1), "no guild members intent"
+        assert not intents & (1 << 8), "no presence intent"
+
+        # /ask: deferred at once, then the answer edited in, with citations and no pings.
+        mark = len(standin.requests)
+        await standin.dispatch("INTERACTION_CREATE", standin.interaction("ask", {"question": "Who heads the Ukrainian delegation?"}))
+        defer = await standin.wait_for_request(lambda r: r.path.endswith("/callback"), after=mark)
+        assert defer.json["type"] == 5
+        final = await standin.wait_for_request(lambda r: r.method == "PATCH" and r.path.endswith("/messages/@original"), after=mark)
+        assert final.at > defer.at
+        assert "[1]" in final.json["content"] and "Umerov" in final.json["content"]
+        (embed,) = final.json["embeds"]
+        assert embed["title"] == "Sources" and "LN247" in embed["description"] and "2 June 2025" in embed["description"]
+        assert final.json["allowed_mentions"]["parse"] == []
+        assert custom_ids(final) == {"newsbot:feedback:up", "newsbot:feedback:down"}
+
+        # @newsbot in a channel: a thread from the message, the answer inside it.
+        question = standin.message(f"<@{BOT_ID}> Where were the peace talks held? @everyone")
+        mark = len(standin.requests)
+        await standin.dispatch("MESSAGE_CREATE", question)
+        thread = await standin.wait_for_request(lambda r: r.path == f"/channels/{CHANNEL_ID}/messages/{question['id']}/threads", after=mark)
+        assert thread.json["name"].startswith("Where were the peace talks held?")
+        answer = await standin.wait_for_request(lambda r: r.method == "POST" and r.path == f"/channels/{question['id']}/messages", after=mark)
+        assert "Istanbul" in sent_text(answer) and "[1]" in answer.json["content"]
+        assert answer.json["allowed_mentions"]["parse"] == []
+        assert "@everyone" not in sent_text(answer).replace("@\u200beveryone", "")
+
+        # A follow-up in the bot's thread, without a mention.
+        follow_up = standin.message("What about the Russian delegation?", channel_id=int(question["id"]))
+        mark = len(standin.requests)
+        await standin.dispatch("MESSAGE_CREATE", follow_up)
+        reply = await standin.wait_for_request(lambda r: r.method == "POST" and r.path == f"/channels/{question['id']}/messages", after=mark)
+        assert str(reply.json["message_reference"]["message_id"]) == follow_up["id"]
+        assert "Medinsky" in reply.json["content"]
+        assert reply.json["allowed_mentions"]["parse"] == []
+
+        # Interaction responses are authorised by their own token, in the URL; all else by the bot token.
+        bot_calls = [r for r in standin.requests if not r.path.startswith(("/interactions/", "/webhooks/"))]
+        assert bot_calls and all(request.authorization == f"Bot {bot_token()}" for request in bot_calls)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        returncode = await asyncio.wait_for(process.wait(), 60)
+    log = (tmp_path / "bot.log").read_text()
+    assert returncode == 0, log
+    assert bot_token() not in log
+    assert "Traceback" not in log
