@@ -72,6 +72,7 @@ class DiscordStandIn:
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
         self.threads: dict[int, dict] = {}
+        self.messages: list[dict] = []  # every message the bot posted or edited, as Discord returned it
 
     # Lifecycle ---------------------------------------------------------------------------------
 
@@ -188,6 +189,12 @@ class DiscordStandIn:
             },
         }
 
+    def button_click(self, custom_id: str, message: dict, user_id: int = USER_ID) -> dict:
+        """An INTERACTION_CREATE payload for a click on a button of `message`."""
+        payload = self.interaction("", user_id=user_id)
+        payload.update(type=3, message=message, data={"custom_id": custom_id, "component_type": 2})
+        return payload
+
     def message(self, content: str, channel_id: int = CHANNEL_ID, user_id: int = USER_ID,
                 mentions: list[dict] | None = None, bot: bool = False, guild: bool = True) -> dict:
         """A MESSAGE_CREATE payload from a member (or a DM when guild=False)."""
@@ -281,6 +288,7 @@ class DiscordStandIn:
         if webhook:
             message["webhook_id"] = str(APP_ID)
             message["application_id"] = str(APP_ID)
+        self.messages.append(message)
         return message
 
     # Assertions --------------------------------------------------------------------------------

@@ -1,0 +1,127 @@
+"""Layer (b) of the Discord tests, app commands: the real NewsBot in-process, logged in over real
+HTTP to the local stand-in, fed real discord.Interaction objects built from INTERACTION_CREATE
+payloads by discord.py's own parser."""
+
+import dataclasses
+import json
+
+import pytest
+from discord.http import Route
+
+from bot import cli
+from bot.discord_bot import NewsBot
+from bot.feedback import FeedbackStore
+from bot.settings import load_discord_settings
+from tests.discord_standin import DiscordStandIn, bot_token
+
+NO_PERMISSIONS = "0"
+READER_PERMISSIONS = str(1 << 11)  # Send Messages only
+
+
+@pytest.fixture
+async def live(seed_pipeline, tmp_path, monkeypatch):
+    standin = await DiscordStandIn().start()
+    monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
+    settings = dataclasses.replace(seed_pipeline.settings, data_dir=tmp_path)
+    discord_settings = load_discord_settings({"DISCORD_TOKEN": bot_token(), "NEWSBOT_DISCORD_COOLDOWN": "2/60"})
+    bot = NewsBot(settings, discord_settings, pipeline=seed_pipeline)
+    await bot.login(bot_token())  # runs setup_hook: cogs, persistent view, answer queue
+    yield bot, standin
+    await bot.close()
+    await standin.stop()
+
+
+async def run_interaction(live, payload, expect):
+    """Dispatch INTERACTION_CREATE as the gateway would; return the requests up to the one `expect` matches."""
+    bot, standin = live
+    mark = len(standin.requests)
+    bot._connection.parse_interaction_create(payload)
+    await standin.wait_for_request(expect, after=mark, timeout=60)
+    return standin.requests[mark:]
+
+
+def is_followup(request) -> bool:
+    return request.method == "POST" and request.path.startswith("/webhooks/")
+
+
+def is_callback(request) -> bool:
+    return request.path.endswith("/callback")
+
+
+async def test_about_reports_the_index(live):
+    bot, standin = live
+    requests = await run_interaction(live, standin.interaction("about"), is_followup)
+    defer, reply = requests[0], requests[-1]
+    assert defer.json == {"type": 5, "data": {"flags": 64}}
+    (embed,) = reply.json["embeds"]
+    fields = {field["name"]: field["value"] for field in embed["fields"]}
+    assert fields["Articles"] == "1" and fields["Dates"] == "2 June 2025 to 2 June 2025"
+    assert fields["Publishers"] == "LN247 (1)" and "extractive" in fields["Answers"]
+    assert reply.json["flags"] & 64 and reply.json["allowed_mentions"]["parse"] == []
+
+
+@pytest.mark.parametrize("options", [{}, {"query": "Istanbul peace talks"}])
+async def test_sources_lists_articles(live, options):
+    bot, standin = live
+    requests = await run_interaction(live, standin.interaction("sources", options), is_followup)
+    (embed,) = requests[-1].json["embeds"]
+    assert "Ukraine-Russia Peace Talks Resume In Istanbul" in embed["description"]
+    assert "LN247 · 2 June 2025" in embed["description"]
+    assert embed["footer"]["text"].startswith("1 articles indexed")
+
+
+async def test_reindex_needs_manage_server(live):
+    bot, standin = live
+    payload = standin.interaction("reindex", permissions=READER_PERMISSIONS)
+    (refusal,) = await run_interaction(live, payload, is_callback)
+    assert refusal.json["type"] == 4 and refusal.json["data"]["flags"] & 64
+    assert "Manage Server" in refusal.json["data"]["content"]
+
+
+async def test_reindex_updates_and_reports_the_summary_line(live):
+    bot, standin = live
+    requests = await run_interaction(live, standin.interaction("reindex"), is_followup)
+    assert requests[-1].json["content"].startswith("indexed: 0 added, 0 updated, 1 unchanged")
+
+
+@pytest.mark.parametrize("question, reply", [
+    ("   ", "The question is empty"),
+    ("x" * 600, "The question is 600 characters long; please keep it under 500."),
+])
+async def test_ask_refuses_bad_questions_privately(live, question, reply):
+    bot, standin = live
+    (answer,) = await run_interaction(live, standin.interaction("ask", {"question": question}), is_callback)
+    assert answer.json["type"] == 4 and answer.json["data"]["flags"] & 64
+    assert reply in answer.json["data"]["content"]
+
+
+async def test_ask_cooldown_is_per_user_and_private(live):
+    bot, standin = live
+    ask = {"question": "Who heads the Ukrainian delegation?"}
+    for _ in range(2):
+        await run_interaction(live, standin.interaction("ask", ask), lambda r: r.method == "PATCH")
+    (slow_down,) = await run_interaction(live, standin.interaction("ask", ask), is_callback)
+    assert slow_down.json["data"]["flags"] & 64
+    assert slow_down.json["data"]["content"].startswith("You're asking quickly: please wait")
+    other_user = standin.interaction("ask", ask, user_id=1100000000000000999)
+    requests = await run_interaction(live, other_user, lambda r: r.method == "PATCH")
+    assert "Umerov" in requests[-1].json["content"]
+
+
+async def test_feedback_click_is_stored_and_summarised(live, capsys):
+    bot, standin = live
+    question = "Who heads the Ukrainian delegation?"
+    await run_interaction(live, standin.interaction("ask", {"question": question}), lambda r: r.method == "PATCH")
+    answer = standin.messages[-1]
+    (thanks,) = await run_interaction(live, standin.button_click("newsbot:feedback:down", answer), is_callback)
+    assert thanks.json["type"] == 4 and thanks.json["data"]["flags"] & 64
+
+    summary = FeedbackStore(bot.settings.data_dir).summary()
+    assert (summary.answers, summary.rated_answers, summary.up, summary.down) == (1, 1, 0, 1)
+    (vote,) = summary.recent_down
+    assert vote.question == question and "Umerov" in vote.answer and vote.citations[0]["n"] == 1
+
+    assert cli.main(["feedback", "--json", "--data-dir", str(bot.settings.data_dir)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["down"] == 1 and printed["helpful_share"] == 0.0
+    assert "1100000000000000300" not in (bot.settings.data_dir / "feedback.sqlite3").read_bytes().decode("latin-1")
