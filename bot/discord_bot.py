@@ -157,11 +157,13 @@ async def respond_ephemeral(interaction: discord.Interaction, text: str) -> None
 
 
 def load_pipeline(settings: Settings) -> Pipeline:
-    """The pipeline, with the configured sources indexed first if the index is empty."""
+    """The pipeline, with the configured sources indexed first if the index is empty, and the
+    index opened, so the first question doesn't pay for it."""
     pipeline = Pipeline(settings)
     if not pipeline.has_articles():
         log.warning("no articles in %s yet; indexing %s", settings.data_dir, ", ".join(map(str, settings.sources)))
         log.warning("%s", pipeline.index().summary_line())
+    pipeline.searcher.manifest()
     return pipeline
 
 

@@ -5,6 +5,7 @@ it behind the same call.
 """
 
 import math
+import threading
 from dataclasses import asdict, dataclass
 
 from index.embed import Embedder
@@ -37,31 +38,44 @@ class Searcher:
         self.embedder = embedder
         self._generation: Generation | None = None
         self._manifest: Manifest | None = None
+        self._retired: Generation | None = None
+        self._lock = threading.Lock()
 
     def manifest(self) -> Manifest:
         """The manifest of the generation answering now, switching when a new one is published."""
-        name = self.store.current_name()
-        if self._generation is None or self._generation.name != name:
-            generation = self.store.require_current()
-            manifest = generation.read_manifest()
-            if manifest.model != self.embedder.label:
-                raise IndexModelMismatch(
-                    f"the index was built with {manifest.model} but the configured model is "
-                    f"{self.embedder.label}: run `newsbot index --rebuild`"
-                )
-            if self._generation is not None:
-                self._generation.close()
-            self._generation, self._manifest = generation, manifest
-        return self._manifest
+        return self._current()[1]
+
+    def _current(self) -> tuple[Generation, Manifest]:
+        # Several threads may ask at once (the Discord bot's workers); one of them opens or
+        # switches the generation while the others wait, since two Chroma clients opened at the
+        # same time on one path fail.
+        with self._lock:
+            name = self.store.current_name()
+            if self._generation is None or self._generation.name != name:
+                generation = self.store.require_current()
+                manifest = generation.read_manifest()
+                if manifest.model != self.embedder.label:
+                    raise IndexModelMismatch(
+                        f"the index was built with {manifest.model} but the configured model is "
+                        f"{self.embedder.label}: run `newsbot index --rebuild`"
+                    )
+                generation.vector_store()
+                # The generation being left may still be mid-query in another thread; it is
+                # closed at the switch after this one.
+                if self._retired is not None:
+                    self._retired.close()
+                self._retired = self._generation
+                self._generation, self._manifest = generation, manifest
+            return self._generation, self._manifest
 
     def search(self, query: str, k: int = 5) -> list[Passage]:
         from llama_index.core.vector_stores.types import VectorStoreQuery
 
-        self.manifest()
+        generation, _ = self._current()
         if k < 1:
             return []
         embedding = self.embedder.embed_query(query)
-        result = self._generation.vector_store().query(
+        result = generation.vector_store().query(
             VectorStoreQuery(query_embedding=embedding.tolist(), similarity_top_k=k)
         )
         return [_passage(node, similarity) for node, similarity in zip(result.nodes, result.similarities)]

@@ -161,3 +161,21 @@ def test_repl_survives_a_failing_question(tmp_path, corpus_copy):
     shutil.rmtree(tmp_path / "data" / "index")
     assert repl.handle("Who heads the Ukrainian delegation?")
     assert "Sorry, that failed: no index in" in out.getvalue()
+
+
+@pytest.mark.parametrize("token, message", [
+    ("", "DISCORD_TOKEN is not set"),
+    ("not-a-token", "DISCORD_TOKEN does not look like a bot token"),
+    ("Bot abc.def.ghi", "without the 'Bot ' prefix"),
+])
+def test_discord_token_problems_stop_before_any_connection(tmp_path, token, message):
+    result = run_cli("discord", env={"DISCORD_TOKEN": token}, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and message in result.stderr
+    assert not token or token not in result.stderr.replace("'Bot '", "")
+    assert not (tmp_path / "newsbot-data").exists()
+
+
+def test_feedback_without_any_says_where_it_comes_from(tmp_path, capsys):
+    assert main(["feedback", "--data-dir", str(tmp_path)]) == 1
+    assert "no feedback in" in capsys.readouterr().err

@@ -171,3 +171,14 @@ def test_an_interrupted_run_leaves_the_last_index_answering(tmp_path, corpus_cop
     assert (again.added, again.updated, again.removed, again.chunks) == (0, 0, 0, converged.chunks)
     assert pipeline.store.require_current().collection().count() == converged.chunks
     assert len(list((data / "index").glob("gen-*"))) <= 2
+
+
+def test_threads_racing_to_open_the_index_all_get_answers(seed_pipeline):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index.search import Searcher
+
+    searcher = Searcher(seed_pipeline.store, seed_pipeline.embedder)  # nothing opened yet
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: searcher.search("peace talks in Istanbul", 3), range(8)))
+    assert all(len(passages) == 3 for passages in results)

@@ -1,0 +1,165 @@
+"""Load on the Discord bot: the real `newsbot discord` process against the local stand-in.
+
+It fires `/ask` interactions built from a questions file, at most --concurrency at a time, each
+from a different user (so the per-user cooldown stays out of the way), and measures:
+  - p50/p95 ms from INTERACTION_CREATE to the final response (the edited answer, or the private
+    refusal of a bad question);
+  - max_loop_lag_ms: the longest the bot's event loop took to answer a gateway heartbeat request,
+    sent every 0.7 s while the load runs (discord.py answers it on the loop, so a loop busy with
+    a model would show here);
+  - mentions_in_replies: replies that could ping someone (live @everyone/@here, <@id>, <@&id>,
+    or allowed_mentions that permit any).
+
+    python bench/discord_load.py --questions bench/questions/seed.jsonl --concurrency 10 --json
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import ROOT, median, percentile, read_jsonl
+
+from tests.discord_standin import DiscordStandIn, bot_token
+
+NEWSBOT = str(Path(sys.executable).with_name("newsbot"))
+LIVE_MENTION = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>")
+APOLOGY = "something went wrong"
+PROBE_SECONDS = 0.7  # discord.py lets 110 gateway messages out per minute; heartbeat replies count
+
+
+def could_ping(payload: dict) -> bool:
+    allowed = payload.get("allowed_mentions")
+    if allowed is None or allowed.get("parse") or allowed.get("users") or allowed.get("roles"):
+        return True
+    texts = [payload.get("content") or ""]
+    for embed in payload.get("embeds") or []:
+        texts += [embed.get("title", ""), embed.get("description", "")]
+        texts += [f.get("name", "") + f.get("value", "") for f in embed.get("fields", [])]
+    return any(LIVE_MENTION.search(text) for text in texts)
+
+
+async def ask(standin: DiscordStandIn, question: str, user_id: int, timeout: float) -> tuple[float, dict]:
+    """(ms to the final response, its payload)."""
+    payload = standin.interaction("ask", {"question": question}, user_id=user_id)
+    token = payload["token"]
+    mark = len(standin.requests)
+    started = time.perf_counter()
+    await standin.dispatch("INTERACTION_CREATE", payload)
+
+    def final(request) -> bool:
+        if token not in request.path:
+            return False
+        if request.path.endswith("/callback"):
+            return request.json.get("type") == 4  # answered at once: a bad question, a cooldown
+        return request.method == "PATCH"
+
+    request = await standin.wait_for_request(final, timeout=timeout, after=mark)
+    body = request.json if request.method == "PATCH" else request.json.get("data", {})
+    return (time.perf_counter() - started) * 1000, body
+
+
+async def run(questions: list[str], concurrency: int, data_dir: Path, timeout: float) -> dict:
+    standin = await DiscordStandIn().start()
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": bot_token(),
+        "NEWSBOT_DISCORD_TEST_SERVER": standin.url,
+        "NEWSBOT_DATA_DIR": str(data_dir),
+        "NEWSBOT_DISCORD_MAX_QUEUE": str(max(100, len(questions))),
+    }
+    log_path = data_dir.parent / f"{data_dir.name}-bot.log"
+    with open(log_path, "wb") as log:
+        process = await asyncio.create_subprocess_exec(NEWSBOT, "discord", env=env, stdout=log, stderr=asyncio.subprocess.STDOUT)
+    try:
+        ready = asyncio.ensure_future(standin.ready.wait())
+        exited = asyncio.ensure_future(process.wait())
+        await asyncio.wait({ready, exited}, timeout=600, return_when=asyncio.FIRST_COMPLETED)
+        if not ready.done():
+            raise SystemExit(f"the bot did not connect; see {log_path}")
+        exited.cancel()
+        await standin.probe_loop_lag()
+
+        lags: list[float] = []
+        running = True
+
+        async def probe():
+            while running:
+                lags.append(await standin.probe_loop_lag())
+                await asyncio.sleep(PROBE_SECONDS)
+
+        prober = asyncio.create_task(probe())
+        slots = asyncio.Semaphore(concurrency)
+        results: list[tuple[float, dict] | BaseException] = []
+
+        async def one(n: int, question: str):
+            async with slots:
+                try:
+                    results.append(await ask(standin, question, 1200000000000000000 + n, timeout))
+                except (asyncio.TimeoutError, Exception) as error:
+                    results.append(error)
+
+        await asyncio.gather(*(one(n, q) for n, q in enumerate(questions)))
+        running = False
+        await prober
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await process.wait()
+        await standin.stop()
+
+    replies = [body for result in results if not isinstance(result, BaseException) for _, body in [result]]
+    timings = [ms for result in results if not isinstance(result, BaseException) for ms, _ in [result]]
+    errors = sum(isinstance(r, BaseException) for r in results) + sum(APOLOGY in (b.get("content") or "") for b in replies)
+    return {
+        "sent": len(questions),
+        "answered": len(replies) - sum(APOLOGY in (b.get("content") or "") for b in replies),
+        "errors": errors,
+        "p50_ms": round(percentile(timings, 0.5), 1) if timings else None,
+        "p95_ms": round(percentile(timings, 0.95), 1) if timings else None,
+        "max_loop_lag_ms": round(max(lags), 1) if lags else None,
+        "mentions_in_replies": sum(could_ping(body) for body in replies),
+    }
+
+
+def median_of(key: str, runs: list[dict]):
+    """Counts add up over runs (every error and mention counts); timings are medians."""
+    values = [run[key] for run in runs]
+    if key in ("sent", "answered", "errors", "mentions_in_replies"):
+        return sum(values)
+    values = [value for value in values if value is not None]
+    return round(median(values), 1) if values else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--questions", type=Path, default=ROOT / "bench/questions/seed.jsonl", help='JSONL with {"q": ...} lines')
+    parser.add_argument("--concurrency", type=int, default=10, help="interactions in flight at once (default 10)")
+    parser.add_argument("--repeat", type=int, default=1, help="send the questions this many times (default 1)")
+    parser.add_argument("--data-dir", type=Path, help="reuse this data dir's index (default: a fresh one on the bundled corpus)")
+    parser.add_argument("--runs", type=int, default=1, help="whole runs (a fresh bot each); figures are their medians")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for each answer")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    questions = [str(row.get("q", "")) for row in read_jsonl(args.questions)] * args.repeat
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="newsbot-load-") as scratch:
+        data_dir = args.data_dir or Path(scratch) / "data"
+        for _ in range(args.runs):
+            runs.append(asyncio.run(run(questions, args.concurrency, data_dir, args.timeout)))
+    result = {key: median_of(key, runs) for key in runs[0]}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:20} {value}")
+    return 0 if result["errors"] == 0 and result["mentions_in_replies"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
