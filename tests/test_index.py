@@ -8,7 +8,6 @@ import pytest
 
 from index.chunk import chunk_article, embed_text, make_splitter
 from index.articles import read_file
-from index.store import IndexStore
 
 from tests.conftest import SEED_FILE, SEED_ID, make_pipeline
 
