@@ -16,7 +16,6 @@ from a different user (so the per-user cooldown stays out of the way), and measu
 import argparse
 import asyncio
 import json
-import os
 import re
 import sys
 import tempfile
@@ -25,9 +24,8 @@ from pathlib import Path
 
 from common import ROOT, median, percentile, read_jsonl
 
-from tests.discord_standin import DiscordStandIn, bot_token
+from tests.discord_standin import DiscordStandIn
 
-NEWSBOT = str(Path(sys.executable).with_name("newsbot"))
 LIVE_MENTION = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>")
 APOLOGY = "something went wrong"
 PROBE_SECONDS = 0.7  # discord.py lets 110 gateway messages out per minute; heartbeat replies count
@@ -66,25 +64,12 @@ async def ask(standin: DiscordStandIn, question: str, user_id: int, timeout: flo
 
 async def run(questions: list[str], concurrency: int, data_dir: Path, timeout: float) -> dict:
     standin = await DiscordStandIn().start()
-    env = {
-        **os.environ,
-        "DISCORD_TOKEN": bot_token(),
-        "NEWSBOT_DISCORD_TEST_SERVER": standin.url,
-        "NEWSBOT_DATA_DIR": str(data_dir),
-        "NEWSBOT_DISCORD_MAX_QUEUE": str(max(100, len(questions))),
-    }
-    log_path = data_dir.parent / f"{data_dir.name}-bot.log"
-    with open(log_path, "wb") as log:
-        process = await asyncio.create_subprocess_exec(NEWSBOT, "discord", env=env, stdout=log, stderr=asyncio.subprocess.STDOUT)
+    process = None
     try:
-        ready = asyncio.ensure_future(standin.ready.wait())
-        exited = asyncio.ensure_future(process.wait())
-        await asyncio.wait({ready, exited}, timeout=600, return_when=asyncio.FIRST_COMPLETED)
-        if not ready.done():
-            raise SystemExit(f"the bot did not connect; see {log_path}")
-        exited.cancel()
-        await standin.probe_loop_lag()
-
+        process = await standin.start_newsbot(
+            data_dir, data_dir.parent / f"{data_dir.name}-bot.log", 600,
+            NEWSBOT_DISCORD_MAX_QUEUE=str(max(100, len(questions))),
+        )
         lags: list[float] = []
         running = True
 
@@ -95,31 +80,35 @@ async def run(questions: list[str], concurrency: int, data_dir: Path, timeout: f
 
         prober = asyncio.create_task(probe())
         slots = asyncio.Semaphore(concurrency)
-        results: list[tuple[float, dict] | BaseException] = []
+        timings: list[float] = []
+        replies: list[dict] = []
+        unanswered = 0
 
         async def one(n: int, question: str):
+            nonlocal unanswered
             async with slots:
                 try:
-                    results.append(await ask(standin, question, 1200000000000000000 + n, timeout))
-                except (asyncio.TimeoutError, Exception) as error:
-                    results.append(error)
+                    ms, body = await ask(standin, question, 1200000000000000000 + n, timeout)
+                except asyncio.TimeoutError:
+                    unanswered += 1
+                    return
+                timings.append(ms)
+                replies.append(body)
 
         await asyncio.gather(*(one(n, q) for n, q in enumerate(questions)))
         running = False
         await prober
     finally:
-        if process.returncode is None:
+        if process is not None and process.returncode is None:
             process.terminate()
             await process.wait()
         await standin.stop()
 
-    replies = [body for result in results if not isinstance(result, BaseException) for _, body in [result]]
-    timings = [ms for result in results if not isinstance(result, BaseException) for ms, _ in [result]]
-    errors = sum(isinstance(r, BaseException) for r in results) + sum(APOLOGY in (b.get("content") or "") for b in replies)
+    apologies = sum(APOLOGY in (body.get("content") or "") for body in replies)
     return {
         "sent": len(questions),
-        "answered": len(replies) - sum(APOLOGY in (b.get("content") or "") for b in replies),
-        "errors": errors,
+        "answered": len(replies) - apologies,
+        "errors": unanswered + apologies,
         "p50_ms": round(percentile(timings, 0.5), 1) if timings else None,
         "p95_ms": round(percentile(timings, 0.95), 1) if timings else None,
         "max_loop_lag_ms": round(max(lags), 1) if lags else None,

@@ -24,7 +24,6 @@ SHORT_QUESTION_WORDS = 3
 class Turn:
     question: str
     search: str  # what search saw: the question, after its context when it was a follow-up
-    answer: str
 
 
 def is_follow_up(question: str) -> bool:

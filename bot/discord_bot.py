@@ -15,6 +15,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from bot.discord_render import DiscordMessage
 from bot.feedback import FeedbackStore
 from bot.pipeline import Pipeline
 from bot.settings import DiscordSettings, Settings
@@ -22,7 +23,12 @@ from bot.settings import DiscordSettings, Settings
 log = logging.getLogger("newsbot.discord")
 
 ANSWER_MODE = "extractive: quotes the best sentences of the articles, no language model"
+NO_MENTIONS = discord.AllowedMentions.none()
 BUSY = "I'm answering a lot of questions right now; please ask again in a minute."
+
+
+class DiscordStartError(RuntimeError):
+    """The bot could not start; the message says what to fix."""
 
 
 class QueueFull(RuntimeError):
@@ -149,11 +155,20 @@ class NewsBot(commands.Bot):
         await super().close()
 
 
+def send_kwargs(message: DiscordMessage) -> dict:
+    """discord.py keyword arguments for a rendered message, pinging no one."""
+    return {
+        "content": message.content or None,
+        "embeds": [discord.Embed.from_dict(embed) for embed in message.embeds],
+        "allowed_mentions": NO_MENTIONS,
+    }
+
+
 async def respond_ephemeral(interaction: discord.Interaction, text: str) -> None:
     if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
     else:
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 def load_pipeline(settings: Settings) -> Pipeline:
@@ -224,7 +239,3 @@ async def _serve(settings: Settings, discord_settings: DiscordSettings, sync: bo
                 "Discord refused the Message Content intent: enable it on the developer portal's Bot page (see README, Discord)"
             ) from None
     return 0
-
-
-class DiscordStartError(RuntimeError):
-    """The bot could not start; the message says what to fix."""

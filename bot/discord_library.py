@@ -7,14 +7,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_bot import ANSWER_MODE, NewsBot, QueueFull, apology, respond_ephemeral
+from bot.discord_bot import ANSWER_MODE, NewsBot, QueueFull, apology, respond_ephemeral, send_kwargs
 from bot.discord_render import ArticleRef, DiscordMessage, neutralise, render_about, render_article_list
 from bot.pipeline import QuestionError, check_question
 
 log = logging.getLogger("newsbot.discord")
 
 LISTED = 10
-NO_MENTIONS = discord.AllowedMentions.none()
 
 
 class Library(commands.Cog):
@@ -36,15 +35,15 @@ class Library(commands.Cog):
 
     def article_list(self, query: str | None) -> DiscordMessage:
         pipeline = self.bot.pipeline
-        total = len(pipeline.searcher.manifest().articles)
-        footer = f"{total:,} articles indexed · /about for more"
+        indexed = pipeline.searcher.manifest().articles
+        footer = f"{len(indexed):,} articles indexed · /about for more"
         if query:
             query = check_question(query, self.bot.settings.max_question_chars)
             articles: dict[str, ArticleRef] = {}
             for passage in pipeline.searcher.search(query, LISTED * 3):
                 articles.setdefault(passage.article_id, ArticleRef(passage.title, passage.source, passage.url, passage.published))
             return render_article_list(list(articles.values())[:LISTED], f"Articles matching “{query}”", footer)
-        records = sorted(pipeline.searcher.manifest().articles.values(), key=lambda r: r.published, reverse=True)
+        records = sorted(indexed.values(), key=lambda r: r.published, reverse=True)
         newest = [ArticleRef(r.title, r.source, r.url, r.published) for r in records[:LISTED]]
         return render_article_list(newest, "Newest indexed articles", footer)
 
@@ -86,9 +85,4 @@ class Library(commands.Cog):
 
 
 async def send_followup(interaction: discord.Interaction, message: DiscordMessage) -> None:
-    await interaction.followup.send(
-        content=message.content or None,
-        embeds=[discord.Embed.from_dict(embed) for embed in message.embeds],
-        ephemeral=True,
-        allowed_mentions=NO_MENTIONS,
-    )
+    await interaction.followup.send(ephemeral=True, **send_kwargs(message))

@@ -12,14 +12,13 @@ from discord.ext import commands
 
 from bot.answer import Answer
 from bot.conversation import Conversations, Turn
-from bot.discord_bot import AnswerQueue, NewsBot, QueueFull, apology, respond_ephemeral
+from bot.discord_bot import NO_MENTIONS, AnswerQueue, NewsBot, QueueFull, apology, respond_ephemeral, send_kwargs
 from bot.discord_feedback import FeedbackView
 from bot.discord_render import DiscordMessage, render_answer
 from bot.pipeline import QuestionError, check_question
 
 log = logging.getLogger("newsbot.discord")
 
-NO_MENTIONS = discord.AllowedMentions.none()
 THREAD_NAME_LIMIT = 100
 NOTICE_SECONDS = 20  # how long cooldown and error notices stay in a channel
 DMS_OFF = "I don't answer direct messages here. Ask me in a server channel, with /ask or by mentioning me."
@@ -90,11 +89,7 @@ class Questions(commands.Cog):
     async def post_interaction(self, interaction: discord.Interaction, messages: list[DiscordMessage]) -> discord.Message:
         sent = None
         for n, message in enumerate(messages):
-            kwargs = {
-                "content": message.content or None,
-                "embeds": [discord.Embed.from_dict(embed) for embed in message.embeds],
-                "allowed_mentions": NO_MENTIONS,
-            }
+            kwargs = send_kwargs(message)
             if n == len(messages) - 1:
                 kwargs["view"] = FeedbackView(self.bot.feedback)
             if n == 0:
@@ -159,7 +154,7 @@ class Questions(commands.Cog):
         except QueueFull as error:
             await self.send(target, reply_to, DiscordMessage(str(error)))
             return
-        conversation.add(Turn(question=question, search=answer.search_query, answer=answer.text))
+        conversation.add(Turn(question=question, search=answer.search_query))
         messages = render_answer(answer)
         last = None
         for n, rendered in enumerate(messages):
@@ -169,11 +164,7 @@ class Questions(commands.Cog):
     async def send(
         self, target: discord.abc.Messageable, reply_to: discord.Message | None, message: DiscordMessage, with_feedback: bool = False
     ) -> discord.Message:
-        kwargs = {
-            "content": message.content or None,
-            "embeds": [discord.Embed.from_dict(embed) for embed in message.embeds],
-            "allowed_mentions": NO_MENTIONS,
-        }
+        kwargs = send_kwargs(message)
         if with_feedback:
             kwargs["view"] = FeedbackView(self.bot.feedback)
         if reply_to is not None:

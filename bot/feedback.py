@@ -65,11 +65,15 @@ class FeedbackSummary:
 class FeedbackStore:
     def __init__(self, data_dir: Path):
         self.path = Path(data_dir) / FILENAME
+        self._schema_ready = False
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self._schema_ready:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=10)
-        connection.executescript(SCHEMA)
+        if not self._schema_ready:
+            connection.executescript(SCHEMA)
+            self._schema_ready = True
         return connection
 
     def exists(self) -> bool:

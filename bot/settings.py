@@ -111,14 +111,20 @@ class Settings:
         return int(self.max_article_mb * 1_000_000)
 
 
-def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
-    """Settings from `env` (default: os.environ), with CLI `overrides` winning."""
+def _reader(env: Mapping[str, str] | None) -> Callable[[str], str]:
+    """raw(key): the setting's value from `env` (default: os.environ), or its default."""
     env = os.environ if env is None else env
 
     def raw(key: str) -> str:
         setting = SETTINGS[key]
         return env.get(setting.env, setting.default).strip()
 
+    return raw
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
+    """Settings from `env` (default: os.environ), with CLI `overrides` winning."""
+    raw = _reader(env)
     values = {
         "data_dir": Path(raw("data_dir") or SETTINGS["data_dir"].default).expanduser(),
         "sources": tuple(Path(p).expanduser() for p in raw("sources").split(os.pathsep) if p)
@@ -155,14 +161,11 @@ TOKEN_SHAPE = re.compile(r"^([A-Za-z0-9_-]{17,})\.([A-Za-z0-9_-]{4,})\.([A-Za-z0
 
 def load_discord_settings(env: Mapping[str, str] | None = None) -> DiscordSettings:
     """The Discord settings, the token checked for shape (never echoed) before any connection."""
-    env = os.environ if env is None else env
-
-    def raw(key: str) -> str:
-        setting = SETTINGS[key]
-        return env.get(setting.env, setting.default).strip()
-
+    raw = _reader(env)
     rate, seconds = _cooldown(raw("discord_cooldown"))
     dev_guild = _ids("discord_dev_guild_id", raw("discord_dev_guild_id"))
+    if len(dev_guild) > 1:
+        raise SettingsError(f"{SETTINGS['discord_dev_guild_id'].env} takes one server id, not a list")
     return DiscordSettings(
         token=_token(raw("discord_token")),
         guild_ids=_ids("discord_guild_ids", raw("discord_guild_ids")),

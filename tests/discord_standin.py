@@ -11,10 +11,13 @@ import asyncio
 import base64
 import itertools
 import json
+import os
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
@@ -28,6 +31,7 @@ USER_ID = 1100000000000000300
 ROLE_ID = 1100000000000000400
 ASK_COMMAND_ID = 1100000000000000500
 ALL_PERMISSIONS = str((1 << 50) - 1)
+NEWSBOT = str(Path(sys.executable).with_name("newsbot"))
 
 
 def bot_token(bot_id: int = BOT_ID) -> str:
@@ -99,6 +103,33 @@ class DiscordStandIn:
 
     def snowflake(self) -> int:
         return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) + next(self._ids)
+
+    async def start_newsbot(self, data_dir: Path, log_path: Path, timeout: float, **env: str) -> asyncio.subprocess.Process:
+        """The real `newsbot discord` process pointed at this stand-in, returned once it has
+        handled READY and GUILD_CREATE. Its output goes to `log_path`, which a failure quotes."""
+        environment = {
+            **os.environ,
+            "DISCORD_TOKEN": bot_token(),
+            "NEWSBOT_DISCORD_TEST_SERVER": self.url,
+            "NEWSBOT_DATA_DIR": str(data_dir),
+            **env,
+        }
+        # A file, not a pipe: a pipe nobody reads would block the bot once full.
+        with open(log_path, "wb") as log:
+            process = await asyncio.create_subprocess_exec(
+                NEWSBOT, "discord", env=environment, cwd=data_dir.parent, stdout=log, stderr=asyncio.subprocess.STDOUT,
+            )
+        ready, exited = asyncio.ensure_future(self.ready.wait()), asyncio.ensure_future(process.wait())
+        await asyncio.wait({ready, exited}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        exited.cancel()
+        if not ready.done():
+            ready.cancel()
+            if process.returncode is None:
+                process.terminate()
+                await process.wait()
+            raise RuntimeError(f"the bot did not connect (exit status {process.returncode}):\n{log_path.read_text()}")
+        await self.probe_loop_lag()  # answered only after the events before it were handled
+        return process
 
     # Gateway -----------------------------------------------------------------------------------
 

@@ -5,16 +5,12 @@ The stand-in plays Discord's gateway (HELLO, IDENTIFY → READY, heartbeats, dis
 """
 
 import asyncio
-import os
 import signal
-import sys
-from pathlib import Path
 
 import pytest
 
 from tests.discord_standin import BOT_ID, CHANNEL_ID, DiscordStandIn, bot_token
 
-NEWSBOT = str(Path(sys.executable).with_name("newsbot"))
 NO_MENTIONS = {"parse": []}
 STARTUP_SECONDS = 240
 
@@ -24,31 +20,6 @@ async def standin():
     server = await DiscordStandIn().start()
     yield server
     await server.stop()
-
-
-async def start_bot(standin, data_dir: Path, **env):
-    environment = {
-        **os.environ,
-        "DISCORD_TOKEN": bot_token(),
-        "NEWSBOT_DISCORD_TEST_SERVER": standin.url,
-        "NEWSBOT_DATA_DIR": str(data_dir),
-        "NEWSBOT_LOG_LEVEL": "INFO",
-        **env,
-    }
-    # A file, not a pipe: a pipe nobody reads would block the bot once full.
-    with open(data_dir.parent / "bot.log", "wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            NEWSBOT, "discord", env=environment, cwd=data_dir.parent, stdout=log, stderr=asyncio.subprocess.STDOUT,
-        )
-    ready, exited = asyncio.ensure_future(standin.ready.wait()), asyncio.ensure_future(process.wait())
-    await asyncio.wait({ready, exited}, timeout=STARTUP_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-    if not ready.done():
-        ready.cancel()
-        log = (data_dir.parent / "bot.log").read_text()
-        raise AssertionError(f"the bot did not connect (exit status {process.returncode}):\n{log}")
-    exited.cancel()
-    await standin.probe_loop_lag()  # READY and GUILD_CREATE have been handled once this returns
-    return process
 
 
 def sent_text(request) -> str:
@@ -63,7 +34,7 @@ def custom_ids(request) -> set[str]:
 
 
 async def test_ask_mention_thread_and_follow_up_against_the_stand_in(standin, tmp_path):
-    process = await start_bot(standin, tmp_path / "data")
+    process = await standin.start_newsbot(tmp_path / "data", tmp_path / "bot.log", STARTUP_SECONDS, NEWSBOT_LOG_LEVEL="INFO")
     try:
         assert standin.identify["token"] == bot_token()
         intents = standin.identify["intents"]

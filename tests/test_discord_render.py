@@ -118,7 +118,7 @@ def test_follow_ups_lean_on_the_previous_question():
     conversation = Conversation(max_turns=2)
     assert conversation.context_for("And what did Russia say?") is None
     for n in range(3):
-        conversation.add(Turn(f"question {n}", f"search {n}", "answer"))
+        conversation.add(Turn(f"question {n}", f"search {n}"))
     assert len(conversation.turns) == 2
     assert conversation.context_for("And then?") == "search 2"
     assert conversation.context_for("Where were the peace talks held?") is None
