@@ -10,12 +10,16 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from index.embed import Embedder
 from index.search import Passage
 from index.sentences import split_sentences
+
+if TYPE_CHECKING:
+    from bot.verify import Verification
 
 REFUSAL = "The indexed articles don't cover this question."
 
@@ -54,12 +58,19 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     search_query: str = ""  # differs from the question for a follow-up
+    mode: str = "extractive"
+    verification: "Verification | None" = None  # of a model's answer; None in extractive mode
+    note: str = ""  # why a model's answer was replaced by quotes, for the user
+    generated_tokens: int = 0
 
     def to_json(self) -> dict:
         return {
             "question": self.question,
             "answer": self.text,
             "refused": self.refused,
+            "mode": self.mode,
+            "verification": self.verification.to_json() if self.verification else None,
+            "note": self.note or None,
             "citations": [citation.to_json() for citation in self.citations],
             "passages": [
                 {
@@ -173,10 +184,10 @@ NAME_PREFIX_SLACK = 2
 NAME_PREFIX_MIN = 5
 
 
-def question_names(question: str) -> list[str]:
-    """Capitalised words of the question that are names, not question words or stopwords."""
+def names_in(text: str) -> list[str]:
+    """Capitalised words of a question or sentence that are names, not question words or stopwords."""
     names = []
-    for match in CAPITALISED.finditer(question):
+    for match in CAPITALISED.finditer(text):
         name = re.sub(r"(['’]s)?[.’'-]*$", "", match.group())
         lowered = name.lower()
         if not name or lowered in _stopwords() or (match.start() == 0 and lowered in QUESTION_OPENERS):
@@ -189,18 +200,18 @@ def missing_names(question: str, passages: list[Passage]) -> list[str]:
     """Names in the question that no passage (text or title) mentions. News questions about
     someone the articles never name ("What did Erdogan say?") can't be answered from them, however
     similar the rest of the wording; this catches what embedding similarity can't."""
-    names = question_names(question)
+    names = names_in(question)
     if not names:
         return []
-    vocabulary = {
-        word
-        for passage in passages
-        for word in re.findall(r"\w+", f"{passage.title} {passage.text}".lower().replace(".", ""))
-    }
-    return [name for name in names if not _mentioned(name, vocabulary)]
+    vocabulary = vocabulary_of(" ".join(f"{passage.title} {passage.text}" for passage in passages))
+    return [name for name in names if not mentioned(name, vocabulary)]
 
 
-def _mentioned(name: str, vocabulary: set[str]) -> bool:
+def vocabulary_of(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower().replace(".", "")))
+
+
+def mentioned(name: str, vocabulary: set[str]) -> bool:
     for part in re.findall(r"\w+", name.lower().replace(".", "")):
         if part in vocabulary:
             return True

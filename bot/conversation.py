@@ -1,8 +1,5 @@
-"""Conversations: the recent turns of one Discord thread or DM, so follow-ups can lean on them.
-
-In extractive mode a follow-up ("and what about the Russian delegation?") is searched together with
-the question before it (see Pipeline.ask's `context`).
-"""
+"""Conversations: the recent turns of one REPL session, Discord thread or DM, so follow-ups can
+lean on them. Pipeline.ask turns a follow-up into a standalone search (see its `history`)."""
 
 import re
 from collections import OrderedDict, deque
@@ -23,7 +20,8 @@ SHORT_QUESTION_WORDS = 3
 @dataclass(frozen=True)
 class Turn:
     question: str
-    search: str  # what search saw: the question, after its context when it was a follow-up
+    search: str  # what search saw: the standalone form of a follow-up
+    answer: str = ""
 
 
 def is_follow_up(question: str) -> bool:
@@ -39,14 +37,14 @@ class Conversation:
     def __init__(self, max_turns: int = MAX_TURNS):
         self.turns: deque[Turn] = deque(maxlen=max_turns)
 
-    def context_for(self, question: str) -> str | None:
-        """What a follow-up leans on: the text the previous question was searched with."""
-        if not self.turns or not is_follow_up(question):
-            return None
-        return self.turns[-1].search
+    def history(self) -> list[Turn]:
+        return list(self.turns)
 
     def add(self, turn: Turn) -> None:
         self.turns.append(turn)
+
+    def reset(self) -> None:
+        self.turns.clear()
 
 
 class Conversations:

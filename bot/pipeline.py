@@ -3,18 +3,29 @@
 The model and the index are loaded once; questions are checked before any work is done.
 """
 
+import logging
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
 import index  # noqa: F401  (offline defaults before any model import)
-from bot.answer import Answer, ExtractiveAnswerer, content_words
+from bot.answer import REFUSAL, Answer, ExtractiveAnswerer, content_words
+from bot.conversation import Turn, is_follow_up
+from bot.llm import LLMError, load_chat_model
+from bot.llm_answer import LLMAnswerer
+from bot.prompts import load_prompts
 from bot.settings import Settings
+from bot.verify import CitationVerifier, Verification
 from index.build import IndexReport, update_index
 from index.embed import Embedder
 from index.search import Searcher
 from index.store import IndexStore
+
+
+log = logging.getLogger(__name__)
 
 
 class QuestionError(ValueError):
@@ -51,6 +62,15 @@ def load_embedder(model: str) -> Embedder:
     return Embedder(model)
 
 
+def load_llm_answerer(settings: Settings, embedder: Embedder) -> LLMAnswerer:
+    """The model answerer, its prompts read and checked now; the model itself is reached or loaded
+    at its first use, or by `LLMAnswerer.model.check()`."""
+    return LLMAnswerer(
+        load_chat_model(settings.llm), load_prompts(settings.llm.prompts_dir), CitationVerifier(embedder),
+        settings.llm, settings.max_question_chars,
+    )
+
+
 class Pipeline:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -58,6 +78,7 @@ class Pipeline:
         self.embedder = load_embedder(settings.embed_model)
         self.searcher = Searcher(self.store, self.embedder)
         self.answerer = ExtractiveAnswerer(self.embedder, settings.min_relevance)
+        self.llm = load_llm_answerer(settings, self.embedder) if settings.llm.enabled else None
 
     def has_articles(self) -> bool:
         generation = self.store.current()
@@ -74,33 +95,74 @@ class Pipeline:
             progress=progress,
         )
 
-    def ask(self, question: str, k: int | None = None, context: str | None = None) -> Answer:
-        """Answer `question`. A follow-up passes the earlier question it leans on as `context`:
-        search sees both, and sentences are ranked against the follow-up alone unless it has no
-        content words of its own ("When?")."""
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        history: Sequence[Turn] = (),
+        today: date | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer `question`, a follow-up to the turns in `history` (oldest first), as of `today`.
+        With a language model, `on_text` gets the model's unverified text as it is written."""
         question = check_question(question, self.settings.max_question_chars)
+        today = today or date.today()
         started = time.perf_counter()
-        query = question
-        if context:
-            query = f"{context} {question}"[-self.settings.max_question_chars :]
+        query, ranked_against = self.standalone(question, history, today)
+        condensed = time.perf_counter()
         passages = self.searcher.search(query, k or self.settings.top_k)
         searched = time.perf_counter()
-        ranked_against = question if not context or content_words(question) else query
         text, refused, citations = self.answerer.answer(ranked_against, passages)
-        done = time.perf_counter()
-        return Answer(
-            question=question,
-            search_query=query,
-            text=text,
-            refused=refused,
-            citations=citations,
-            passages=passages,
-            timings_ms={
-                "search": (searched - started) * 1000,
-                "answer": (done - searched) * 1000,
-                "total": (done - started) * 1000,
-            },
+        answered = time.perf_counter()
+        answer = Answer(
+            question=question, search_query=query, text=text, refused=refused, citations=citations,
+            passages=passages, mode=self.settings.llm.mode,
         )
+        timings = {"search": (searched - condensed) * 1000, "answer": (answered - searched) * 1000}
+        if history and query != question:
+            timings["condense"] = (condensed - started) * 1000
+        if self.llm is not None and not refused:
+            self.write_with_model(answer, ranked_against, today, on_text, timings)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        answer.timings_ms = timings
+        return answer
+
+    def standalone(self, question: str, history: Sequence[Turn], today: date) -> tuple[str, str]:
+        """(what to search for, what to rank sentences against). A follow-up is rewritten by the
+        model's condensing prompt when there is one; otherwise, or when that fails, it is searched
+        together with the previous search, and ranked against itself unless it has no content
+        words of its own ("When?")."""
+        if not history or not is_follow_up(question):
+            return question, question
+        if self.llm is not None:
+            try:
+                standalone = self.llm.condense(question, history, today)
+                return standalone, standalone
+            except LLMError as error:
+                log.info("condensing the follow-up failed (%s); combining it with the last question", error)
+        query = f"{history[-1].search} {question}"[-self.settings.max_question_chars :]
+        return query, question if content_words(question) else query
+
+    def write_with_model(self, answer: Answer, question: str, today: date, on_text, timings: dict[str, float]) -> None:
+        """Replace the extractive answer with the model's verified one, unless the model fails or
+        too little of its answer is supported; then the quotes stay and the note says why."""
+        try:
+            written = self.llm.answer(question, answer.passages, today, on_text)
+        except LLMError as error:
+            answer.verification = Verification(kept=0, moved=0, removed=0, fallback=True)
+            answer.note = f"The language model could not answer: {error}. These are quotes from the articles instead."
+            return
+        verified = written.verified
+        answer.verification = verified.verification
+        answer.generated_tokens = written.generated.chunks
+        timings["generate"] = written.generated.seconds * 1000
+        timings["verify"] = written.verify_ms
+        if verified.refused:
+            answer.text, answer.refused, answer.citations = REFUSAL, True, []
+        elif verified.verification.fallback:
+            answer.note = "The language model's answer could not be matched to the articles, so these are quotes from them instead."
+        else:
+            answer.text, answer.citations = verified.text, verified.citations
 
     def stats(self) -> IndexStats:
         manifest = self.searcher.manifest()

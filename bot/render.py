@@ -27,6 +27,8 @@ def source_line(citation: Citation) -> str:
 
 def render_answer(answer: Answer) -> str:
     lines = textwrap.wrap(answer.text, WIDTH) or [answer.text]
+    if answer.note:
+        lines.extend(textwrap.wrap(f"({answer.note})", WIDTH))
     if answer.refused:
         lines.append("Try other words, or `newsbot stats` to see what is indexed.")
         return "\n".join(lines)

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.answer import Answer
+from bot.conversation import Conversation, Turn
 from bot.pipeline import Pipeline, QuestionError
 from bot.render import WIDTH, render_answer, source_line
 
@@ -13,6 +14,7 @@ HELP = """\
 Type a question and press Enter. Commands:
   :sources      list the sources of the last answer
   :sources N    show the passage source N was quoted from, in full
+  :reset        forget the conversation, so the next question stands on its own
   :help         this help
   :quit         leave (Ctrl-D works too)"""
 
@@ -27,6 +29,7 @@ class Repl:
         self.k = k
         self.out = out
         self.last: Answer | None = None
+        self.conversation = Conversation()
         self.history_file = Path(pipeline.settings.data_dir) / "repl_history"
 
     def say(self, text: str = "") -> None:
@@ -60,11 +63,14 @@ class Repl:
                 self.say(HELP)
             elif command == "sources":
                 self.show_sources(argument.strip())
+            elif command == "reset":
+                self.conversation.reset()
+                self.say("Forgot the conversation; the next question stands on its own.")
             else:
                 self.say(f"Unknown command :{command}. Type :help for the list.")
             return True
         try:
-            self.last = self.pipeline.ask(line, self.k)
+            self.last = self.pipeline.ask(line, self.k, history=self.conversation.history())
         except QuestionError as error:
             self.say(str(error))
             return True
@@ -72,6 +78,7 @@ class Repl:
             log.debug("question failed", exc_info=True)
             self.say(f"Sorry, that failed: {error}")
             return True
+        self.conversation.add(Turn(self.last.question, self.last.search_query, self.last.text))
         self.say(render_answer(self.last))
         self.say()
         return True

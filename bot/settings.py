@@ -61,6 +61,41 @@ SETTINGS = {
     ),
     "embed_batch_size": Setting("NEWSBOT_EMBED_BATCH_SIZE", "64", "Chunks per embedding batch."),
     "log_level": Setting("NEWSBOT_LOG_LEVEL", "WARNING", "DEBUG, INFO, WARNING or ERROR."),
+    "answer_mode": Setting(
+        "NEWSBOT_ANSWER_MODE", "extractive",
+        "How answers are written: 'extractive' (quotes sentences, no model), 'openai' (any OpenAI-compatible "
+        "server: OpenAI, Ollama, vLLM, LM Studio, llama.cpp's server) or 'llamacpp' (a GGUF file in-process; "
+        "needs the llamacpp extra). Every citation of a model's answer is checked; see docs/answering.md.",
+    ),
+    "llm_base_url": Setting(
+        "NEWSBOT_LLM_BASE_URL", "https://api.openai.com/v1",
+        "openai mode: the server's OpenAI-compatible address, e.g. http://localhost:11434/v1 (Ollama), "
+        "http://localhost:1234/v1 (LM Studio), http://localhost:8000/v1 (vLLM, llama.cpp's server).",
+    ),
+    "llm_model": Setting("NEWSBOT_LLM_MODEL", "", "openai mode: the model name the server knows, e.g. gpt-4o-mini or llama3.2."),
+    "llm_api_key": Setting(
+        "NEWSBOT_LLM_API_KEY", "",
+        "openai mode: the API key. Needed for api.openai.com, optional for local servers. Keep it here or in the "
+        "environment, never in a file you commit.",
+    ),
+    "llm_gguf": Setting("NEWSBOT_LLM_GGUF", "", "llamacpp mode: path of the .gguf model file."),
+    "llm_timeout": Setting(
+        "NEWSBOT_LLM_TIMEOUT", "60",
+        "Seconds a model may take for one answer, retries included; after that the answer falls back to extractive.",
+    ),
+    "llm_retries": Setting(
+        "NEWSBOT_LLM_RETRIES", "2", "Retries, with exponential backoff, when the model server fails or can't be reached."
+    ),
+    "llm_max_tokens": Setting("NEWSBOT_LLM_MAX_TOKENS", "256", "Longest answer the model may write, in tokens."),
+    "llm_temperature": Setting("NEWSBOT_LLM_TEMPERATURE", "0", "Sampling temperature (0-2); 0 keeps answers close to the passages."),
+    "llm_context_window": Setting(
+        "NEWSBOT_LLM_CONTEXT_WINDOW", "4096", "llamacpp mode: context size in tokens the model is loaded with."
+    ),
+    "prompts_dir": Setting(
+        "NEWSBOT_PROMPTS_DIR", "",
+        "Folder with the prompt files (answer_system.txt, answer_user.txt, condense.txt). Empty means the bundled "
+        "prompts/; see prompts/README.md.",
+    ),
     "discord_token": Setting(
         "DISCORD_TOKEN", "",
         "The bot token from the Discord developer portal (Bot page). Needed only by `newsbot discord`; "
@@ -105,6 +140,7 @@ class Settings:
     max_article_mb: float
     embed_batch_size: int
     log_level: str
+    llm: "LLMSettings"
 
     @property
     def max_article_bytes(self) -> int:
@@ -136,9 +172,84 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         "max_article_mb": _number("max_article_mb", raw("max_article_mb"), float, 0.001, 1000),
         "embed_batch_size": _number("embed_batch_size", raw("embed_batch_size"), int, 1, 4096),
         "log_level": _choice("log_level", raw("log_level").upper(), ("DEBUG", "INFO", "WARNING", "ERROR")),
+        "llm": load_llm_settings(raw),
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     return Settings(**values)
+
+
+ANSWER_MODES = ("extractive", "openai", "llamacpp")
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    mode: str
+    base_url: str
+    model: str
+    api_key: str = field(repr=False)
+    gguf: Path | None
+    timeout: float
+    retries: int
+    max_tokens: int
+    temperature: float
+    context_window: int
+    prompts_dir: Path
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "extractive"
+
+    @property
+    def model_name(self) -> str:
+        """What the model is called in answers' metadata and /about."""
+        if self.mode == "llamacpp" and self.gguf:
+            return self.gguf.name
+        return self.model or self.mode
+
+
+def load_llm_settings(raw: Callable[[str], str]) -> LLMSettings:
+    """The answer mode and its model settings; a mode that lacks what it needs is an error here,
+    before anything loads."""
+    mode = _choice("answer_mode", raw("answer_mode").lower(), ANSWER_MODES)
+    base_url = raw("llm_base_url") or SETTINGS["llm_base_url"].default
+    model = raw("llm_model")
+    api_key = raw("llm_api_key")
+    gguf = Path(raw("llm_gguf")).expanduser() if raw("llm_gguf") else None
+    prompts_dir = Path(raw("prompts_dir")).expanduser() if raw("prompts_dir") else PROJECT_ROOT / "prompts"
+    mode_env = f"{SETTINGS['answer_mode'].env}={mode}"
+    if mode == "openai":
+        from urllib.parse import urlsplit
+
+        if urlsplit(base_url).scheme not in ("http", "https") or not urlsplit(base_url).hostname:
+            raise SettingsError(f"{SETTINGS['llm_base_url'].env} must be an http(s) address such as http://localhost:11434/v1, not {base_url!r}")
+        if not model:
+            raise SettingsError(f"{mode_env} needs {SETTINGS['llm_model'].env}: the model name the server knows, e.g. gpt-4o-mini or llama3.2")
+        if urlsplit(base_url).hostname == "api.openai.com" and not api_key:
+            raise SettingsError(f"{mode_env} with api.openai.com needs {SETTINGS['llm_api_key'].env}; for a local server set {SETTINGS['llm_base_url'].env}")
+    if mode == "llamacpp":
+        if gguf is None:
+            raise SettingsError(f"{mode_env} needs {SETTINGS['llm_gguf'].env}: the path of a .gguf model file")
+        if not gguf.is_file():
+            raise SettingsError(f"{SETTINGS['llm_gguf'].env}: no such file {gguf}")
+        from importlib.util import find_spec
+
+        if find_spec("llama_cpp") is None or find_spec("llama_index.llms.llama_cpp") is None:
+            raise SettingsError(f"{mode_env} needs llama-cpp-python: pip install -e '.[llamacpp]' (it compiles for about 5 minutes)")
+    if mode != "extractive" and not prompts_dir.is_dir():
+        raise SettingsError(f"{SETTINGS['prompts_dir'].env}: no such folder {prompts_dir}")
+    return LLMSettings(
+        mode=mode,
+        base_url=base_url.rstrip("/"),
+        model=model,
+        api_key=api_key,
+        gguf=gguf,
+        timeout=_number("llm_timeout", raw("llm_timeout"), float, 1, 3600),
+        retries=_number("llm_retries", raw("llm_retries"), int, 0, 10),
+        max_tokens=_number("llm_max_tokens", raw("llm_max_tokens"), int, 16, 8192),
+        temperature=_number("llm_temperature", raw("llm_temperature"), float, 0, 2),
+        context_window=_number("llm_context_window", raw("llm_context_window"), int, 512, 1_000_000),
+        prompts_dir=prompts_dir,
+    )
 
 
 @dataclass(frozen=True)

@@ -94,8 +94,9 @@ def test_every_quote_is_verbatim_across_the_labelled_set(seed_pipeline, seed_tex
 
 def test_json_schema(seed_pipeline):
     data = seed_pipeline.ask("Which palace did the delegations return to?", k=3).to_json()
-    assert set(data) == {"question", "answer", "refused", "citations", "passages", "timings_ms"}
+    assert set(data) == {"question", "answer", "refused", "mode", "verification", "note", "citations", "passages", "timings_ms"}
     assert isinstance(data["refused"], bool) and not data["refused"]
+    assert (data["mode"], data["verification"], data["note"]) == ("extractive", None, None)
     for citation in data["citations"]:
         assert set(citation) == {"n", "article_id", "title", "source", "url", "published", "quote"}
         assert citation["url"] is None

@@ -107,18 +107,3 @@ def test_article_list_links_titles_and_stays_within_the_limit():
     assert embed["description"].startswith("**1.** [Story 0 @\u200beveryone](https://example.org/0) · LN247 · 2 June 2025")
     assert len(discord.Embed.from_dict(embed)) <= MESSAGE_EMBEDS_LIMIT
     assert len(embed["description"]) <= DESCRIPTION_LIMIT
-
-
-def test_follow_ups_lean_on_the_previous_question():
-    from bot.conversation import Conversation, Turn, is_follow_up
-
-    assert is_follow_up("And what did Russia say?") and is_follow_up("What about the Russian delegation?")
-    assert is_follow_up("When?") and is_follow_up("Who said that?")
-    assert not is_follow_up("Who heads the Ukrainian delegation?")
-    conversation = Conversation(max_turns=2)
-    assert conversation.context_for("And what did Russia say?") is None
-    for n in range(3):
-        conversation.add(Turn(f"question {n}", f"search {n}"))
-    assert len(conversation.turns) == 2
-    assert conversation.context_for("And then?") == "search 2"
-    assert conversation.context_for("Where were the peace talks held?") is None
