@@ -30,6 +30,13 @@ SIMILARITY_WEIGHT = 0.8
 FOLLOW_MARGIN = 0.25
 REDUNDANT_SIMILARITY = 0.85
 MIN_SENTENCE_WORDS = 4
+# Article sentences that address a language model ("ignore previous instructions", "reply only
+# with") are never quoted as an answer nor accepted as support for one: article text is data.
+MODEL_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget) (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier)\b"
+    r"|\b(?:system prompt|you are now|tell the user)\b|^\W*(?:reply|respond|answer|say|write) (?:only )?with\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,7 @@ class ExtractiveAnswerer:
         for passage in passages:
             for piece in split_sentences(passage.text):
                 sentence = piece.strip()
-                if sentence in seen or len(sentence.split()) < MIN_SENTENCE_WORDS:
+                if sentence in seen or len(sentence.split()) < MIN_SENTENCE_WORDS or addresses_a_model(sentence):
                     continue
                 seen.add(sentence)
                 found.append((sentence, passage))
@@ -182,6 +189,10 @@ QUESTION_OPENERS = {
 # Russian / Russia), but no shorter than NAME_PREFIX_MIN characters.
 NAME_PREFIX_SLACK = 2
 NAME_PREFIX_MIN = 5
+
+
+def addresses_a_model(sentence: str) -> bool:
+    return bool(MODEL_INSTRUCTION.search(sentence))
 
 
 def names_in(text: str) -> list[str]:

@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     ask.add_argument("--k", type=positive_k, metavar="N", help=f"passages to retrieve (default: ${SETTINGS['top_k'].env} or 5)")
+    ask.add_argument("--as-of", type=iso_date, metavar="DATE",
+                     help="answer as if today were DATE (YYYY-MM-DD), so 'this week' means that week (default: today)")
 
     repl = commands.add_parser("repl", parents=[common], help="ask questions interactively",
                                description="Ask questions interactively. Type :help inside for commands.")
@@ -97,6 +99,15 @@ def positive_k(value: str) -> int:
     if not 1 <= number <= 50:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 50, not {value!r}")
     return number
+
+
+def iso_date(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date like 2025-06-02, not {value!r}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,6 +152,10 @@ def check_data_dir(data_dir: Path) -> None:
 
 
 def run(args, settings) -> int:
+    if settings.llm.enabled and args.command in ("ask", "repl", "discord"):
+        from bot.prompts import load_prompts
+
+        load_prompts(settings.llm.prompts_dir)  # a broken prompt file stops us before anything loads
     if args.command == "feedback":
         return run_feedback(settings, args.json, args.recent)
     if args.command == "discord":
@@ -183,7 +198,9 @@ def run(args, settings) -> int:
                 f"or set {SETTINGS['sources'].env}"
             )
     if args.command == "ask":
-        answer = pipeline.ask(args.question, args.k)
+        answer = pipeline.ask(args.question, args.k, today=args.as_of)
+        if answer.note and args.json:
+            print(f"newsbot: note: {answer.note}", file=sys.stderr)
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
         else:

@@ -17,12 +17,12 @@ from discord.ext import commands
 
 from bot.discord_render import DiscordMessage
 from bot.feedback import FeedbackStore
+from bot.llm import LLMError
 from bot.pipeline import Pipeline
-from bot.settings import DiscordSettings, Settings
+from bot.settings import SETTINGS, DiscordSettings, Settings
 
 log = logging.getLogger("newsbot.discord")
 
-ANSWER_MODE = "extractive: quotes the best sentences of the articles, no language model"
 NO_MENTIONS = discord.AllowedMentions.none()
 BUSY = "I'm answering a lot of questions right now; please ask again in a minute."
 
@@ -179,6 +179,11 @@ def load_pipeline(settings: Settings) -> Pipeline:
         log.warning("no articles in %s yet; indexing %s", settings.data_dir, ", ".join(map(str, settings.sources)))
         log.warning("%s", pipeline.index().summary_line())
     pipeline.searcher.manifest()
+    if pipeline.llm is not None:
+        try:
+            pipeline.llm.model.check()
+        except LLMError as error:
+            raise DiscordStartError(f"the language model ({SETTINGS['answer_mode'].env}={settings.llm.mode}) is not usable: {error}") from None
     return pipeline
 
 

@@ -7,8 +7,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_bot import ANSWER_MODE, NewsBot, QueueFull, apology, respond_ephemeral, send_kwargs
-from bot.discord_render import ArticleRef, DiscordMessage, neutralise, render_about, render_article_list
+from bot.discord_bot import NewsBot, QueueFull, apology, respond_ephemeral, send_kwargs
+from bot.discord_render import ArticleRef, DiscordMessage, describe_answer_mode, neutralise, render_about, render_article_list
 from bot.pipeline import QuestionError, check_question
 
 log = logging.getLogger("newsbot.discord")
@@ -52,7 +52,7 @@ class Library(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             stats = await asyncio.to_thread(self.bot.pipeline.stats)
-            message = render_about(stats, ANSWER_MODE)
+            message = render_about(stats, describe_answer_mode(self.bot.settings.llm))
         except Exception as error:
             message = DiscordMessage(apology(error))
         await send_followup(interaction, message)

@@ -5,6 +5,9 @@ cooldown, the question limits, then the answer queue."""
 import asyncio
 import logging
 import re
+import time
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 import discord
 from discord import app_commands
@@ -14,7 +17,7 @@ from bot.answer import Answer
 from bot.conversation import Conversations, Turn
 from bot.discord_bot import NO_MENTIONS, AnswerQueue, NewsBot, QueueFull, apology, respond_ephemeral, send_kwargs
 from bot.discord_feedback import FeedbackView
-from bot.discord_render import DiscordMessage, render_answer
+from bot.discord_render import DiscordMessage, render_answer, render_draft
 from bot.pipeline import QuestionError, check_question
 
 log = logging.getLogger("newsbot.discord")
@@ -23,6 +26,54 @@ THREAD_NAME_LIMIT = 100
 NOTICE_SECONDS = 20  # how long cooldown and error notices stay in a channel
 DMS_OFF = "I don't answer direct messages here. Ask me in a server channel, with /ask or by mentioning me."
 NOT_HERE = "I don't answer questions in this channel."
+# Discord allows about five edits of a message per 5 s; one a second leaves room for the rest.
+DRAFT_EDIT_SECONDS = 1.0
+
+
+class DraftEditor:
+    """Shows a language model's answer while it is written, by editing one message at most once
+    every DRAFT_EDIT_SECONDS. `update` is called from the answering thread with the text so far."""
+
+    def __init__(self, show: Callable[[DiscordMessage], Awaitable]):
+        self.show = show
+        self.loop = asyncio.get_running_loop()
+        self.latest: str | None = None
+        self.shown: str | None = None
+        self.edits = 0
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task | None = None
+
+    def update(self, text: str) -> None:
+        self.loop.call_soon_threadsafe(self._set, text)
+
+    def _set(self, text: str) -> None:
+        self.latest = text
+        self._changed.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self._changed.wait()
+            self._changed.clear()
+            text = self.latest
+            if text and text.strip() and text != self.shown:
+                started = time.monotonic()
+                try:
+                    await self.show(render_draft(text))
+                    self.shown, self.edits = text, self.edits + 1
+                except discord.HTTPException as error:
+                    log.info("could not show the draft answer: %s", error.text or error.status)
+                await asyncio.sleep(max(0.0, DRAFT_EDIT_SECONDS - (time.monotonic() - started)))
+
+    async def __aenter__(self) -> "DraftEditor":
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
 
 
 def cooldown_text(retry_after: float) -> str:
@@ -75,7 +126,8 @@ class Questions(commands.Cog):
         # Discord drops an interaction not acknowledged within 3 seconds; answering takes longer.
         await interaction.response.defer(thinking=True)
         try:
-            answer = await self.answers.run(self.bot.pipeline.ask, question)
+            async with DraftEditor(lambda draft: interaction.edit_original_response(**send_kwargs(draft))) as draft:
+                answer = await self.answers.run(partial(self.bot.pipeline.ask, question, on_text=draft.update))
         except QueueFull as error:
             await interaction.edit_original_response(content=str(error), allowed_mentions=NO_MENTIONS)
             return
@@ -147,18 +199,34 @@ class Questions(commands.Cog):
                 # Without Create Public Threads the answer still arrives, as a reply in the channel.
                 log.warning("could not start a thread (%s); replying in the channel", error.text or error.status)
         conversation = self.conversations.get(target.id)
-        context = conversation.context_for(question)
+        draft_message: discord.Message | None = None
+
+        async def show_draft(draft: DiscordMessage) -> None:
+            nonlocal draft_message
+            if draft_message is None:
+                draft_message = await self.send(target, reply_to, draft)
+            else:
+                await draft_message.edit(**send_kwargs(draft))
+
+        ask = partial(self.bot.pipeline.ask, question, history=conversation.history())
         try:
-            async with target.typing():
-                answer = await self.answers.run(self.bot.pipeline.ask, question, None, context)
+            async with target.typing(), DraftEditor(show_draft) as draft:
+                answer = await self.answers.run(partial(ask, on_text=draft.update))
         except QueueFull as error:
             await self.send(target, reply_to, DiscordMessage(str(error)))
             return
-        conversation.add(Turn(question=question, search=answer.search_query))
+        conversation.add(Turn(question=question, search=answer.search_query, answer=answer.text))
         messages = render_answer(answer)
         last = None
         for n, rendered in enumerate(messages):
-            last = await self.send(target, reply_to if n == 0 else None, rendered, with_feedback=n == len(messages) - 1)
+            with_feedback = n == len(messages) - 1
+            if n == 0 and draft_message is not None:
+                kwargs = send_kwargs(rendered)
+                if with_feedback:
+                    kwargs["view"] = FeedbackView(self.bot.feedback)
+                last = await draft_message.edit(**kwargs)
+            else:
+                last = await self.send(target, reply_to if n == 0 else None, rendered, with_feedback=with_feedback)
         await self.remember(last, answer, message.guild.id if message.guild else None, target.id)
 
     async def send(

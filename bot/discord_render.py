@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.answer import Answer, Citation
 from bot.render import human_date
+from bot.verify import MARKER
 from index.sentences import split_sentences
 
 CONTENT_LIMIT = 2000
@@ -20,6 +21,8 @@ QUOTE_LIMIT = 1000  # a longer quote is shortened at a word, keeping its verbati
 EMBED_COLOUR = 0x2B6CB0
 SOURCES_TITLE = "Sources"
 REFUSAL_HINT = "Use `/sources` to see which articles are indexed, or try other words."
+DRAFT_FOOTER = "✍️ *writing… citations are checked when the answer is complete*"
+EXTRACTIVE_MODE = "extractive: quotes the best sentences of the articles, no language model"
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,10 @@ def render_answer(answer: Answer) -> list[DiscordMessage]:
     """The messages to send, in order: content first, sources in the last content message."""
     if answer.refused:
         return [DiscordMessage(f"{neutralise(answer.text)}\n{REFUSAL_HINT}")]
-    contents = split_text(neutralise(answer.text))
+    text = neutralise(answer.text)
+    if answer.note:
+        text += f"\n*{plain(answer.note)}*"
+    contents = split_text(text)
     embeds = sources_embeds(answer.citations)
     messages = [DiscordMessage(content) for content in contents[:-1]]
     batch: list[dict] = []
@@ -126,6 +132,23 @@ def render_answer(answer: Answer) -> list[DiscordMessage]:
         batch.append(embed)
     messages.append(DiscordMessage(content, tuple(batch)))
     return messages
+
+
+def render_draft(text: str) -> DiscordMessage:
+    """A model's answer while it is being written: its unchecked [n] markers left out, the end
+    shown if it outgrows one message."""
+    shown = neutralise(" ".join(MARKER.sub("", text).split()))
+    room = CONTENT_LIMIT - len(DRAFT_FOOTER) - 3
+    if len(shown) > room:
+        shown = "…" + shown[-room + 1 :]
+    return DiscordMessage(f"{shown}\n{DRAFT_FOOTER}")
+
+
+def describe_answer_mode(llm) -> str:
+    """For /about: how answers are written, from settings.LLMSettings."""
+    if not llm.enabled:
+        return EXTRACTIVE_MODE
+    return f"{llm.mode}: written by {plain(llm.model_name)}, every citation checked against the articles"
 
 
 @dataclass(frozen=True)

