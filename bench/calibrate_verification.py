@@ -93,6 +93,14 @@ def main() -> None:
         results.append((scores["accuracy"], scores["precision"], consistency, weight, threshold, scores))
     for accuracy, precision, consistency, weight, threshold, scores in sorted(results, key=lambda r: r[:2], reverse=True)[:12]:
         print(f"{consistency!s:11} {weight:6.2f} {threshold:9.2f} {accuracy:8.3f} {precision:9.3f} {scores['recall']:6.3f} {scores['right_passage']:13.3f}")
+    if args.no_consistency:
+        accuracy, precision, _, weight, threshold, scores = max((r for r in results if not r[2]), key=lambda r: r[:2])
+        print(f"best without the consistency check: weight {weight}, threshold {threshold}, accuracy {accuracy:.3f}, "
+              f"precision {precision:.3f}, recall {scores['recall']:.3f}")
+        verifier.similarity_weight, verifier.min_support = weight, threshold
+        for path, measured in list(sets.items())[1:]:
+            held = judge(verifier, measured, consistency=False)
+            print(f"  held out ({path}): accuracy {held['accuracy']:.3f}, precision {held['precision']:.3f}")
     verifier.similarity_weight, verifier.min_support = SIMILARITY_WEIGHT, MIN_SUPPORT
     print(f"\nchosen: weight {SIMILARITY_WEIGHT}, threshold {MIN_SUPPORT}")
     for path, measured in sets.items():

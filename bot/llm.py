@@ -86,12 +86,14 @@ class OpenAIChat:
                            f"({SETTINGS['llm_model'].env}); it has: {shown}")
 
     def explain(self, error: Exception) -> LLMError:
+        import httpx
         import openai
 
         where = self.settings.base_url
-        if isinstance(error, openai.APITimeoutError):
+        # While a reply streams, httpx's own errors arrive unwrapped by the openai client.
+        if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
             return TransientLLMError(f"the model server at {where} did not answer in time")
-        if isinstance(error, openai.APIConnectionError):
+        if isinstance(error, openai.APIConnectionError | httpx.TransportError):
             return TransientLLMError(f"cannot reach the model server at {where} ({SETTINGS['llm_base_url'].env}): is it running?")
         if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
             return LLMError(f"the model server at {where} refused the API key ({SETTINGS['llm_api_key'].env})")

@@ -2,8 +2,10 @@
 HTTP to the local stand-in, fed real discord.Interaction objects built from INTERACTION_CREATE
 payloads by discord.py's own parser."""
 
+import asyncio
 import dataclasses
 import json
+import re
 
 import pytest
 from discord.http import Route
@@ -113,6 +115,10 @@ async def test_feedback_click_is_stored_and_summarised(live, capsys):
     question = "Who heads the Ukrainian delegation?"
     await run_interaction(live, standin.interaction("ask", {"question": question}), lambda r: r.method == "PATCH")
     answer = standin.messages[-1]
+    for _ in range(100):  # the bot records the answer just after posting it
+        if FeedbackStore(bot.settings.data_dir).exists() and FeedbackStore(bot.settings.data_dir).summary().answers:
+            break
+        await asyncio.sleep(0.05)
     (thanks,) = await run_interaction(live, standin.button_click("newsbot:feedback:down", answer), is_callback)
     assert thanks.json["type"] == 4 and thanks.json["data"]["flags"] & 64
 
@@ -125,3 +131,44 @@ async def test_feedback_click_is_stored_and_summarised(live, capsys):
     printed = json.loads(capsys.readouterr().out)
     assert printed["down"] == 1 and printed["helpful_share"] == 0.0
     assert "1100000000000000300" not in (bot.settings.data_dir / "feedback.sqlite3").read_bytes().decode("latin-1")
+
+
+@pytest.fixture
+async def live_model(llm_server, seed_pipeline, tmp_path, monkeypatch):
+    """The bot answering with the small model over HTTP, logged in to the stand-in."""
+    from tests.conftest import make_pipeline
+
+    pipeline = make_pipeline(seed_pipeline.settings.data_dir, **llm_server.env(NEWSBOT_LLM_MAX_TOKENS="96"))
+    standin = await DiscordStandIn().start()
+    monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
+    settings = dataclasses.replace(pipeline.settings, data_dir=tmp_path)
+    bot = NewsBot(settings, load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=pipeline)
+    await bot.login(bot_token())
+    yield bot, standin
+    await bot.close()
+    await standin.stop()
+
+
+def is_final_answer(request) -> bool:
+    return request.method == "PATCH" and request.path.endswith("/@original") and "components" in (request.json or {})
+
+
+async def test_ask_streams_the_draft_then_the_verified_answer(live_model):
+    from bot.discord_render import DRAFT_FOOTER
+
+    bot, standin = live_model
+    requests = await run_interaction(live_model, standin.interaction("ask", {"question": "Who heads the Ukrainian delegation?"}), is_final_answer)
+    edits = [r for r in requests if r.method == "PATCH" and r.path.endswith("/@original")]
+    drafts, final = edits[:-1], edits[-1]
+    assert requests[0].json["type"] == 5  # deferred first
+    assert len(drafts) >= 2 and all(DRAFT_FOOTER in d.json["content"] for d in drafts)
+    assert all(not re.search(r"\[\d+\]", d.json["content"]) for d in drafts)  # unchecked markers stay hidden
+    gaps = [later.at - earlier.at for earlier, later in zip(drafts, drafts[1:])]
+    assert min(gaps) >= 0.9  # about one edit a second
+    assert DRAFT_FOOTER not in (final.json["content"] or "")
+    assert final.json["allowed_mentions"]["parse"] == []
+    if final.json["embeds"]:
+        assert final.json["embeds"][0]["title"] == "Sources"
+    about = await run_interaction(live_model, standin.interaction("about"), is_followup)
+    fields = {f["name"]: f["value"] for f in about[-1].json["embeds"][0]["fields"]}
+    assert fields["Answers"].startswith("openai: written by gemma3-270m")

@@ -86,3 +86,18 @@ async def test_ask_mention_thread_and_follow_up_against_the_stand_in(standin, tm
     assert returncode == 0, log
     assert bot_token() not in log
     assert "Traceback" not in log
+
+
+async def test_the_bot_stops_at_start_up_when_its_model_server_is_down(standin, tmp_path):
+    from tests.conftest import free_port
+
+    unreachable = f"http://127.0.0.1:{free_port()}/v1"
+    with pytest.raises(RuntimeError) as failed:
+        await standin.start_newsbot(
+            tmp_path / "data", tmp_path / "bot.log", STARTUP_SECONDS,
+            NEWSBOT_ANSWER_MODE="openai", NEWSBOT_LLM_BASE_URL=unreachable, NEWSBOT_LLM_MODEL="m",
+        )
+    log = str(failed.value)
+    assert "exit status 1" in log
+    assert f"newsbot: error: the language model (NEWSBOT_ANSWER_MODE=openai) is not usable: cannot reach the model server at {unreachable}" in log
+    assert "Traceback" not in log
