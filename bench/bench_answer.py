@@ -4,7 +4,9 @@ second and what citation verification adds.
 
 Indexes the bundled corpus in a temporary data dir, warms every mode up with one question, then
 asks the seed questions (bench/questions/seed.jsonl, the valid ones) in each mode in turn, --runs
-times. Figures are medians over questions, then the median of the runs.
+times. Figures are medians over questions, then the median of the runs. The sentence-embedding
+cache is emptied before each question, so verification's figure includes only what the extractive
+pass didn't already embed.
 
     python bench/bench_answer.py [--gguf FILE] [--runs 3] [--max-tokens 128]
                                  [--openai-url http://127.0.0.1:8080/v1 --openai-model NAME]
@@ -29,6 +31,7 @@ def default_gguf() -> Path:
 def measure(pipeline: Pipeline, questions: list[str]) -> dict:
     totals, generates, verifies, rates, fallbacks = [], [], [], [], 0
     for question in questions:
+        pipeline.embedder.forget_sentences()  # every question from cold, as on a large index
         answer = pipeline.ask(question)
         timings = answer.timings_ms
         totals.append(timings["total"])

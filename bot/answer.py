@@ -138,11 +138,12 @@ class ExtractiveAnswerer:
                 found.append((sentence, passage))
         if not found:
             return []
-        vectors = self.embedder.embed([question] + [sentence for sentence, _ in found])
+        question_vector = self.embedder.embed_query(question)
+        vectors = self.embedder.embed_sentences([sentence for sentence, _ in found])
         question_words = content_words(question)
         return [
-            Candidate(sentence, passage, float(vector @ vectors[0]), word_overlap(question_words, sentence), vector)
-            for (sentence, passage), vector in zip(found, vectors[1:])
+            Candidate(sentence, passage, float(vector @ question_vector), word_overlap(question_words, sentence), vector)
+            for (sentence, passage), vector in zip(found, vectors)
         ]
 
     def relevance(self, candidate: Candidate) -> float:

@@ -7,6 +7,7 @@ llama-index) loads inside the commands, so --help and configuration errors answe
 import argparse
 import json
 import logging
+import os
 import sys
 import textwrap
 import time
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(data_dir=args.data_dir)
         logging.basicConfig(level=settings.log_level, format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
+        redact_secrets([settings.llm.api_key, os.environ.get(SETTINGS["discord_token"].env, "")])
         check_data_dir(settings.data_dir)
         return run(args, settings)
     except (SettingsError, UsageError) as error:
@@ -133,6 +135,28 @@ def main(argv: list[str] | None = None) -> int:
             log.debug("unexpected failure", exc_info=True)
             print(f"newsbot: error: {type(error).__name__}: {error} (set NEWSBOT_LOG_LEVEL=DEBUG for details)", file=sys.stderr)
         return 1
+
+
+class SecretRedactor(logging.Filter):
+    """Belt and braces: no log line may carry a token or API key, whatever a library puts in it."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = [secret for secret in secrets if len(secret) >= 8]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "[secret]")
+            record.msg, record.args = message, ()
+        return True
+
+
+def redact_secrets(secrets: list[str]) -> None:
+    redactor = SecretRedactor(secrets)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redactor)
 
 
 def known_failure(error: Exception) -> bool:

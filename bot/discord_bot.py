@@ -187,20 +187,6 @@ def load_pipeline(settings: Settings) -> Pipeline:
     return pipeline
 
 
-class TokenRedactor(logging.Filter):
-    """Belt and braces: no log line may carry the token, whatever a library puts in it."""
-
-    def __init__(self, token: str):
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "[token]"), ()
-        return True
-
-
 def point_at_test_server(url: str) -> None:
     """Send every REST call and the gateway connection to a local stand-in (tests only)."""
     import yarl
@@ -212,8 +198,6 @@ def point_at_test_server(url: str) -> None:
 
 
 def run(settings: Settings, discord_settings: DiscordSettings, sync: bool) -> int:
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(TokenRedactor(discord_settings.token))
     if discord_settings.test_server:
         point_at_test_server(discord_settings.test_server)
     return asyncio.run(_serve(settings, discord_settings, sync))

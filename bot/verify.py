@@ -16,7 +16,7 @@ removed. The quote shown for each citation is the supporting span, verbatim from
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -94,7 +94,6 @@ class Verified:
     citations: list[Citation]
     verification: Verification
     refused: bool  # the model said the passages don't answer the question
-    removed_sentences: list[str] = field(default_factory=list)
 
 
 def parse_claims(answer: str) -> list[Claim]:
@@ -164,18 +163,18 @@ class CitationVerifier:
                 start += len(piece)
         if not found:
             return []
-        vectors = self.embedder.embed([sentence for *_, sentence in found])
+        vectors = self.embedder.embed_sentences([sentence for *_, sentence in found])
         names = [frozenset(vocabulary_of(f"{passage.title} {passage.text}")) for passage in passages]
-        spans = [self._span(passages, p, passages[p].text[a:b], vector, 1, names[p]) for (p, a, b, _), vector in zip(found, vectors)]
+        spans = [self._span(p, passages[p].text[a:b], vector, 1, names[p]) for (p, a, b, _), vector in zip(found, vectors)]
         for i in range(len(found) - 1):
             (p, a, _, _), (q, _, b, _) = found[i], found[i + 1]
             if p == q:
                 summed = vectors[i] + vectors[i + 1]
-                spans.append(self._span(passages, p, passages[p].text[a:b], summed / np.linalg.norm(summed), 2, names[p]))
+                spans.append(self._span(p, passages[p].text[a:b], summed / np.linalg.norm(summed), 2, names[p]))
         return spans
 
     @staticmethod
-    def _span(passages: list[Passage], p: int, quote: str, vector: np.ndarray, sentences: int, names: frozenset[str]) -> Span:
+    def _span(p: int, quote: str, vector: np.ndarray, sentences: int, names: frozenset[str]) -> Span:
         quote_words = words(quote)
         return Span(p, quote, content_words(quote), frozenset(specifics(quote)[0]), names, is_negated(quote_words), vector, sentences)
 
@@ -217,8 +216,7 @@ class CitationVerifier:
     def verify(self, answer: str, passages: list[Passage]) -> Verified:
         claims = parse_claims(answer)
         measured = self.measure(claims, self.spans(passages))
-        kept = moved = 0
-        removed: list[str] = []
+        kept = moved = removed = 0
         refusal_seen = False
         sentences: list[tuple[str, Support]] = []
         for claim, supports in zip(claims, measured):
@@ -234,12 +232,12 @@ class CitationVerifier:
                 sentences.append((claim.text, support))
             else:
                 refusal_seen = refusal_seen or bool(MODEL_REFUSAL.search(claim.text))
-                removed.append(claim.text)
+                removed += 1
         supported = kept + moved
         refused = supported == 0 and refusal_seen
-        fallback = not refused and (supported == 0 or len(removed) > supported)
+        fallback = not refused and (supported == 0 or removed > supported)
         text, citations = self.cite(sentences, passages)
-        return Verified(text, citations, Verification(kept, moved, len(removed), fallback), refused, removed)
+        return Verified(text, citations, Verification(kept, moved, removed, fallback), refused)
 
     @staticmethod
     def cite(sentences: list[tuple[str, Support]], passages: list[Passage]) -> tuple[str, list[Citation]]:

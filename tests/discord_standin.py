@@ -301,6 +301,9 @@ class DiscordStandIn:
             return web.Response(status=204)
         if re.fullmatch(r"/channels/\d+/messages/\d+", r.path) and r.method == "DELETE":
             return web.Response(status=204)
+        if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", r.path):
+            if r.method == "PATCH":
+                return _json(self._message_from(r.json or {}, int(match.group(1)), message_id=int(match.group(2))))
         if re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", r.path) and r.method == "PUT":
             return _json([
                 {**command, "id": str(self.snowflake()), "application_id": str(APP_ID), "version": "1"}
@@ -308,9 +311,10 @@ class DiscordStandIn:
             ])
         return _json({"message": "Unknown route in the stand-in", "code": 0}, status=404)
 
-    def _message_from(self, sent: dict, channel_id: int, webhook: bool = False) -> dict:
+    def _message_from(self, sent: dict, channel_id: int, webhook: bool = False, message_id: int | None = None) -> dict:
+        """The message the bot sent, or edited when `message_id` is given."""
         message = {
-            "id": str(self.snowflake()), "channel_id": str(channel_id), "author": BOT_USER,
+            "id": str(message_id or self.snowflake()), "channel_id": str(channel_id), "author": BOT_USER,
             "content": sent.get("content") or "", "timestamp": now_iso(), "edited_timestamp": None,
             "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
             "embeds": sent.get("embeds") or [], "components": sent.get("components") or [], "pinned": False,

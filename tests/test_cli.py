@@ -178,3 +178,19 @@ def test_discord_token_problems_stop_before_any_connection(tmp_path, token, mess
 def test_feedback_without_any_says_where_it_comes_from(tmp_path, capsys):
     assert main(["feedback", "--data-dir", str(tmp_path)]) == 1
     assert "no feedback in" in capsys.readouterr().err
+
+
+def test_an_unreachable_model_server_gives_quotes_a_clear_note_and_never_logs_the_key(seed_pipeline):
+    from tests.conftest import free_port
+
+    key = "sk-test-0123456789abcdefSECRET"
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    env = {"NEWSBOT_DATA_DIR": str(seed_pipeline.settings.data_dir), "NEWSBOT_ANSWER_MODE": "openai", "NEWSBOT_LLM_BASE_URL": url,
+           "NEWSBOT_LLM_MODEL": "m", "NEWSBOT_LLM_API_KEY": key, "NEWSBOT_LLM_TIMEOUT": "5", "NEWSBOT_LOG_LEVEL": "DEBUG"}
+    result = run_cli("ask", "Who heads the Ukrainian delegation?", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["mode"] == "openai" and data["verification"]["fallback"] and "Umerov" in data["answer"]
+    assert f"cannot reach the model server at {url}" in data["note"]
+    assert f"newsbot: note: {data['note']}" in result.stderr
+    assert key not in result.stderr and key not in result.stdout

@@ -150,7 +150,7 @@ async def live_model(llm_server, seed_pipeline, tmp_path, monkeypatch):
 
 
 def is_final_answer(request) -> bool:
-    return request.method == "PATCH" and request.path.endswith("/@original") and "components" in (request.json or {})
+    return request.method == "PATCH" and request.path.endswith("/@original") and bool((request.json or {}).get("components"))
 
 
 async def test_ask_streams_the_draft_then_the_verified_answer(live_model):

@@ -101,3 +101,32 @@ async def test_the_bot_stops_at_start_up_when_its_model_server_is_down(standin, 
     assert "exit status 1" in log
     assert f"newsbot: error: the language model (NEWSBOT_ANSWER_MODE=openai) is not usable: cannot reach the model server at {unreachable}" in log
     assert "Traceback" not in log
+
+
+async def test_a_model_answer_in_a_thread_is_streamed_then_verified(standin, llm_server, tmp_path):
+    from bot.discord_render import DRAFT_FOOTER
+
+    process = await standin.start_newsbot(tmp_path / "data", tmp_path / "bot.log", STARTUP_SECONDS,
+                                          **llm_server.env(NEWSBOT_LLM_MAX_TOKENS="96"))
+    try:
+        question = standin.message(f"<@{BOT_ID}> Who heads the Ukrainian delegation?")
+        mark = len(standin.requests)
+        await standin.dispatch("MESSAGE_CREATE", question)
+        in_thread = f"/channels/{question['id']}/messages"
+        final = await standin.wait_for_request(lambda r: r.path.startswith(in_thread) and custom_ids(r), after=mark, timeout=180)
+        posted = [r for r in standin.requests[mark:] if r.path.startswith(in_thread) and r.method in ("POST", "PATCH")]
+        first, edits = posted[0], posted[1:]
+        assert first.method == "POST" and DRAFT_FOOTER in first.json["content"]  # the draft is the answer's message
+        assert edits and all(r.method == "PATCH" and r.path == edits[0].path for r in edits)
+        drafts = [first] + edits[:-1]
+        assert all(later.at - earlier.at >= 0.9 for earlier, later in zip(drafts, drafts[1:]))
+        assert final is edits[-1] and DRAFT_FOOTER not in final.json["content"]
+        assert final.json["allowed_mentions"]["parse"] == []
+        assert custom_ids(final) == {"newsbot:feedback:up", "newsbot:feedback:down"}
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        returncode = await asyncio.wait_for(process.wait(), 60)
+    log = (tmp_path / "bot.log").read_text()
+    assert returncode == 0, log
+    assert "Traceback" not in log
