@@ -1,7 +1,7 @@
 """Citation verification: every sentence of a model's answer is checked against the passages the
 model was given, and keeps a citation only to a passage that supports it.
 
-A sentence is supported by a span of a passage (one sentence, or two adjacent ones) when
+A sentence is supported by a span of a passage (one sentence, or two adjacent ones in a paragraph) when
   - support = SIMILARITY_WEIGHT * cosine(sentence, span) + (1 - SIMILARITY_WEIGHT) * coverage
     reaches MIN_SUPPORT, coverage being the share of the sentence's content words (stemmed) that
     the span contains; and
@@ -149,9 +149,9 @@ class CitationVerifier:
         self.min_support = min_support
 
     def spans(self, passages: list[Passage]) -> list[Span]:
-        """Each passage's sentences and pairs of adjacent sentences, except sentences that address a
-        language model: they are data and never back a claim, so an answer obeying them finds no
-        support. A pair's vector is the normalised sum of its sentences' vectors."""
+        """Each passage's sentences, and pairs of adjacent sentences within a paragraph, except
+        sentences that address a language model: they are data and never back a claim, so an answer
+        obeying them finds no support. A pair's vector is the normalised sum of its sentences'."""
         found: list[tuple[int, int, int, str]] = []  # passage, start, end, sentence
         for p, passage in enumerate(passages):
             start = 0
@@ -167,8 +167,9 @@ class CitationVerifier:
         names = [frozenset(vocabulary_of(f"{passage.title} {passage.text}")) for passage in passages]
         spans = [self._span(p, passages[p].text[a:b], vector, 1, names[p]) for (p, a, b, _), vector in zip(found, vectors)]
         for i in range(len(found) - 1):
-            (p, a, _, _), (q, _, b, _) = found[i], found[i + 1]
-            if p == q:
+            (p, a, end, _), (q, start, b, _) = found[i], found[i + 1]
+            # Pairs stay inside a paragraph, as quotes do: the text between them is only spaces.
+            if p == q and not passages[p].text[end:start].strip(" \t"):
                 summed = vectors[i] + vectors[i + 1]
                 spans.append(self._span(p, passages[p].text[a:b], summed / np.linalg.norm(summed), 2, names[p]))
         return spans

@@ -39,8 +39,8 @@ def judged(verifier, path):
 
 
 @pytest.mark.parametrize("name, min_accuracy, min_precision", [
-    ("verification.jsonl", 0.84, 0.78),  # tuned on: 0.845 accuracy, 0.787 precision
-    ("verification_heldout.jsonl", 0.77, 0.72),  # held out: 0.785, 0.730
+    ("verification.jsonl", 0.83, 0.79),  # tuned on: 0.833 accuracy, 0.795 precision
+    ("verification_heldout.jsonl", 0.78, 0.74),  # held out: 0.785, 0.743
 ])
 def test_thresholds_hold_on_the_labelled_sets(verifier, name, min_accuracy, min_precision):
     right, kept, kept_right, total = judged(verifier, DATA / name)
@@ -60,7 +60,7 @@ def test_correct_citations_are_kept_and_wrong_or_invalid_ones_moved(verifier, se
     palace = next(n for n, p in enumerate(found, 1) if "Ciragan Palace" in p.text and "Umerov" not in p.text)
     answer = (f"Defense Minister Rustem Umerov heads the Ukrainian delegation [{umerov}]. "
               f"The delegations returned to Istanbul's Ciragan Palace [{umerov}]. "
-              "The talks resumed in Istanbul on Monday [42].")
+              "Ukrainian and Russian representatives gathered in Istanbul on Monday [42].")
     verified = verifier.verify(answer, found)
     assert (verified.verification.kept, verified.verification.moved, verified.verification.removed) == (1, 2, 0)
     assert not verified.verification.fallback and "[42]" not in verified.text
