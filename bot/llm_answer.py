@@ -44,7 +44,7 @@ class LLMAnswerer:
         day = today_text(today)
         return [
             ("system", self.prompts.answer_system.fill(today=day)),
-            ("user", self.prompts.answer_user.fill(passages=format_passages(self.fitting(passages)), question=as_data(question), today=day)),
+            ("user", self.prompts.answer_user.fill(passages=format_passages(passages), question=as_data(question), today=day)),
         ]
 
     def fitting(self, passages: list[Passage]) -> list[Passage]:

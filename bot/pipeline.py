@@ -122,7 +122,8 @@ class Pipeline:
         if history and query != question:
             timings["condense"] = (condensed - started) * 1000
         if self.llm is not None and not refused:
-            self.write_with_model(answer, ranked_against, today, on_text, timings)
+            # The model reads the search text: a follow-up's standalone form, or with the question before it.
+            self.write_with_model(answer, query, today, on_text, timings)
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
         return answer

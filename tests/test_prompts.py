@@ -63,3 +63,31 @@ def test_the_cli_rejects_a_broken_prompt_before_loading_anything(tmp_path, monke
     assert cli.main(["ask", "Who?", "--data-dir", str(tmp_path / "data")]) == 2
     assert "answer_system.txt: unknown placeholder {date}" in capsys.readouterr().err
     assert not (tmp_path / "data").exists()
+
+
+def test_the_answer_prompt_carries_the_date_and_the_passages_that_fit(embedder):
+    from datetime import date
+
+    from bot.llm import load_chat_model
+    from bot.llm_answer import LLMAnswerer
+    from bot.settings import load_settings
+    from bot.verify import CitationVerifier
+
+    settings = load_settings({"NEWSBOT_ANSWER_MODE": "openai", "NEWSBOT_LLM_BASE_URL": "http://127.0.0.1:9/v1",
+                              "NEWSBOT_LLM_MODEL": "m", "NEWSBOT_LLM_CONTEXT_WINDOW": "1024", "NEWSBOT_LLM_MAX_TOKENS": "100"})
+    answerer = LLMAnswerer(load_chat_model(settings.llm), load_prompts(BUNDLED), CitationVerifier(embedder), settings.llm, 500)
+    passages = [Passage(f"c{n}", "a", "Title", "LN247", "", "2025-06-02", n, "word " * 150, 0.5) for n in range(5)]
+    shown = answerer.fitting(passages)
+    assert 1 <= len(shown) < 5  # (1024 - 100 - 600) tokens of room, about 970 characters
+    system, user = answerer.messages("What happened this week?", shown, date(2025, 6, 3))
+    assert system[0] == "system" and "Today is Tuesday 3 June 2025." in system[1]
+    assert user[0] == "user" and f"[{len(shown)}] Title" in user[1] and f"[{len(shown) + 1}]" not in user[1]
+
+
+def test_ask_takes_an_iso_date_for_as_of(capsys):
+    from bot import cli
+
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["ask", "What happened?", "--as-of", "last week"])
+    assert exited.value.code == 2
+    assert "--as-of: must be a date like 2025-06-02, not 'last week'" in capsys.readouterr().err
