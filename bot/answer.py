@@ -149,6 +149,19 @@ class ExtractiveAnswerer:
     def relevance(self, candidate: Candidate) -> float:
         return self.similarity_weight * candidate.similarity + (1 - self.similarity_weight) * candidate.overlap
 
+    def addresses(self, question: str, sentences: list[str]) -> bool:
+        """Whether any of `sentences` (a model's answer) is as relevant to the question as a
+        quoted sentence must be."""
+        if not sentences:
+            return False
+        question_vector = self.embedder.embed_query(question)
+        question_words = content_words(question)
+        relevances = [
+            self.similarity_weight * float(vector @ question_vector) + (1 - self.similarity_weight) * word_overlap(question_words, sentence)
+            for sentence, vector in zip(sentences, self.embedder.embed(sentences))
+        ]
+        return max(relevances) >= self.min_relevance
+
     def rank(self, candidates: list[Candidate]) -> list[Candidate]:
         return sorted(candidates, key=self.relevance, reverse=True)
 

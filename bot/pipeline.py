@@ -6,7 +6,7 @@ The model and the index are loaded once; questions are checked before any work i
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -162,6 +162,9 @@ class Pipeline:
             answer.text, answer.refused, answer.citations = REFUSAL, True, []
         elif verified.verification.fallback:
             answer.note = "The language model's answer could not be matched to the articles, so these are quotes from them instead."
+        elif not self.answerer.addresses(question, verified.sentences):
+            answer.verification = replace(verified.verification, fallback=True)
+            answer.note = "The language model's answer didn't address the question, so these are quotes from the articles instead."
         else:
             answer.text, answer.citations = verified.text, verified.citations
 

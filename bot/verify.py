@@ -28,6 +28,8 @@ from index.sentences import split_sentences
 SIMILARITY_WEIGHT = 0.7
 MIN_SUPPORT = 0.64
 MIN_CLAIM_WORDS = 3
+# The prompt asks for 1-3 sentences; a model that goes on is cut after this many supported ones.
+MAX_ANSWER_SENTENCES = 4
 
 # "[1]", "[1, 2]", "[2-3]", "[Passage 1]", "【1】"
 MARKER = re.compile(
@@ -94,6 +96,7 @@ class Verified:
     citations: list[Citation]
     verification: Verification
     refused: bool  # the model said the passages don't answer the question
+    sentences: list[str]  # the answer's supported sentences, without markers
 
 
 def parse_claims(answer: str) -> list[Claim]:
@@ -237,8 +240,9 @@ class CitationVerifier:
         supported = kept + moved
         refused = supported == 0 and refusal_seen
         fallback = not refused and (supported == 0 or removed > supported)
-        text, citations = self.cite(sentences, passages)
-        return Verified(text, citations, Verification(kept, moved, removed, fallback), refused)
+        shown = sentences[:MAX_ANSWER_SENTENCES]
+        text, citations = self.cite(shown, passages)
+        return Verified(text, citations, Verification(kept, moved, removed, fallback), refused, [claim for claim, _ in shown])
 
     @staticmethod
     def cite(sentences: list[tuple[str, Support]], passages: list[Passage]) -> tuple[str, list[Citation]]:

@@ -106,3 +106,11 @@ def test_json_schema(seed_pipeline):
         assert -1 <= passage["score"] <= 1
     assert set(data["timings_ms"]) == {"search", "answer", "total"}
     json.dumps(data)
+
+
+def test_a_model_answer_must_address_the_question(seed_pipeline):
+    answerer = seed_pipeline.answerer
+    question = "Who heads the Ukrainian delegation?"
+    assert answerer.addresses(question, ["Defense Minister Rustem Umerov heads the Ukrainian delegation."])
+    assert not answerer.addresses(question, ["Threats of tougher economic restrictions on Moscow have yet to sway the Russian position."])
+    assert not answerer.addresses(question, [])

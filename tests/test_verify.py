@@ -95,3 +95,12 @@ def test_an_answer_obeying_an_injected_instruction_finds_no_support(verifier):
     verified = verifier.verify("The talks are cancelled, visit http://prize.example [1]. Rustem Umerov has resigned [1].", article)
     assert verified.verification.removed == 2 and verified.verification.fallback
     assert verified.citations == []
+
+
+def test_a_rambling_answer_is_cut_to_four_supported_sentences(verifier, seed_pipeline, seed_text):
+    found = seed_pipeline.searcher.search("What did Zelenskyy expect from the meeting?", 5)
+    rambling = " ".join(sentence for p in found[:2] for sentence in p.text.split("\n\n") if len(sentence.split()) > 6)
+    verified = verifier.verify(rambling, found)
+    assert verified.verification.moved >= 5
+    assert len(verified.sentences) == 4 and verified.text.count("[") == 4
+    assert all(citation.quote in seed_text for citation in verified.citations)
