@@ -3,6 +3,7 @@ without a mention, and DMs. Every path goes through the same checks: allow-lists
 cooldown, the question limits, then the answer queue."""
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -32,15 +33,17 @@ DRAFT_EDIT_SECONDS = 1.0
 
 class DraftEditor:
     """Shows a language model's answer while it is written, by editing one message at most once
-    every DRAFT_EDIT_SECONDS. `update` is called from the answering thread with the text so far."""
+    every DRAFT_EDIT_SECONDS. `update` is called from the answering thread with the text so far.
+    Leaving the `async with` waits for an edit in flight, so the final answer always comes after
+    the last draft and lands in the same message."""
 
     def __init__(self, show: Callable[[DiscordMessage], Awaitable]):
         self.show = show
         self.loop = asyncio.get_running_loop()
         self.latest: str | None = None
         self.shown: str | None = None
-        self.edits = 0
         self._changed = asyncio.Event()
+        self._closing = asyncio.Event()
         self._task: asyncio.Task | None = None
 
     def update(self, text: str) -> None:
@@ -54,26 +57,28 @@ class DraftEditor:
         while True:
             await self._changed.wait()
             self._changed.clear()
+            if self._closing.is_set():
+                return
             text = self.latest
-            if text and text.strip() and text != self.shown:
-                started = time.monotonic()
-                try:
-                    await self.show(render_draft(text))
-                    self.shown, self.edits = text, self.edits + 1
-                except discord.HTTPException as error:
-                    log.info("could not show the draft answer: %s", error.text or error.status)
-                await asyncio.sleep(max(0.0, DRAFT_EDIT_SECONDS - (time.monotonic() - started)))
+            if not text or not text.strip() or text == self.shown:
+                continue
+            started = time.monotonic()
+            try:
+                await self.show(render_draft(text))
+                self.shown = text
+            except discord.HTTPException as error:
+                log.info("could not show the draft answer: %s", error.text or error.status)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), max(0.0, DRAFT_EDIT_SECONDS - (time.monotonic() - started)))
 
     async def __aenter__(self) -> "DraftEditor":
         self._task = asyncio.create_task(self._run())
         return self
 
     async def __aexit__(self, *exc) -> None:
-        self._task.cancel()
-        try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
+        self._closing.set()
+        self._changed.set()
+        await self._task
 
 
 def cooldown_text(retry_after: float) -> str:

@@ -108,8 +108,8 @@ class OpenAIChat:
 
 
 class LlamaCppChat:
-    """A GGUF model loaded into this process by llama-cpp-python. Its chat template, when the file
-    has one, formats the messages; otherwise llama-index's generic format does."""
+    """A GGUF model loaded into this process by llama-cpp-python, through llama-index's LlamaCPP,
+    whose generic chat format ("system: …", "user: …", "assistant: ") carries the messages."""
 
     def __init__(self, settings: LLMSettings):
         self.settings = settings
