@@ -9,6 +9,7 @@ from pathlib import Path
 from index.articles import Article, Problem, Scan, scan_sources
 from index.chunk import CHUNKER_VERSION, chunk_article, embed_text, make_splitter
 from index.embed import Embedder
+from index.lexical import LexicalIndex
 from index.store import ArticleRecord, IndexStore, Manifest
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,7 @@ def update_index(
             generation = store.new_generation(copy_of=current)
             try:
                 manifest = _apply(generation, manifest, plan, embedder, batch_size, progress)
+                LexicalIndex.from_collection(generation.collection()).save(generation.path)
                 manifest.created = time.time()
                 generation.write_manifest(manifest)
                 store.publish(generation)
@@ -124,6 +126,10 @@ def update_index(
                 raise
             generation.close()
             store.prune()
+        elif LexicalIndex.load(current.path) is None:
+            # An index from before lexical search: add its BM25 index, nothing else changes.
+            LexicalIndex.from_collection(current.collection()).save(current.path)
+            current.close()
         report.articles = len(manifest.articles)
         report.chunks = manifest.chunk_count
     report.seconds = time.perf_counter() - started

@@ -1,0 +1,93 @@
+"""Lexical search: BM25 (bm25s) over every chunk of one index generation, saved in the generation's
+folder beside its Chroma store, so the two always describe the same chunks.
+
+bm25s has no incremental update; rebuilding it from the chunk texts at the end of an index run
+takes seconds where embedding the same chunks takes minutes, so every run rebuilds it.
+"""
+
+import json
+import logging
+import os
+import shutil
+from functools import cache
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+LEXICAL_DIR = "bm25"
+CHUNK_IDS = "chunk_ids.json"
+
+
+@cache
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, English stopwords removed, Snowball-stemmed words."""
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+
+
+def document_text(title: str, text: str) -> str:
+    """What BM25 indexes for a chunk: its article's title, then its text."""
+    return f"{title}\n{text}" if title else text
+
+
+class LexicalIndex:
+    def __init__(self, retriever, chunk_ids: list[str]):
+        self.retriever = retriever
+        self.chunk_ids = chunk_ids
+
+    @classmethod
+    def build(cls, chunk_ids: list[str], texts: list[str]) -> "LexicalIndex":
+        import bm25s
+
+        retriever = bm25s.BM25()
+        if chunk_ids:
+            retriever.index(tokenize(texts), show_progress=False)
+        return cls(retriever, list(chunk_ids))
+
+    @classmethod
+    def from_collection(cls, collection) -> "LexicalIndex":
+        """Built from every chunk stored in a Chroma collection."""
+        stored = collection.get(include=["documents", "metadatas"])
+        texts = [document_text((meta or {}).get("title", ""), doc or "") for doc, meta in zip(stored["documents"], stored["metadatas"])]
+        return cls.build(stored["ids"], texts)
+
+    def save(self, folder: Path) -> None:
+        """Into folder/bm25, replacing what was there; readers never see a half-written index."""
+        target = folder / LEXICAL_DIR
+        staging = folder / f"{LEXICAL_DIR}.new"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        if self.chunk_ids:
+            self.retriever.save(str(staging), show_progress=False)
+        (staging / CHUNK_IDS).write_text(json.dumps(self.chunk_ids), encoding="utf-8")
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(staging, target)
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex | None":
+        """The saved index, or None when the generation predates lexical search."""
+        import bm25s
+
+        target = folder / LEXICAL_DIR
+        if not (target / CHUNK_IDS).is_file():
+            return None
+        chunk_ids = json.loads((target / CHUNK_IDS).read_text(encoding="utf-8"))
+        if not chunk_ids:
+            return cls(bm25s.BM25(), [])
+        return cls(bm25s.BM25.load(str(target), show_progress=False), chunk_ids)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the best `k` chunks that share a word with the query."""
+        k = min(k, len(self.chunk_ids))
+        tokens = tokenize([query])
+        if k < 1 or not tokens[0]:
+            return []
+        documents, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        return [(self.chunk_ids[int(d)], float(s)) for d, s in zip(documents[0], scores[0]) if s > 0]
