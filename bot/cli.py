@@ -23,6 +23,7 @@ examples:
   newsbot ask "Who leads the Ukrainian delegation?" --json
   newsbot index ~/news/ feed.jsonl             add or refresh articles; unchanged ones are skipped
   newsbot stats
+  newsbot eval --articles A.jsonl --questions Q.jsonl --out run.jsonl   score retrieval on news questions
   newsbot discord --sync                       run the Discord bot (DISCORD_TOKEN in .env); see README
 
 Settings come from NEWSBOT_* environment variables or a .env file; see .env.example.
@@ -84,6 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="register the slash commands with Discord at start-up: instantly in "
         f"${SETTINGS['discord_dev_guild_id'].env} if set, else globally (up to an hour to appear)",
     )
+
+    evaluate = commands.add_parser(
+        "eval", parents=[common], help="score retrieval and answers on a set of news questions",
+        description="Index ARTICLES (incrementally, so re-runs skip the embedding), ask every question as of "
+        "its own date, write RUN (one JSON line per question: id, passages, answer, refused, citations) and "
+        "print BudgetRecall@100/250/1000w, AnswerHit, AnswerRecall@5, MRR@10 (all questions, and those whose "
+        "answer is in at most 5%% of articles), the refusal rate and search latency.",
+    )
+    evaluate.add_argument("--articles", type=Path, required=True, metavar="ARTICLES", help="articles to index (.jsonl or a folder)")
+    evaluate.add_argument("--questions", type=Path, required=True, metavar="QUESTIONS",
+                          help="JSONL with id, question, answer, and optionally date and answer_df")
+    evaluate.add_argument("--out", type=Path, required=True, metavar="RUN", help="the run file to write")
+    evaluate.add_argument("--k", type=positive_k, default=10, metavar="N", help="passages per question (default: 10)")
+    evaluate.add_argument("--json", action="store_true", help="print the scores as one JSON object")
 
     feedback = commands.add_parser("feedback", parents=[common], help="summarise 👍/👎 feedback on Discord answers",
                                    description="Votes on the Discord bot's answers, and the latest unhelpful ones.")
@@ -197,6 +212,16 @@ def run(args, settings) -> int:
         missing = [str(path) for path in args.paths if not path.exists()]
         if missing:
             raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    if args.command == "eval":
+        missing = [str(path) for path in (args.articles, args.questions) if not path.exists()]
+        if missing:
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+        from bot.evaluate import read_questions
+
+        try:
+            questions = read_questions(args.questions)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise UsageError(f"cannot read the questions: {error}") from None
     if args.command == "ask":
         from bot.pipeline import QuestionError, check_question
 
@@ -210,6 +235,9 @@ def run(args, settings) -> int:
     pipeline = Pipeline(settings)
     if args.command == "index":
         return run_index(pipeline, args.paths, args.rebuild, args.strict, summary_to=sys.stdout)
+    if args.command == "eval":
+        run_index(pipeline, [args.articles], rebuild=False, strict=False, summary_to=sys.stderr)
+        return run_evaluation(pipeline, questions, args.out, args.k, args.json)
     if args.command in ("ask", "repl") and not pipeline.has_articles():
         sources = ", ".join(map(str, settings.sources))
         print(f"newsbot: no articles in {settings.data_dir} yet; indexing {sources} first", file=sys.stderr)
@@ -246,6 +274,26 @@ def run_index(pipeline, paths: list[Path], rebuild: bool, strict: bool, summary_
         log.warning("skipped %s", problem)
     print(report.summary_line(), file=summary_to)
     return 1 if strict and report.problems else 0
+
+
+def run_evaluation(pipeline, questions: list[dict], out: Path, k: int, as_json: bool) -> int:
+    from bot.evaluate import run_eval
+
+    def progress(n: int, total: int, seconds: float) -> None:
+        if sys.stderr.isatty():
+            print(f"\rnewsbot: question {n}/{total}", end="" if n < total else "\n", file=sys.stderr, flush=True)
+
+    results = run_eval(pipeline, questions, out, k, progress)
+    if as_json:
+        print(json.dumps(results, indent=2))
+        return 0
+    groups = [name for name in results if name != "search_ms"]
+    print(f"{'':22}" + "".join(f"{name:>20}" for name in groups))
+    for metric in results["all"]:
+        print(f"{metric:22}" + "".join(f"{results[name][metric]:>20}" for name in groups))
+    print(f"search latency: p50 {results['search_ms']['p50']} ms, p95 {results['search_ms']['p95']} ms")
+    print(f"run file: {out}")
+    return 0
 
 
 def run_feedback(settings, as_json: bool, recent: int) -> int:

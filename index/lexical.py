@@ -12,7 +12,8 @@ import shutil
 from functools import cache
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+# bm25s sets its logger to DEBUG, which would print a line per index build through ours.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 LEXICAL_DIR = "bm25"
 CHUNK_IDS = "chunk_ids.json"

@@ -1,0 +1,128 @@
+"""`newsbot eval`: ask a set of news questions, each as of the date it was asked, write the run file
+the shared scorers read, and print the scores.
+
+A question is found in a text when its gold answer, normalised, occurs there as a whole token
+sequence (NFKC, curly quotes and dashes folded, lower-cased, whitespace collapsed; the answer's own
+surrounding punctuation stripped): "iran" does not match "iranian".
+"""
+
+import json
+import re
+import statistics
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+BUDGETS = (100, 250, 1000)
+RARE_ANSWER_DF = 0.05  # answers in more than 5% of articles are found by chance; scored apart too
+FOLDS = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-", "−": "-"})
+
+
+def normalise(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).translate(FOLDS).lower().split())
+
+
+def contains(text: str, answer: str) -> bool:
+    """Whether the normalised answer occurs in the normalised text as whole tokens."""
+    wanted = normalise(answer).strip(" .,;:!?\"'()[]")
+    if not wanted:
+        return False
+    return re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", normalise(text)) is not None
+
+
+def first_words(passages: list[str], budget: int) -> str:
+    words: list[str] = []
+    for passage in passages:
+        words.extend(passage.split())
+        if len(words) >= budget:
+            break
+    return " ".join(words[:budget])
+
+
+@dataclass
+class Scores:
+    questions: int = 0
+    budget_hits: dict[int, int] = field(default_factory=lambda: {b: 0 for b in BUDGETS})
+    answer_hits: int = 0
+    recall_at_5: int = 0
+    reciprocal_ranks: float = 0.0
+    refused: int = 0
+
+    def add(self, gold: str, passages: list[str], answer: str, refused: bool) -> None:
+        self.questions += 1
+        for budget in BUDGETS:
+            self.budget_hits[budget] += contains(first_words(passages, budget), gold)
+        self.answer_hits += (not refused) and contains(answer, gold)
+        hit_ranks = [rank for rank, passage in enumerate(passages[:10], start=1) if contains(passage, gold)]
+        self.recall_at_5 += bool(hit_ranks) and hit_ranks[0] <= 5
+        self.reciprocal_ranks += 1 / hit_ranks[0] if hit_ranks else 0.0
+        self.refused += refused
+
+    def to_json(self) -> dict:
+        n = max(self.questions, 1)
+        return {
+            "questions": self.questions,
+            **{f"budget_recall@{b}w": round(self.budget_hits[b] / n, 3) for b in BUDGETS},
+            "answer_hit": round(self.answer_hits / n, 3),
+            "answer_recall@5": round(self.recall_at_5 / n, 3),
+            "mrr@10": round(self.reciprocal_ranks / n, 3),
+            "refusal_rate": round(self.refused / n, 3),
+        }
+
+
+def read_questions(path: Path) -> list[dict]:
+    questions = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            missing = [key for key in ("id", "question", "answer") if key not in row]
+            if missing:
+                raise ValueError(f"{path}, line {number}: no {missing[0]!r}")
+            questions.append(row)
+    return questions
+
+
+def question_date(row: dict) -> date | None:
+    raw = str(row.get("date") or "")
+    for text in (raw[:10], raw[:8]):
+        for parse in (date.fromisoformat, lambda t: date(int(t[:4]), int(t[4:6]), int(t[6:8]))):
+            try:
+                return parse(text)
+            except (ValueError, IndexError):
+                continue
+    return None
+
+
+def run_eval(pipeline, questions: list[dict], out: Path, k: int, progress=None) -> dict:
+    """Ask every question as of its date; write the run file; return the scores and latencies."""
+    everything, rare = Scores(), Scores()
+    searches: list[float] = []
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as run:
+        for n, row in enumerate(questions, start=1):
+            started = time.perf_counter()
+            answer = pipeline.ask(row["question"], k, today=question_date(row))
+            searches.append(answer.timings_ms["search"])
+            passages = [passage.text for passage in answer.passages]
+            record = {
+                "id": row["id"], "passages": passages, "answer": "" if answer.refused else answer.text,
+                "refused": answer.refused, "citations": [citation.to_json() for citation in answer.citations],
+            }
+            run.write(json.dumps(record, ensure_ascii=False) + "\n")
+            for scores in (everything, rare) if row.get("answer_df", 0) <= RARE_ANSWER_DF else (everything,):
+                scores.add(str(row["answer"]), passages, record["answer"], answer.refused)
+            if progress:
+                progress(n, len(questions), time.perf_counter() - started)
+    ordered = sorted(searches)
+    return {
+        "all": everything.to_json(),
+        f"answer_df<={RARE_ANSWER_DF}": rare.to_json(),
+        "search_ms": {
+            "p50": round(statistics.median(ordered), 1) if ordered else None,
+            "p95": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1) if ordered else None,
+        },
+    }
