@@ -155,8 +155,10 @@ def _apply(generation, manifest: Manifest, plan: Plan, embedder: Embedder, batch
         manifest.articles[article.id].origin = article.origin
 
     _embed_nodes(nodes, embedder, batch_size, progress)
-    if nodes:
-        vector_store.add(nodes)
+    # Chroma refuses more records per call than its client's maximum batch size (5,461 here).
+    largest = generation.max_batch_size()
+    for start in range(0, len(nodes), largest):
+        vector_store.add(nodes[start : start + largest])
     return manifest
 
 

@@ -96,6 +96,11 @@ class Generation:
             self._vector_store = ChromaVectorStore(chroma_collection=self.collection())
         return self._vector_store
 
+    def max_batch_size(self) -> int:
+        """Most records one Chroma call may add."""
+        self.collection()
+        return self._client.get_max_batch_size()
+
     def close(self) -> None:
         """Release the Chroma client. A long-running reader calls this when it moves to a newer
         generation; Chroma would otherwise keep every generation it ever opened in memory."""

@@ -181,3 +181,24 @@ def test_threads_racing_to_open_the_index_all_get_answers(seed_pipeline):
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _: searcher.search("peace talks in Istanbul", 3), range(8)))
     assert all(len(passages) == 3 for passages in results)
+
+
+def test_chunks_are_added_within_chromas_batch_limit(tmp_path, corpus_copy, monkeypatch):
+    """A big corpus once failed after embedding: Chroma refuses more than get_max_batch_size()
+    (5,461) records in one call. With the limit shrunk to 2, the 5 seed chunks go in 3 calls."""
+    from index.store import Generation
+
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    added = []
+    monkeypatch.setattr(Generation, "max_batch_size", lambda self: 2)
+    real_add = ChromaVectorStore.add
+    monkeypatch.setattr(ChromaVectorStore, "add", lambda self, nodes, **kw: added.append(len(nodes)) or real_add(self, nodes, **kw))
+    pipeline = make_pipeline(tmp_path / "data")
+    report = pipeline.index([corpus_copy])
+    assert added == [2, 2, 1] and report.chunks == 5
+    generation = pipeline.store.require_current()
+    try:
+        assert generation.collection().count() == 5
+    finally:
+        generation.close()
