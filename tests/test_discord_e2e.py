@@ -28,6 +28,17 @@ def sent_text(request) -> str:
     return (payload.get("content") or "") + embeds
 
 
+async def stop(process, log_path) -> str:
+    """SIGTERM the bot; it must exit 0 with no traceback. Returns its log."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    returncode = await asyncio.wait_for(process.wait(), 60)
+    log = log_path.read_text()
+    assert returncode == 0, log
+    assert "Traceback" not in log
+    return log
+
+
 def custom_ids(request) -> set[str]:
     rows = (request.json or {}).get("components", [])
     return {item.get("custom_id") for row in rows for item in row.get("components", [])}
@@ -79,13 +90,8 @@ async def test_ask_mention_thread_and_follow_up_against_the_stand_in(standin, tm
         bot_calls = [r for r in standin.requests if not r.path.startswith(("/interactions/", "/webhooks/"))]
         assert bot_calls and all(request.authorization == f"Bot {bot_token()}" for request in bot_calls)
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        returncode = await asyncio.wait_for(process.wait(), 60)
-    log = (tmp_path / "bot.log").read_text()
-    assert returncode == 0, log
+        log = await stop(process, tmp_path / "bot.log")
     assert bot_token() not in log
-    assert "Traceback" not in log
 
 
 async def test_the_bot_stops_at_start_up_when_its_model_server_is_down(standin, tmp_path):
@@ -124,9 +130,4 @@ async def test_a_model_answer_in_a_thread_is_streamed_then_verified(standin, llm
         assert final.json["allowed_mentions"]["parse"] == []
         assert custom_ids(final) == {"newsbot:feedback:up", "newsbot:feedback:down"}
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        returncode = await asyncio.wait_for(process.wait(), 60)
-    log = (tmp_path / "bot.log").read_text()
-    assert returncode == 0, log
-    assert "Traceback" not in log
+        await stop(process, tmp_path / "bot.log")
