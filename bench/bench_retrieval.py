@@ -15,29 +15,25 @@ from pathlib import Path
 
 from common import DEFAULT_EVAL, percentile
 
-from bot.evaluate import RARE_ANSWER_DF, Scores, read_questions
+from bot.evaluate import RARE_ANSWER_DF, Scores, question_date, read_questions
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
 
 
-def dense_only(searcher, query: str, k: int) -> list[str]:
-    generation, _, _ = searcher._current()
+def dense_only(searcher, query: str, k: int, now) -> list[str]:
     embedding = searcher.embedder.embed_query(query)
-    return generation.collection().query(query_embeddings=[embedding.tolist()], n_results=k, include=["documents"])["documents"][0]
+    passages, _ = searcher.passages(searcher.dense_ranking(embedding, k), embedding)
+    return [passage.text for passage in passages]
 
 
-def bm25_only(searcher, query: str, k: int) -> list[str]:
-    generation, _, lexical = searcher._current()
-    ids = [chunk_id for chunk_id, _ in lexical.search(query, k)]
-    if not ids:
-        return []
-    found = generation.collection().get(ids=ids, include=["documents"])
-    by_id = dict(zip(found["ids"], found["documents"]))
-    return [by_id[chunk_id] for chunk_id in ids]
+def bm25_only(searcher, query: str, k: int, now) -> list[str]:
+    embedding = searcher.embedder.embed_query(query)
+    passages, _ = searcher.passages(searcher.lexical_ranking(query, k), embedding)
+    return [passage.text for passage in passages]
 
 
-def newsbot(searcher, query: str, k: int) -> list[str]:
-    return [passage.text for passage in searcher.search(query, k)]
+def newsbot(searcher, query: str, k: int, now) -> list[str]:
+    return [passage.readable_text for passage in searcher.search(query, k, now)]
 
 
 METHODS = {"dense": dense_only, "bm25": bm25_only, "newsbot": newsbot}
@@ -55,13 +51,13 @@ def main():
     print(pipeline.index([args.eval / "articles.jsonl"]).summary_line(), flush=True)
     questions = read_questions(args.eval / "questions.jsonl")
     searcher = pipeline.searcher
-    newsbot(searcher, questions[0]["question"], args.k)  # warm up: index opened, BM25 loaded
+    newsbot(searcher, questions[0]["question"], args.k, None)  # warm up: index opened, BM25 loaded
     results = {}
     for name, method in METHODS.items():
         everything, rare, latencies, runs = Scores(), Scores(), [], []
         for row in questions:
             started = time.perf_counter()
-            passages = method(searcher, row["question"], args.k)
+            passages = method(searcher, row["question"], args.k, question_date(row))
             latencies.append((time.perf_counter() - started) * 1000)
             runs.append({"id": row["id"], "passages": passages, "answer": ""})
             everything.add(row["answer"], passages, "", False)

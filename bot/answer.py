@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.embed import Embedder
+from index.diversify import Outlet
 from index.search import Passage
 from index.sentences import split_sentences
 
@@ -48,11 +49,20 @@ class Citation:
     url: str
     published: str
     quote: str
+    also_reported_by: tuple[Outlet, ...] = ()  # other outlets that carried the same passage
+
+    @classmethod
+    def quoting(cls, n: int, passage: Passage, quote: str) -> "Citation":
+        return cls(
+            n=n, article_id=passage.article_id, title=passage.title, source=passage.source, url=passage.url,
+            published=passage.published, quote=quote, also_reported_by=passage.also_reported_by,
+        )
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["url"] = self.url or None
         data["published"] = self.published or None
+        data["also_reported_by"] = [outlet.to_json() for outlet in self.also_reported_by]
         return data
 
 
@@ -68,6 +78,7 @@ class Answer:
     mode: str = "extractive"
     verification: "Verification | None" = None  # of a model's answer; None in extractive mode
     note: str = ""  # why a model's answer was replaced by quotes, for the user
+    freshness_note: str = ""  # "The latest article on this is from …", when that is old
     generated_tokens: int = 0
 
     def to_json(self) -> dict:
@@ -78,6 +89,7 @@ class Answer:
             "mode": self.mode,
             "verification": self.verification.to_json() if self.verification else None,
             "note": self.note or None,
+            "freshness_note": self.freshness_note or None,
             "citations": [citation.to_json() for citation in self.citations],
             "passages": [
                 {
@@ -130,7 +142,7 @@ class ExtractiveAnswerer:
         seen: set[str] = set()
         found: list[tuple[str, Passage]] = []
         for passage in passages:
-            for piece in split_sentences(passage.text):
+            for piece in split_sentences(passage.readable_text):
                 sentence = piece.strip()
                 if sentence in seen or len(sentence.split()) < MIN_SENTENCE_WORDS or addresses_a_model(sentence):
                     continue
@@ -175,18 +187,7 @@ class ExtractiveAnswerer:
                 break
             if all(float(candidate.vector @ other.vector) < REDUNDANT_SIMILARITY for other in chosen):
                 chosen.append(candidate)
-        citations = [
-            Citation(
-                n=n,
-                article_id=candidate.passage.article_id,
-                title=candidate.passage.title,
-                source=candidate.passage.source,
-                url=candidate.passage.url,
-                published=candidate.passage.published,
-                quote=candidate.sentence,
-            )
-            for n, candidate in enumerate(chosen, start=1)
-        ]
+        citations = [Citation.quoting(n, candidate.passage, candidate.sentence) for n, candidate in enumerate(chosen, start=1)]
         text = " ".join(f"{citation.quote} [{citation.n}]" for citation in citations)
         return text, False, citations
 
@@ -198,6 +199,11 @@ QUESTION_OPENERS = {
     "what", "who", "whom", "whose", "where", "when", "why", "how", "which", "is", "are", "was",
     "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would", "should",
     "tell", "list", "give", "name", "explain", "describe", "show", "summarise", "summarize",
+}
+CALENDAR_WORDS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 }
 # Two spellings of a name match when they share this long a prefix (Zelensky / Zelenskyy,
 # Russian / Russia), but no shorter than NAME_PREFIX_MIN characters.
@@ -225,10 +231,11 @@ def missing_names(question: str, passages: list[Passage]) -> list[str]:
     """Names in the question that no passage (text or title) mentions. News questions about
     someone the articles never name ("What did Erdogan say?") can't be answered from them, however
     similar the rest of the wording; this catches what embedding similarity can't."""
-    names = names_in(question)
+    # A date in the question ("in June 2025", "on Monday") is matched by search, not by name.
+    names = [name for name in names_in(question) if name.lower() not in CALENDAR_WORDS]
     if not names:
         return []
-    vocabulary = vocabulary_of(" ".join(f"{passage.title} {passage.text}" for passage in passages))
+    vocabulary = vocabulary_of(" ".join(f"{passage.title} {passage.readable_text}" for passage in passages))
     return [name for name in names if not mentioned(name, vocabulary)]
 
 

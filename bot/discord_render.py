@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from bot.answer import Answer, Citation
-from bot.render import human_date
+from bot.render import also_reported, human_date
 from bot.verify import MARKER
 from index.sentences import split_sentences
 
@@ -84,6 +84,8 @@ def linked_title(title: str, url: str) -> str:
 def source_entry(citation: Citation) -> str:
     title = linked_title(citation.title, citation.url)
     details = " · ".join([plain(citation.source or "unknown publisher"), human_date(citation.published)])
+    if citation.also_reported_by:
+        details += f" · also reported by {plain(also_reported(citation))}"
     quote = citation.quote
     if len(quote) > QUOTE_LIMIT:
         quote = quote[:QUOTE_LIMIT].rsplit(" ", 1)[0] + " …"
@@ -117,8 +119,9 @@ def render_answer(answer: Answer) -> list[DiscordMessage]:
     if answer.refused:
         return [DiscordMessage(f"{neutralise(answer.text)}\n{REFUSAL_HINT}")]
     text = neutralise(answer.text)
-    if answer.note:
-        text += f"\n*{plain(answer.note)}*"
+    for note in (answer.freshness_note, answer.note):
+        if note:
+            text += f"\n*{plain(note)}*"
     contents = split_text(text)
     embeds = sources_embeds(answer.citations)
     messages = [DiscordMessage(content) for content in contents[:-1]]

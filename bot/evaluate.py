@@ -107,7 +107,7 @@ def run_eval(pipeline, questions: list[dict], out: Path, k: int, progress=None) 
             started = time.perf_counter()
             answer = pipeline.ask(row["question"], k, today=question_date(row))
             searches.append(answer.timings_ms["search"])
-            passages = [passage.text for passage in answer.passages]
+            passages = [passage.readable_text for passage in answer.passages]
             record = {
                 "id": row["id"], "passages": passages, "answer": "" if answer.refused else answer.text,
                 "refused": answer.refused, "citations": [citation.to_json() for citation in answer.citations],

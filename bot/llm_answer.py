@@ -52,7 +52,7 @@ class LLMAnswerer:
         budget = (self.settings.context_window - self.settings.max_tokens - PROMPT_TOKENS) * CHARS_PER_TOKEN
         kept, used = [], 0
         for passage in passages:
-            used += len(passage.text) + len(passage.title) + 40
+            used += len(passage.readable_text) + len(passage.title) + 40
             if kept and used > budget:
                 break
             kept.append(passage)

@@ -7,25 +7,30 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
 import index  # noqa: F401  (offline defaults before any model import)
-from bot.answer import REFUSAL, Answer, ExtractiveAnswerer, content_words
+from bot.answer import REFUSAL, Answer, Citation, ExtractiveAnswerer, content_words
 from bot.conversation import Turn, is_follow_up
 from bot.llm import LLMError, load_chat_model
 from bot.llm_answer import LLMAnswerer
 from bot.prompts import load_prompts
+from bot.render import human_date
 from bot.settings import Settings
 from bot.verify import CitationVerifier, Verification
 from index.build import IndexReport, update_index
 from index.embed import Embedder
 from index.search import Searcher
 from index.store import IndexStore
+from index.when import time_window
 
 
 log = logging.getLogger(__name__)
+
+# An answer whose newest source is older than this says how old it is.
+STALE_DAYS = 30
 
 
 class QuestionError(ValueError):
@@ -71,6 +76,24 @@ def load_llm_answerer(settings: Settings, embedder: Embedder) -> LLMAnswerer:
     )
 
 
+def freshness_note(question: str, citations: Sequence[Citation], today: date) -> str:
+    """"The latest article on this is from …" when the newest article an answer cites is more
+    than STALE_DAYS old, unless the question asks about that time."""
+    days = []
+    for citation in citations:
+        try:
+            days.append(date.fromisoformat(citation.published[:10]))
+        except ValueError:
+            continue
+    if not days:
+        return ""
+    newest = max(days)
+    window = time_window(question, today)
+    if newest >= today - timedelta(days=STALE_DAYS) or (window is not None and window.contains(newest)):
+        return ""
+    return f"The latest article on this is from {human_date(newest.isoformat())}."
+
+
 class Pipeline:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -110,7 +133,7 @@ class Pipeline:
         started = time.perf_counter()
         query, ranked_against = self.standalone(question, history, today)
         condensed = time.perf_counter()
-        passages = self.searcher.search(query, k or self.settings.top_k)
+        passages = self.searcher.search(query, k or self.settings.top_k, today)
         searched = time.perf_counter()
         text, refused, citations = self.answerer.answer(ranked_against, passages)
         answered = time.perf_counter()
@@ -126,6 +149,8 @@ class Pipeline:
             self.write_with_model(answer, query, today, on_text, timings)
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
+        if not answer.refused:
+            answer.freshness_note = freshness_note(query, answer.citations, today)
         return answer
 
     def standalone(self, question: str, history: Sequence[Turn], today: date) -> tuple[str, str]:

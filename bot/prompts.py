@@ -70,7 +70,7 @@ def format_passages(passages) -> str:
     for n, passage in enumerate(passages, start=1):
         about = ", ".join(part for part in (passage.source, human_date(passage.published) if passage.published else "") if part)
         header = f"[{n}] {passage.title or '(untitled)'}" + (f" ({about})" if about else "")
-        blocks.append(as_data(f"{header}\n{passage.text.strip()}"))
+        blocks.append(as_data(f"{header}\n{passage.readable_text.strip()}"))
     return "\n\n".join(blocks)
 
 

@@ -158,7 +158,7 @@ class CitationVerifier:
         found: list[tuple[int, int, int, str]] = []  # passage, start, end, sentence
         for p, passage in enumerate(passages):
             start = 0
-            for piece in split_sentences(passage.text):
+            for piece in split_sentences(passage.readable_text):
                 stripped = piece.strip()
                 if len(stripped.split()) >= MIN_CLAIM_WORDS and not addresses_a_model(stripped):
                     offset = start + piece.index(stripped[0])
@@ -167,14 +167,14 @@ class CitationVerifier:
         if not found:
             return []
         vectors = self.embedder.embed_sentences([sentence for *_, sentence in found])
-        names = [frozenset(vocabulary_of(f"{passage.title} {passage.text}")) for passage in passages]
-        spans = [self._span(p, passages[p].text[a:b], vector, 1, names[p]) for (p, a, b, _), vector in zip(found, vectors)]
+        names = [frozenset(vocabulary_of(f"{passage.title} {passage.readable_text}")) for passage in passages]
+        spans = [self._span(p, passages[p].readable_text[a:b], vector, 1, names[p]) for (p, a, b, _), vector in zip(found, vectors)]
         for i in range(len(found) - 1):
             (p, a, end, _), (q, start, b, _) = found[i], found[i + 1]
             # Pairs stay inside a paragraph, as quotes do: the text between them is only spaces.
-            if p == q and not passages[p].text[end:start].strip(" \t"):
+            if p == q and not passages[p].readable_text[end:start].strip(" \t"):
                 summed = vectors[i] + vectors[i + 1]
-                spans.append(self._span(p, passages[p].text[a:b], summed / np.linalg.norm(summed), 2, names[p]))
+                spans.append(self._span(p, passages[p].readable_text[a:b], summed / np.linalg.norm(summed), 2, names[p]))
         return spans
 
     @staticmethod
@@ -255,11 +255,6 @@ class CitationVerifier:
             if key not in numbers:
                 numbers[key] = len(numbers) + 1
                 passage = passages[support.span.passage]
-                citations.append(
-                    Citation(
-                        n=numbers[key], article_id=passage.article_id, title=passage.title, source=passage.source,
-                        url=passage.url, published=passage.published, quote=support.span.quote,
-                    )
-                )
+                citations.append(Citation.quoting(numbers[key], passage, support.span.quote))
             parts.append(f"{text} [{numbers[key]}]")
         return " ".join(parts), citations

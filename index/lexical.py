@@ -12,6 +12,8 @@ import shutil
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
 # bm25s sets its logger to DEBUG, which would print a line per index build through ours.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -84,11 +86,13 @@ class LexicalIndex:
             return cls(bm25s.BM25(), [])
         return cls(bm25s.BM25.load(str(target), show_progress=False), chunk_ids)
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score) of the best `k` chunks that share a word with the query."""
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the best `k` chunks that share a word with the query, among
+        those where `mask` (one bool per chunk) is true if given."""
         k = min(k, len(self.chunk_ids))
         tokens = tokenize([query])
         if k < 1 or not tokens[0]:
             return []
-        documents, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1)
+        weights = None if mask is None else mask.astype(np.float32)
+        documents, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1, weight_mask=weights)
         return [(self.chunk_ids[int(d)], float(s)) for d, s in zip(documents[0], scores[0]) if s > 0]

@@ -1,21 +1,39 @@
-"""Finding passages for a question: dense (embedding) and lexical (BM25) search over the current
-index generation, fused by reciprocal rank.
+"""Finding passages for a question over the current index generation.
 
-`Searcher.search(query, k)` is the whole interface.
+Dense (embedding) and lexical (BM25) rankings are fused by reciprocal rank. When the question names
+a time ("this week", "in March 2025"), both rankings are run again restricted to articles published
+then, and fused in too: articles of that time rise, undated and older ones stay findable. A question
+with no time words leans the same way, more gently, towards the weeks before "now". Syndicated
+copies then collapse into one passage, no article takes more than two of the top k while others
+match, and a passage whose first or last sentence was cut at a chunk edge gets the rest of it from
+the neighbouring chunk.
+
+`Searcher.search(query, k, now)` is the whole interface; the single rankings are public for
+benchmarks.
 """
 
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone
 
 import numpy as np
 
+from index.diversify import Outlet, cap_per_article, collapse_copies
 from index.embed import Embedder
 from index.lexical import LexicalIndex
+from index.neighbours import lead_from, tail_from
 from index.store import Generation, IndexStore, Manifest
+from index.when import TimeWindow, time_window
 
 # Each ranking contributes its top CANDIDATES; RRF_K is the usual constant of reciprocal-rank fusion.
 CANDIDATES = 50
 RRF_K = 60
+# Weights of the rankings restricted to a time: one the question names, or the recent past.
+NAMED_TIME_WEIGHT = 1.0
+RECENT_DAYS = 14
+RECENT_WEIGHT = 0.5
+# Fused passages examined for copies and the per-article cap, so that k survive them.
+POOL = 30
 
 
 class IndexModelMismatch(RuntimeError):
@@ -33,32 +51,48 @@ class Passage:
     position: int
     text: str
     score: float  # cosine similarity of the question and the embedded chunk, -1..1
+    also_reported_by: tuple[Outlet, ...] = ()
+    lead: str = ""  # the start of a sentence cut at the chunk's start, from the chunk before
+    tail: str = ""  # the end of a sentence cut at the chunk's end, from the chunk after
+
+    @property
+    def readable_text(self) -> str:
+        """The chunk with its cut edge sentences completed: what an answer may quote."""
+        return self.lead + self.text + self.tail
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class IndexView:
+    """One generation opened for reading, with what search needs beside Chroma."""
+
+    generation: Generation
+    manifest: Manifest
+    lexical: LexicalIndex
+    chunk_days: np.ndarray = field(repr=False)  # publication day ordinal of each BM25 chunk, 0 if undated
 
 
 class Searcher:
     def __init__(self, store: IndexStore, embedder: Embedder):
         self.store = store
         self.embedder = embedder
-        self._generation: Generation | None = None
-        self._manifest: Manifest | None = None
-        self._lexical: LexicalIndex | None = None
+        self._view: IndexView | None = None
         self._retired: Generation | None = None
         self._lock = threading.Lock()
 
     def manifest(self) -> Manifest:
         """The manifest of the generation answering now, switching when a new one is published."""
-        return self._current()[1]
+        return self.view().manifest
 
-    def _current(self) -> tuple[Generation, Manifest, LexicalIndex]:
+    def view(self) -> IndexView:
         # Several threads may ask at once (the Discord bot's workers); one of them opens or
         # switches the generation while the others wait, since two Chroma clients opened at the
         # same time on one path fail.
         with self._lock:
             name = self.store.current_name()
-            if self._generation is None or self._generation.name != name:
+            if self._view is None or self._view.generation.name != name:
                 generation = self.store.require_current()
                 manifest = generation.read_manifest()
                 if manifest.model != self.embedder.label:
@@ -72,41 +106,127 @@ class Searcher:
                 # closed at the switch after this one.
                 if self._retired is not None:
                     self._retired.close()
-                self._retired = self._generation
-                self._generation, self._manifest, self._lexical = generation, manifest, lexical
-            return self._generation, self._manifest, self._lexical
+                self._retired = self._view.generation if self._view else None
+                self._view = IndexView(generation, manifest, lexical, _chunk_days(lexical.chunk_ids, manifest))
+            return self._view
 
-    def search(self, query: str, k: int = 5) -> list[Passage]:
-        """The `k` best chunks by reciprocal-rank fusion of the dense and the BM25 ranking, each
-        drawn from its top CANDIDATES."""
-        generation, _, lexical = self._current()
+    def search(self, query: str, k: int = 5, now: date | None = None) -> list[Passage]:
+        """The `k` best passages for `query`, asked on `now` (today when None)."""
+        view = self.view()
         if k < 1:
             return []
+        now = now or date.today()
         depth = max(CANDIDATES, k)
         embedding = self.embedder.embed_query(query)
-        dense = generation.collection().query(query_embeddings=[embedding.tolist()], n_results=depth, include=[])["ids"][0]
-        fused = reciprocal_rank_fusion([dense, [chunk_id for chunk_id, _ in lexical.search(query, depth)]])[:k]
-        if not fused:
+        rankings = [self.dense_ranking(embedding, depth), self.lexical_ranking(query, depth)]
+        weights = [1.0, 1.0]
+        window = time_window(query, now)
+        weight = NAMED_TIME_WEIGHT
+        if window is None:
+            window, weight = TimeWindow(now - timedelta(days=RECENT_DAYS), now, ""), RECENT_WEIGHT
+        rankings += [self.dense_ranking(embedding, depth, window), self.lexical_ranking(query, depth, window)]
+        weights += [weight, weight]
+        fused = reciprocal_rank_fusion(rankings, weights)[: max(POOL, 3 * k)]
+        passages, vectors = self.passages(fused, embedding)
+        if not passages:
             return []
-        found = generation.collection().get(ids=fused, include=["documents", "metadatas", "embeddings"])
+        distinct = [
+            replace(passages[i], also_reported_by=tuple(outlets)) for i, outlets in collapse_copies(passages, vectors)
+        ]
+        return self.with_neighbours(cap_per_article(distinct, k))
+
+    def dense_ranking(self, embedding: np.ndarray, depth: int, window: TimeWindow | None = None) -> list[str]:
+        """Chunk ids nearest to `embedding`, among chunks published within `window` if given."""
+        where = None
+        if window is not None:
+            where = {"$and": [{"published_ts": {"$gte": _epoch(window.start)}}, {"published_ts": {"$lt": _epoch(window.end + timedelta(days=1))}}]}
+        collection = self.view().generation.collection()
+        return collection.query(query_embeddings=[embedding.tolist()], n_results=depth, where=where, include=[])["ids"][0]
+
+    def lexical_ranking(self, query: str, depth: int, window: TimeWindow | None = None) -> list[str]:
+        """Chunk ids by BM25 score, among chunks published within `window` if given."""
+        view = self.view()
+        mask = None
+        if window is not None:
+            mask = (view.chunk_days >= window.start.toordinal()) & (view.chunk_days <= window.end.toordinal())
+            if not mask.any():
+                return []
+        return [chunk_id for chunk_id, _ in view.lexical.search(query, depth, mask)]
+
+    def passages(self, chunk_ids: list[str], embedding: np.ndarray) -> tuple[list[Passage], np.ndarray]:
+        """The stored chunks of `chunk_ids`, in that order, scored against `embedding`, and their
+        vectors row for row."""
+        if not chunk_ids:
+            return [], np.zeros((0, len(embedding)), dtype=np.float32)
+        found = self.view().generation.collection().get(ids=chunk_ids, include=["documents", "metadatas", "embeddings"])
         by_id = {
             chunk_id: (document, metadata, vector)
             for chunk_id, document, metadata, vector in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"])
         }
-        return [
-            _passage(chunk_id, by_id[chunk_id][0], by_id[chunk_id][1], float(np.asarray(by_id[chunk_id][2]) @ embedding))
-            for chunk_id in fused
-            if chunk_id in by_id
-        ]
+        present = [chunk_id for chunk_id in chunk_ids if chunk_id in by_id]
+        vectors = np.asarray([by_id[chunk_id][2] for chunk_id in present], dtype=np.float32).reshape(len(present), -1)
+        scores = vectors @ embedding if len(present) else []
+        return [_passage(chunk_id, *by_id[chunk_id][:2], float(score)) for chunk_id, score in zip(present, scores)], vectors
+
+    def with_neighbours(self, passages: list[Passage]) -> list[Passage]:
+        """`passages` with each sentence cut at a chunk edge completed from the chunk beside it."""
+        wanted = {}
+        for passage in passages:
+            if passage.position > 0 and _starts_mid_sentence(passage.text):
+                wanted[passage.chunk_id] = [_chunk_id(passage.article_id, passage.position - 1), None]
+            if _ends_mid_sentence(passage.text):
+                wanted.setdefault(passage.chunk_id, [None, None])[1] = _chunk_id(passage.article_id, passage.position + 1)
+        if not wanted:
+            return passages
+        ids = [chunk_id for pair in wanted.values() for chunk_id in pair if chunk_id]
+        found = self.view().generation.collection().get(ids=ids, include=["documents"])
+        texts = dict(zip(found["ids"], found["documents"]))
+        completed = []
+        for passage in passages:
+            before, after = wanted.get(passage.chunk_id, (None, None))
+            lead = lead_from(texts[before], passage.text) if before in texts else ""
+            tail = tail_from(passage.text, texts[after]) if after in texts else ""
+            completed.append(replace(passage, lead=lead, tail=tail) if lead or tail else passage)
+        return completed
 
 
-def reciprocal_rank_fusion(rankings: list[list[str]], k: int = RRF_K) -> list[str]:
-    """Ids ordered by the sum of 1 / (k + rank) over the rankings they appear in."""
+def reciprocal_rank_fusion(rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K) -> list[str]:
+    """Ids ordered by the sum of weight / (k + rank) over the rankings they appear in."""
+    weights = weights or [1.0] * len(rankings)
     scores: dict[str, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights):
         for rank, chunk_id in enumerate(ranking, start=1):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + 1.0 / (k + rank)
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (k + rank)
     return sorted(scores, key=lambda chunk_id: -scores[chunk_id])
+
+
+def _chunk_days(chunk_ids: list[str], manifest: Manifest) -> np.ndarray:
+    days = np.zeros(len(chunk_ids), dtype=np.int64)
+    for i, chunk_id in enumerate(chunk_ids):
+        record = manifest.articles.get(chunk_id.rsplit(":", 1)[0])
+        if record is not None and record.published:
+            try:
+                days[i] = date.fromisoformat(record.published[:10]).toordinal()
+            except ValueError:
+                pass
+    return days
+
+
+def _chunk_id(article_id: str, position: int) -> str:
+    # The chunker's id_func: "<article id>:<position>".
+    return f"{article_id}:{position}"
+
+
+def _epoch(day: date) -> int:
+    return int(datetime.combine(day, time(), tzinfo=timezone.utc).timestamp())
+
+
+def _starts_mid_sentence(text: str) -> bool:
+    return bool(text) and (text[0].islower() or text[0] in ",;:)")
+
+
+def _ends_mid_sentence(text: str) -> bool:
+    return bool(text) and text.rstrip()[-1:] not in ".!?\"'”’)]:"
 
 
 def _passage(chunk_id: str, text: str, meta: dict, cosine: float) -> Passage:

@@ -1,9 +1,11 @@
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.answer import REFUSAL
+from bot.render import render_answer
 
 from tests.conftest import SEED_ID
 
@@ -92,14 +94,25 @@ def test_every_quote_is_verbatim_across_the_labelled_set(seed_pipeline, seed_tex
             assert citation.quote in seed_text
 
 
+def test_an_answer_from_old_articles_says_how_old(seed_pipeline):
+    late = seed_pipeline.ask("Which palace did the delegations return to?", today=date(2026, 11, 24))
+    assert late.freshness_note == "The latest article on this is from 2 June 2025."
+    assert "(The latest article on this is from 2 June 2025.)" in render_answer(late)
+    asked_about_then = seed_pipeline.ask("Which palace did the delegations return to in June 2025?", today=date(2026, 11, 24))
+    assert not asked_about_then.refused and asked_about_then.freshness_note == ""
+
+
 def test_json_schema(seed_pipeline):
-    data = seed_pipeline.ask("Which palace did the delegations return to?", k=3).to_json()
-    assert set(data) == {"question", "answer", "refused", "mode", "verification", "note", "citations", "passages", "timings_ms"}
+    data = seed_pipeline.ask("Which palace did the delegations return to?", k=3, today=date(2025, 6, 10)).to_json()
+    assert set(data) == {
+        "question", "answer", "refused", "mode", "verification", "note", "freshness_note", "citations", "passages", "timings_ms",
+    }
     assert isinstance(data["refused"], bool) and not data["refused"]
-    assert (data["mode"], data["verification"], data["note"]) == ("extractive", None, None)
+    assert (data["mode"], data["verification"], data["note"], data["freshness_note"]) == ("extractive", None, None, None)
     for citation in data["citations"]:
-        assert set(citation) == {"n", "article_id", "title", "source", "url", "published", "quote"}
+        assert set(citation) == {"n", "article_id", "title", "source", "url", "published", "quote", "also_reported_by"}
         assert citation["url"] is None
+        assert citation["also_reported_by"] == []
     assert [p["rank"] for p in data["passages"]] == [1, 2, 3]
     for passage in data["passages"]:
         assert set(passage) == {"rank", "article_id", "title", "text", "score"}
