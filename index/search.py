@@ -112,7 +112,7 @@ class Searcher:
 
     def search(self, query: str, k: int = 5, now: date | None = None) -> list[Passage]:
         """The `k` best passages for `query`, asked on `now` (today when None)."""
-        view = self.view()
+        self.view()  # opened, or switched to a newly published generation, before anything else
         if k < 1:
             return []
         now = now or date.today()
