@@ -178,7 +178,7 @@ class Searcher:
                 wanted.setdefault(passage.chunk_id, [None, None])[1] = _chunk_id(passage.article_id, passage.position + 1)
         if not wanted:
             return passages
-        ids = [chunk_id for pair in wanted.values() for chunk_id in pair if chunk_id]
+        ids = list(dict.fromkeys(chunk_id for pair in wanted.values() for chunk_id in pair if chunk_id))
         found = self.view().generation.collection().get(ids=ids, include=["documents"])
         texts = dict(zip(found["ids"], found["documents"]))
         completed = []
