@@ -12,6 +12,7 @@ import numpy as np
 # between outlets, so a copy rarely matches a chunk whole.
 DUPLICATE_CONTAINMENT = 0.6
 DUPLICATE_COSINE = 0.95
+COMPARE_WORDS_ABOVE = 0.7
 PER_ARTICLE = 2
 
 WORD = re.compile(r"\w+")
@@ -44,18 +45,27 @@ def is_copy(a: frozenset, b: frozenset, cosine: float) -> bool:
 
 
 def collapse_copies(ranked: Sequence, vectors: np.ndarray) -> list[tuple[int, list[Outlet]]]:
-    """(index into `ranked`, outlets also reporting it) for each passage of `ranked` that is not a copy of a
-    better-ranked passage of another article. Passages need `.text`, `.article_id` and the fields
-    of Outlet; `vectors` are their unit embeddings, row for row."""
+    """(index into `ranked`, outlets also reporting it) for each passage of `ranked` that is not a
+    copy of a better-ranked passage of another article. Passages need `.text`, `.article_id` and the
+    fields of Outlet; `vectors` are their unit embeddings, row for row."""
     kept: list[int] = []
     outlets: dict[int, list[Outlet]] = {}
-    shingles = [trigrams(passage.text) for passage in ranked]
+    similarities = vectors @ vectors.T if len(ranked) else np.zeros((0, 0))
+    shingles: dict[int, frozenset] = {}
+
+    def words_of(i: int) -> frozenset:
+        if i not in shingles:
+            shingles[i] = trigrams(ranked[i].text)
+        return shingles[i]
+
     for i, passage in enumerate(ranked):
         original = next(
             (
                 j for j in kept
                 if ranked[j].article_id != passage.article_id
-                and is_copy(shingles[i], shingles[j], float(vectors[i] @ vectors[j]))
+                # Passages sharing most of their words are close in meaning too: only those are compared word by word.
+                and similarities[i, j] >= COMPARE_WORDS_ABOVE
+                and is_copy(words_of(i), words_of(j), float(similarities[i, j]))
             ),
             None,
         )

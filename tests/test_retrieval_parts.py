@@ -69,11 +69,17 @@ def test_syndicated_copies_collapse_into_the_best_ranked_one_listing_the_others(
         Chunk("ap", WIRE + " More to come.", source="AP"),  # the same article's own next chunk stays
         Chunk("other", "The football season opens on Saturday with a derby in the capital.", source="CNN"),
     ]
-    vectors = np.eye(4, dtype=np.float32)  # unrelated embeddings: only the words decide
+    # Copies are close in meaning but under the cosine threshold here: their shared words decide.
+    vectors = np.array([[1, 0, 0], [0.9, 0.436, 0], [0.9, 0, 0.436], [0, 1, 0]], dtype=np.float32)
     kept = collapse_copies(ranked, vectors)
     assert [i for i, _ in kept] == [0, 2, 3]
     assert [outlet.source for outlet in kept[0][1]] == ["WTOP"]
     assert kept[1][1] == [] and kept[2][1] == []
+
+
+def test_passages_apart_in_meaning_are_never_compared_word_by_word():
+    ranked = [Chunk("a", WIRE), Chunk("b", WIRE)]
+    assert len(collapse_copies(ranked, np.eye(2, dtype=np.float32))) == 2
 
 
 def test_near_identical_embeddings_are_copies_even_when_worded_apart():

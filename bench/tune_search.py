@@ -1,0 +1,75 @@
+"""How search's time and diversity settings were chosen: each variant of index/search.py's constants
+is run over the same questions on one index, side by side, and scored by BudgetRecall (df <= 0.05).
+
+Variants change the module constants in this process only. The index must exist (see
+bench_retrieval.py); nothing is embedded here but the questions.
+
+    python bench/tune_search.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+from common import DEFAULT_EVAL, percentile
+
+import index.diversify as diversify
+import index.search as search
+from bot.evaluate import RARE_ANSWER_DF, Scores, question_date, read_questions
+from bot.pipeline import Pipeline
+from bot.settings import load_settings
+
+NEWSBOT = {"NAMED_TIME_WEIGHT": 1.0, "RECENT_WEIGHT": 0.5, "RECENT_DAYS": 14, "RRF_K": 60, "per_article": 2, "collapse": True}
+# Each variant: what differs from newsbot's settings.
+VARIANTS = {
+    "hybrid only": {"NAMED_TIME_WEIGHT": 0.0, "RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
+    "+ named times": {"RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
+    "+ recent 14 d x0.5": {"per_article": 99, "collapse": False},
+    "+ copies collapsed": {"per_article": 99},
+    "+ 2 per article (newsbot)": {},
+    "recent 7 d x0.5": {"RECENT_DAYS": 7},
+    "recent 30 d x0.5": {"RECENT_DAYS": 30},
+    "recent 14 d x0.25": {"RECENT_WEIGHT": 0.25},
+    "recent 14 d x1": {"RECENT_WEIGHT": 1.0},
+    "named times x2": {"NAMED_TIME_WEIGHT": 2.0},
+    "RRF k=20": {"RRF_K": 20},
+    "RRF k=120": {"RRF_K": 120},
+    "1 per article": {"per_article": 1},
+    "3 per article": {"per_article": 3},
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with questions.jsonl")
+    parser.add_argument("--data-dir", type=Path, required=True, help="an index of the eval articles")
+    parser.add_argument("--k", type=int, default=10)
+    args = parser.parse_args()
+
+    pipeline = Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(args.data_dir)}))
+    questions = [row for row in read_questions(args.eval / "questions.jsonl") if row.get("answer_df", 0) <= RARE_ANSWER_DF]
+    searcher = pipeline.searcher
+    searcher.search(questions[0]["question"], args.k)  # warm up
+    collapse = search.collapse_copies
+    print(f"{len(questions)} questions with answer_df <= {RARE_ANSWER_DF}, k={args.k}\n")
+    print("| variant | B100 | B250 | B1000 | MRR@10 | search p50 |")
+    print("|---|---|---|---|---|---|")
+    for name, changes in VARIANTS.items():
+        variant = {**NEWSBOT, **changes}
+        for constant in ("NAMED_TIME_WEIGHT", "RECENT_WEIGHT", "RECENT_DAYS", "RRF_K"):
+            setattr(search, constant, variant[constant])
+        search.cap_per_article = lambda ranked, k, cap=variant["per_article"]: diversify.cap_per_article(ranked, k, cap)
+        search.collapse_copies = collapse if variant["collapse"] else (lambda ranked, vectors: [(i, []) for i in range(len(ranked))])
+        scores, latencies = Scores(), []
+        for row in questions:
+            started = time.perf_counter()
+            passages = [p.readable_text for p in searcher.search(row["question"], args.k, question_date(row))]
+            latencies.append((time.perf_counter() - started) * 1000)
+            scores.add(row["answer"], passages, "", False)
+        result = scores.to_json()
+        print(f"| {name} | {result['budget_recall@100w']:.3f} | {result['budget_recall@250w']:.3f} | "
+              f"{result['budget_recall@1000w']:.3f} | {result['mrr@10']:.3f} | {percentile(latencies, 0.5):.1f} ms |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
