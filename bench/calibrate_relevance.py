@@ -57,7 +57,7 @@ def sweep(measured, embedder, weight, margin):
         ranked = answerer.rank(candidates)
         text, _, _ = answerer.compose(ranked)
         # A gated question is refused whatever its score.
-        top = -1.0 if gated or not ranked else answerer.relevance(ranked[0])
+        top = -1.0 if gated or not candidates else max(map(answerer.relevance, candidates))
         rows.append((question, top, contains_fact(question, text) if question["answerable"] else None))
     table = []
     for threshold in THRESHOLDS:
