@@ -14,11 +14,18 @@ from pathlib import Path
 
 import numpy as np
 
-# bm25s sets its logger to DEBUG, which would print a line per index build through ours.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 LEXICAL_DIR = "bm25"
 CHUNK_IDS = "chunk_ids.json"
+
+
+@cache
+def _bm25s():
+    import bm25s
+
+    # bm25s sets its logger to DEBUG when imported, which would print a line per index build through ours.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 @cache
@@ -30,9 +37,7 @@ def _stemmer():
 
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, English stopwords removed, Snowball-stemmed words."""
-    import bm25s
-
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return _bm25s().tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
 def document_text(title: str, text: str) -> str:
@@ -47,9 +52,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, chunk_ids: list[str], texts: list[str]) -> "LexicalIndex":
-        import bm25s
-
-        retriever = bm25s.BM25()
+        retriever = _bm25s().BM25()
         if chunk_ids:
             retriever.index(tokenize(texts), show_progress=False)
         return cls(retriever, list(chunk_ids))
@@ -76,8 +79,7 @@ class LexicalIndex:
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":
         """The saved index, or None when the generation predates lexical search."""
-        import bm25s
-
+        bm25s = _bm25s()
         target = folder / LEXICAL_DIR
         if not (target / CHUNK_IDS).is_file():
             return None

@@ -1,9 +1,12 @@
 """Layer (a) of the Discord tests: the pure rendering and splitting functions."""
 
+import dataclasses
+
 import discord
 import pytest
 
 from bot.answer import REFUSAL, Answer, Citation
+from index.diversify import Outlet
 from bot.discord_render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
@@ -40,6 +43,16 @@ def test_answer_content_and_numbered_sources():
     first, second = embed["description"].split("\n\n")
     assert first == f"**[1]** [Peace talks resume](https://example.org/talks) · LN247 · 2 June 2025\n> “{quote}”"
     assert second.startswith("**[2]** Peace talks resume · LN247 · 2 June 2025\n")
+
+
+def test_other_outlets_and_the_age_of_the_sources_are_shown():
+    wire = citation(1, "Rescuers reached the villagers.", source="Wire Service")
+    outlets = tuple(Outlet(f"a{n}", "Cave rescue", name, "", "2026-05-28") for n, name in enumerate(["Mekong Herald", "@everyone Daily", "CNN", "WTOP"]))
+    answer = answer_with([dataclasses.replace(wire, also_reported_by=outlets)])
+    answer.freshness_note = "The latest article on this is from 28 May 2026."
+    text = all_text(render_answer(answer))
+    assert "also reported by Mekong Herald, @\u200beveryone Daily, CNN and 1 more" in text
+    assert "*The latest article on this is from 28 May 2026.*" in text
 
 
 def test_refusal_points_to_sources_and_cites_nothing():
