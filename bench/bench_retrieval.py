@@ -24,14 +24,12 @@ from bot.settings import load_settings
 
 def dense_only(searcher, query: str, k: int, now) -> list[str]:
     embedding = searcher.embedder.embed_query(query)
-    passages, _ = searcher.passages(searcher.dense_ranking(embedding, k), embedding)
-    return [passage.text for passage in passages]
+    return [passage.text for passage in searcher.passages(searcher.dense_ranking(embedding, k), embedding)]
 
 
 def bm25_only(searcher, query: str, k: int, now) -> list[str]:
     embedding = searcher.embedder.embed_query(query)
-    passages, _ = searcher.passages(searcher.lexical_ranking(query, k), embedding)
-    return [passage.text for passage in passages]
+    return [passage.text for passage in searcher.passages(searcher.lexical_ranking(query, k), embedding)]
 
 
 def newsbot(searcher, query: str, k: int, now) -> list[str]:

@@ -119,86 +119,102 @@ class Searcher:
 
     def search(self, query: str, k: int = 5, now: date | None = None) -> list[Passage]:
         """The `k` best passages for `query`, asked on `now` (today when None)."""
-        self.view()  # opened, or switched to a newly published generation, before anything else
+        # One view for the whole search, though another generation may be published meanwhile.
+        view = self.view()
         if k < 1:
             return []
         now = now or date.today()
         depth = max(CANDIDATES, k)
-        window = time_window(query, now)
-        weight = NAMED_TIME_WEIGHT
+        window, weight = time_window(query, now), NAMED_TIME_WEIGHT
         if window is None:
             window, weight = TimeWindow(now - timedelta(days=RECENT_DAYS), now, ""), RECENT_WEIGHT
         embedding = self.embedder.embed_query(query)
-        rankings = [self.dense_ranking(embedding, depth), self.lexical_ranking(query, depth)]
-        weights = [1.0, 1.0]
-        rankings += [self.dense_ranking(embedding, depth, window), self.lexical_ranking(query, depth, window)]
-        weights += [weight, weight]
-        fused = reciprocal_rank_fusion(rankings, weights, RRF_K)[: max(POOL, 3 * k)]
-        passages, vectors = self.passages(fused, embedding)
+        rankings = [
+            _dense_ranking(view, embedding, depth),
+            _lexical_ranking(view, query, depth),
+            _dense_ranking(view, embedding, depth, window),
+            _lexical_ranking(view, query, depth, window),
+        ]
+        fused = reciprocal_rank_fusion(rankings, [1.0, 1.0, weight, weight], RRF_K)[: max(POOL, 3 * k)]
+        passages, vectors = _fetch(view, fused, embedding)
         if not passages:
             return []
         distinct = [
             replace(passages[i], also_reported_by=tuple(outlets)) for i, outlets in collapse_copies(passages, vectors)
         ]
-        return self.with_neighbours(cap_per_article(distinct, k))
+        return _with_neighbours(view, cap_per_article(distinct, k))
 
-    def dense_ranking(self, embedding: np.ndarray, depth: int, window: TimeWindow | None = None) -> list[str]:
-        """Chunk ids nearest to `embedding` (Chroma's HNSW), or the exact nearest among chunks
-        published within `window` if given."""
-        view = self.view()
-        if window is None:
-            collection = view.generation.collection()
-            return collection.query(query_embeddings=[embedding.tolist()], n_results=depth, include=[])["ids"][0]
-        rows = np.flatnonzero(_within(view.chunk_days, window))
-        similarities = view.vectors[rows] @ embedding
-        best = rows[np.argsort(-similarities, kind="stable")[:depth]]
-        return [view.lexical.chunk_ids[row] for row in best]
+    def dense_ranking(self, embedding: np.ndarray, depth: int) -> list[str]:
+        """Chunk ids nearest to `embedding`: dense search alone, for benchmarks."""
+        return _dense_ranking(self.view(), embedding, depth)
 
-    def lexical_ranking(self, query: str, depth: int, window: TimeWindow | None = None) -> list[str]:
-        """Chunk ids by BM25 score, among chunks published within `window` if given."""
-        view = self.view()
-        mask = None
-        if window is not None:
-            mask = _within(view.chunk_days, window)
-            if not mask.any():
-                return []
-        return [chunk_id for chunk_id, _ in view.lexical.search(query, depth, mask)]
+    def lexical_ranking(self, query: str, depth: int) -> list[str]:
+        """Chunk ids by BM25 score: lexical search alone, for benchmarks."""
+        return _lexical_ranking(self.view(), query, depth)
 
-    def passages(self, chunk_ids: list[str], embedding: np.ndarray) -> tuple[list[Passage], np.ndarray]:
-        """The stored chunks of `chunk_ids`, in that order, scored against `embedding`, and their
-        vectors row for row."""
-        if not chunk_ids:
-            return [], np.zeros((0, len(embedding)), dtype=np.float32)
-        found = self.view().generation.collection().get(ids=chunk_ids, include=["documents", "metadatas", "embeddings"])
-        by_id = {
-            chunk_id: (document, metadata, vector)
-            for chunk_id, document, metadata, vector in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"])
-        }
-        present = [chunk_id for chunk_id in chunk_ids if chunk_id in by_id]
-        vectors = np.asarray([by_id[chunk_id][2] for chunk_id in present], dtype=np.float32).reshape(len(present), -1)
-        scores = vectors @ embedding if len(present) else []
-        return [_passage(chunk_id, *by_id[chunk_id][:2], float(score)) for chunk_id, score in zip(present, scores)], vectors
+    def passages(self, chunk_ids: list[str], embedding: np.ndarray) -> list[Passage]:
+        """The stored chunks of `chunk_ids`, in that order, scored against `embedding`."""
+        return _fetch(self.view(), chunk_ids, embedding)[0]
 
-    def with_neighbours(self, passages: list[Passage]) -> list[Passage]:
-        """`passages` with each sentence cut at a chunk edge completed from the chunk beside it."""
-        wanted = {}
-        for passage in passages:
-            if passage.position > 0 and _starts_mid_sentence(passage.text):
-                wanted[passage.chunk_id] = [_chunk_id(passage.article_id, passage.position - 1), None]
-            if _ends_mid_sentence(passage.text):
-                wanted.setdefault(passage.chunk_id, [None, None])[1] = _chunk_id(passage.article_id, passage.position + 1)
-        if not wanted:
-            return passages
-        ids = list(dict.fromkeys(chunk_id for pair in wanted.values() for chunk_id in pair if chunk_id))
-        found = self.view().generation.collection().get(ids=ids, include=["documents"])
-        texts = dict(zip(found["ids"], found["documents"]))
-        completed = []
-        for passage in passages:
-            before, after = wanted.get(passage.chunk_id, (None, None))
-            lead = lead_from(texts[before], passage.text) if before in texts else ""
-            tail = tail_from(passage.text, texts[after]) if after in texts else ""
-            completed.append(replace(passage, lead=lead, tail=tail) if lead or tail else passage)
-        return completed
+
+def _dense_ranking(view: IndexView, embedding: np.ndarray, depth: int, window: TimeWindow | None = None) -> list[str]:
+    """Chunk ids nearest to `embedding` (Chroma's HNSW), or the exact nearest among chunks
+    published within `window` if given."""
+    if window is None:
+        collection = view.generation.collection()
+        return collection.query(query_embeddings=[embedding.tolist()], n_results=depth, include=[])["ids"][0]
+    rows = np.flatnonzero(_within(view.chunk_days, window))
+    similarities = view.vectors[rows] @ embedding
+    best = rows[np.argsort(-similarities, kind="stable")[:depth]]
+    return [view.lexical.chunk_ids[row] for row in best]
+
+
+def _lexical_ranking(view: IndexView, query: str, depth: int, window: TimeWindow | None = None) -> list[str]:
+    """Chunk ids by BM25 score, among chunks published within `window` if given."""
+    mask = None
+    if window is not None:
+        mask = _within(view.chunk_days, window)
+        if not mask.any():
+            return []
+    return [chunk_id for chunk_id, _ in view.lexical.search(query, depth, mask)]
+
+
+def _fetch(view: IndexView, chunk_ids: list[str], embedding: np.ndarray) -> tuple[list[Passage], np.ndarray]:
+    """The stored chunks of `chunk_ids`, in that order, scored against `embedding`, and their
+    vectors row for row."""
+    if not chunk_ids:
+        return [], np.zeros((0, len(embedding)), dtype=np.float32)
+    found = view.generation.collection().get(ids=chunk_ids, include=["documents", "metadatas", "embeddings"])
+    by_id = {
+        chunk_id: (document, metadata, vector)
+        for chunk_id, document, metadata, vector in zip(found["ids"], found["documents"], found["metadatas"], found["embeddings"])
+    }
+    present = [chunk_id for chunk_id in chunk_ids if chunk_id in by_id]
+    vectors = np.asarray([by_id[chunk_id][2] for chunk_id in present], dtype=np.float32).reshape(len(present), -1)
+    scores = vectors @ embedding if len(present) else []
+    return [_passage(chunk_id, *by_id[chunk_id][:2], float(score)) for chunk_id, score in zip(present, scores)], vectors
+
+
+def _with_neighbours(view: IndexView, passages: list[Passage]) -> list[Passage]:
+    """`passages` with each sentence cut at a chunk edge completed from the chunk beside it."""
+    wanted = {}
+    for passage in passages:
+        if passage.position > 0 and _starts_mid_sentence(passage.text):
+            wanted[passage.chunk_id] = [_chunk_id(passage.article_id, passage.position - 1), None]
+        if _ends_mid_sentence(passage.text):
+            wanted.setdefault(passage.chunk_id, [None, None])[1] = _chunk_id(passage.article_id, passage.position + 1)
+    if not wanted:
+        return passages
+    ids = list(dict.fromkeys(chunk_id for pair in wanted.values() for chunk_id in pair if chunk_id))
+    found = view.generation.collection().get(ids=ids, include=["documents"])
+    texts = dict(zip(found["ids"], found["documents"]))
+    completed = []
+    for passage in passages:
+        before, after = wanted.get(passage.chunk_id, (None, None))
+        lead = lead_from(texts[before], passage.text) if before in texts else ""
+        tail = tail_from(passage.text, texts[after]) if after in texts else ""
+        completed.append(replace(passage, lead=lead, tail=tail) if lead or tail else passage)
+    return completed
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K) -> list[str]:
