@@ -19,7 +19,7 @@ from bot.evaluate import RARE_ANSWER_DF, Scores, question_date, read_questions
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
 
-NEWSBOT = {"NAMED_TIME_WEIGHT": 1.0, "RECENT_WEIGHT": 0.5, "RECENT_DAYS": 14, "RRF_K": 60, "per_article": 2, "collapse": True}
+NEWSBOT = {"DENSE_WEIGHT": 1.0, "CANDIDATES": 50, "NAMED_TIME_WEIGHT": 1.0, "RECENT_WEIGHT": 0.5, "RECENT_DAYS": 14, "RRF_K": 60, "per_article": 2, "collapse": True}
 # Each variant: what differs from newsbot's settings.
 VARIANTS = {
     "hybrid only": {"NAMED_TIME_WEIGHT": 0.0, "RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
@@ -32,6 +32,10 @@ VARIANTS = {
     "recent 14 d x0.25": {"RECENT_WEIGHT": 0.25},
     "recent 14 d x1": {"RECENT_WEIGHT": 1.0},
     "named times x2": {"NAMED_TIME_WEIGHT": 2.0},
+    "dense x0.5": {"DENSE_WEIGHT": 0.5},
+    "dense x0.75": {"DENSE_WEIGHT": 0.75},
+    "dense x1.25": {"DENSE_WEIGHT": 1.25},
+    "100 candidates each": {"CANDIDATES": 100},
     "RRF k=20": {"RRF_K": 20},
     "RRF k=120": {"RRF_K": 120},
     "1 per article": {"per_article": 1},
@@ -56,7 +60,7 @@ def main():
     print("|---|---|---|---|---|---|")
     for name, changes in VARIANTS.items():
         variant = {**NEWSBOT, **changes}
-        for constant in ("NAMED_TIME_WEIGHT", "RECENT_WEIGHT", "RECENT_DAYS", "RRF_K"):
+        for constant in ("DENSE_WEIGHT", "CANDIDATES", "NAMED_TIME_WEIGHT", "RECENT_WEIGHT", "RECENT_DAYS", "RRF_K"):
             setattr(search, constant, variant[constant])
         search.cap_per_article = lambda ranked, k, cap=variant["per_article"]: diversify.cap_per_article(ranked, k, cap)
         search.collapse_copies = collapse if variant["collapse"] else (lambda ranked, vectors: [(i, []) for i in range(len(ranked))])

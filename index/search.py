@@ -28,6 +28,8 @@ from index.when import TimeWindow, time_window
 # Each ranking contributes its top CANDIDATES; RRF_K is the usual constant of reciprocal-rank fusion.
 CANDIDATES = 50
 RRF_K = 60
+# Weight of the dense rankings against the lexical ones.
+DENSE_WEIGHT = 1.0
 # Weights of the rankings restricted to a time: one the question names, or the recent past.
 NAMED_TIME_WEIGHT = 1.0
 RECENT_DAYS = 14
@@ -135,7 +137,8 @@ class Searcher:
             _dense_ranking(view, embedding, depth, window),
             _lexical_ranking(view, query, depth, window),
         ]
-        fused = reciprocal_rank_fusion(rankings, [1.0, 1.0, weight, weight], RRF_K)[: max(POOL, 3 * k)]
+        weights = [DENSE_WEIGHT, 1.0, DENSE_WEIGHT * weight, weight]
+        fused = reciprocal_rank_fusion(rankings, weights, RRF_K)[: max(POOL, 3 * k)]
         passages, vectors = _fetch(view, fused, embedding)
         if not passages:
             return []
