@@ -148,7 +148,6 @@ def _parse(text: str, now: date) -> date | None:
             "RELATIVE_BASE": datetime(now.year, now.month, now.day, 12),
             "PREFER_DATES_FROM": "past",
             "PREFER_DAY_OF_MONTH": "first",
-            "REQUIRE_PARTS": [],
         },
     )
     return parsed.date() if parsed else None
