@@ -17,7 +17,6 @@ from bot.conversation import Turn, is_follow_up
 from bot.llm import LLMError, load_chat_model
 from bot.llm_answer import LLMAnswerer
 from bot.prompts import load_prompts
-from bot.render import human_date
 from bot.settings import Settings
 from bot.verify import CitationVerifier, Verification
 from index.build import IndexReport, update_index
@@ -77,8 +76,9 @@ def load_llm_answerer(settings: Settings, embedder: Embedder) -> LLMAnswerer:
 
 
 def freshness_note(question: str, citations: Sequence[Citation], today: date) -> str:
-    """"The latest article on this is from …" when the newest article an answer cites is more
-    than STALE_DAYS old, unless the question asks about that time."""
+    """A note on how old the sources are ("The latest article on this is from 3 March 2026."), when
+    the newest article an answer cites is more than STALE_DAYS old and the question doesn't ask
+    about that time; otherwise empty."""
     days = []
     for citation in citations:
         try:
@@ -91,7 +91,7 @@ def freshness_note(question: str, citations: Sequence[Citation], today: date) ->
     window = time_window(question, today)
     if newest >= today - timedelta(days=STALE_DAYS) or (window is not None and window.contains(newest)):
         return ""
-    return f"The latest article on this is from {human_date(newest.isoformat())}."
+    return f"The latest article on this is from {newest.day} {newest:%B %Y}."
 
 
 class Pipeline:
