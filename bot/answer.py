@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.embed import Embedder
 from index.diversify import Outlet
+from index.embed import Embedder
 from index.search import Passage
 from index.sentences import split_sentences
 
