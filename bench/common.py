@@ -34,3 +34,23 @@ def median(values):
 def percentile(values, share):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def open_tuning_run(description: str):
+    """(args, pipeline, questions) for a tuning bench: --eval, --data-dir and --k parsed, the
+    pipeline on the existing index, and the questions whose answer is in at most 5% of articles."""
+    import argparse
+
+    from bot.evaluate import RARE_ANSWER_DF, read_questions
+    from bot.pipeline import Pipeline
+    from bot.settings import load_settings
+
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with questions.jsonl")
+    parser.add_argument("--data-dir", type=Path, required=True, help="an index of the eval articles")
+    parser.add_argument("--k", type=int, default=10)
+    args = parser.parse_args()
+    pipeline = Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(args.data_dir)}))
+    questions = [row for row in read_questions(args.eval / "questions.jsonl") if row.get("answer_df", 0) <= RARE_ANSWER_DF]
+    print(f"{len(questions)} questions with answer_df <= {RARE_ANSWER_DF}, k={args.k}\n")
+    return args, pipeline, questions

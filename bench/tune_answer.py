@@ -8,16 +8,11 @@ the answerer varies.
     python bench/tune_answer.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
 """
 
-import argparse
-from pathlib import Path
-
-from common import DEFAULT_EVAL
+from common import open_tuning_run
 
 import bot.answer as answer
 import index.embed
-from bot.evaluate import RARE_ANSWER_DF, contains, question_date, read_questions
-from bot.pipeline import Pipeline
-from bot.settings import load_settings
+from bot.evaluate import contains, question_date
 
 # Each variant: (RANK_PRIOR, quote sentences that end in "?")
 VARIANTS = {
@@ -32,18 +27,10 @@ VARIANTS = {
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with questions.jsonl")
-    parser.add_argument("--data-dir", type=Path, required=True, help="an index of the eval articles")
-    parser.add_argument("--k", type=int, default=10)
-    args = parser.parse_args()
-
+    args, pipeline, questions = open_tuning_run(__doc__)
     index.embed.SENTENCE_CACHE_SIZE = 1_000_000  # every variant reads the same sentences: embed them once
-    pipeline = Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(args.data_dir)}))
-    questions = [row for row in read_questions(args.eval / "questions.jsonl") if row.get("answer_df", 0) <= RARE_ANSWER_DF]
     searched = [(row, pipeline.searcher.search(row["question"], args.k, question_date(row))) for row in questions]
     quotable = answer.quotable
-    print(f"{len(questions)} questions with answer_df <= {RARE_ANSWER_DF}, k={args.k}\n")
     print("| variant | AnswerHit | refusal rate |")
     print("|---|---|---|")
     for name, (prior, questions_quoted) in VARIANTS.items():

@@ -7,17 +7,13 @@ bench_retrieval.py); nothing is embedded here but the questions.
     python bench/tune_search.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
 """
 
-import argparse
 import time
-from pathlib import Path
 
-from common import DEFAULT_EVAL, percentile
+from common import open_tuning_run, percentile
 
 import index.diversify as diversify
 import index.search as search
-from bot.evaluate import RARE_ANSWER_DF, Scores, question_date, read_questions
-from bot.pipeline import Pipeline
-from bot.settings import load_settings
+from bot.evaluate import Scores, question_date
 
 NEWSBOT = {"DENSE_WEIGHT": 1.0, "CANDIDATES": 50, "NAMED_TIME_WEIGHT": 1.0, "RECENT_WEIGHT": 0.5, "RECENT_DAYS": 14, "RRF_K": 60, "per_article": 2, "collapse": True}
 # Each variant: what differs from newsbot's settings.
@@ -44,18 +40,10 @@ VARIANTS = {
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with questions.jsonl")
-    parser.add_argument("--data-dir", type=Path, required=True, help="an index of the eval articles")
-    parser.add_argument("--k", type=int, default=10)
-    args = parser.parse_args()
-
-    pipeline = Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(args.data_dir)}))
-    questions = [row for row in read_questions(args.eval / "questions.jsonl") if row.get("answer_df", 0) <= RARE_ANSWER_DF]
+    args, pipeline, questions = open_tuning_run(__doc__)
     searcher = pipeline.searcher
     searcher.search(questions[0]["question"], args.k)  # warm up
     collapse = search.collapse_copies
-    print(f"{len(questions)} questions with answer_df <= {RARE_ANSWER_DF}, k={args.k}\n")
     print("| variant | B100 | B250 | B1000 | MRR@10 | search p50 |")
     print("|---|---|---|---|---|---|")
     for name, changes in VARIANTS.items():

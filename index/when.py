@@ -115,18 +115,17 @@ def _explicit_day(question: str, now: date) -> TimeWindow | None:
 
 def _month_year(question: str, now: date) -> TimeWindow | None:
     match = MONTH_YEAR.search(question)
-    if match is None:
-        return None
-    first = _parse(f"1 {match.group('m')} {match.group('y')}", now)
-    return None if first is None else TimeWindow(first, _month_end(first) + timedelta(days=REPORTING_DAYS), match.group(0))
+    return match and _month_window(f"1 {match.group('m')} {match.group('y')}", match.group(0), now)
 
 
 def _in_month(question: str, now: date) -> TimeWindow | None:
     match = IN_MONTH.search(question)
-    if match is None:
-        return None
-    first = _parse(f"1 {match.group('m')}", now)
-    return None if first is None else TimeWindow(first, _month_end(first) + timedelta(days=REPORTING_DAYS), match.group(0))
+    return match and _month_window(f"1 {match.group('m')}", match.group(0), now)
+
+
+def _month_window(first_day: str, phrase: str, now: date) -> TimeWindow | None:
+    first = _parse(first_day, now)
+    return None if first is None else TimeWindow(first, _month_end(first) + timedelta(days=REPORTING_DAYS), phrase)
 
 
 def _in_year(question: str, now: date) -> TimeWindow | None:

@@ -92,3 +92,16 @@ def test_a_sentence_cut_by_a_chunk_edge_is_quoted_whole(search_pipeline):
     assert cut[0].readable_text in LONG_SENTENCE
     answer = search_pipeline.ask(question, today=date(2026, 5, 2))
     assert any(c.quote.startswith("The harbour authority") and c.quote.endswith("spring of 2027.") for c in answer.citations)
+
+
+def test_an_index_whose_articles_were_all_removed_finds_nothing(tmp_path, embedder):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "only.md").write_text(ARTICLES["budget-june.md"], encoding="utf-8")
+    pipeline = make_pipeline(tmp_path / "data")
+    pipeline.index([folder])
+    assert pipeline.searcher.search("Freedonia budget this week", 3, date(2026, 6, 5))
+    (folder / "only.md").unlink()
+    assert pipeline.index([folder]).removed == 1
+    assert pipeline.searcher.search("Freedonia budget this week", 3, date(2026, 6, 5)) == []
+    assert pipeline.searcher.search("Freedonia budget", 3) == []
