@@ -75,7 +75,8 @@ class IndexView:
     lexical: LexicalIndex
     # Row for row with lexical.chunk_ids: publication day ordinals (0 if undated) and embeddings, so a
     # search restricted to some dates is a masked product. Chroma can filter by date too, but its
-    # filtered queries took 89 ms on 31k chunks, this 2 ms, for 1.5 KB of memory a chunk.
+    # filtered queries took 97 ms on 31k chunks, this 0.3 ms (bench/bench_search_stages.py), for 1.5 KB
+    # of memory a chunk.
     chunk_days: np.ndarray = field(repr=False)
     vectors: np.ndarray = field(repr=False)
     rows: dict[str, int] = field(init=False, repr=False)  # chunk id -> its row
