@@ -15,6 +15,10 @@ from index.clean import clean_text
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 RECORD_SUFFIXES = {".json", ".jsonl"}
 TITLE_MAX_CHARS = 200
+# A web page whose lines of prose (at least PROSE_LINE_WORDS words) hold fewer than BODY_MIN_WORDS
+# words in all is a menu, index or cookie wall, not an article.
+PROSE_LINE_WORDS = 6
+BODY_MIN_WORDS = 25
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,12 @@ def _from_html(path: Path, text: str) -> Article:
     extracted = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False)
     if extracted is None or not (extracted.text or "").strip():
         raise ArticleError("no article text found in the HTML")
+    prose_words = sum(len(line.split()) for line in extracted.text.splitlines() if len(line.split()) >= PROSE_LINE_WORDS)
+    if prose_words < BODY_MIN_WORDS:
+        raise ArticleError(
+            f"the page has no article body, only {prose_words} words of prose among its headings and links "
+            "(a menu, index or cookie page?)"
+        )
     meta = {
         "title": extracted.title,
         "source": extracted.sitename or extracted.hostname,
@@ -214,7 +224,7 @@ def _from_record(path: Path, record) -> Article:
 
 
 def _build(path: Path, body: str, meta: dict, from_record: bool = False) -> Article:
-    text = clean_text(body)
+    text = _without_headline(clean_text(body), _text(meta.get("title")))
     if not text:
         raise ArticleError("no article text left after removing boilerplate")
     url = _text(meta.get("url"))
@@ -237,6 +247,14 @@ def _build(path: Path, body: str, meta: dict, from_record: bool = False) -> Arti
         author=_text(meta.get("author")),
         origin=str(path.resolve()),
     )
+
+
+def _without_headline(text: str, title: str) -> str:
+    """The text without a first line that repeats the title: a headline is not article text."""
+    first, _, rest = text.partition("\n")
+    if title and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
+        return rest.strip()
+    return text
 
 
 def parse_published(value) -> str:

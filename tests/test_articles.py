@@ -50,6 +50,16 @@ def test_html_through_trafilatura(tmp_path):
     assert "ferry terminal will open in May" in article.text
     assert article.title == "Ferry terminal to open"
     assert article.published == "2025-03-04"
+    assert not article.text.startswith("Ferry terminal to open"), "the <h1> headline is not article text"
+
+
+def test_a_page_with_no_article_body_is_skipped_with_a_reason(tmp_path):
+    path = tmp_path / "menu.html"
+    links = "".join(f"<li><a href='/{n}'>Section {n}</a></li>" for n in range(30))
+    path.write_text(f"<html><head><title>Menu</title></head><body><nav><ul>{links}</ul></nav><p>Menu</p></body></html>", encoding="utf-8")
+    (problem,) = list(read_file(path, LIMIT))
+    assert isinstance(problem, Problem)
+    assert "menu.html" in problem.where and ("no article body" in problem.reason or "no article text" in problem.reason)
 
 
 def test_jsonl_in_the_eval_format(tmp_path):

@@ -45,6 +45,20 @@ def test_common_furniture_lines_are_dropped():
     )
 
 
+def test_bylines_datelines_and_photo_credits_are_dropped():
+    text = "\n".join([
+        "By Jane Doe and John Roe, USA TODAY",
+        "Washington CNN —",
+        "The Senate passed the bill 52-48 on Thursday.",
+        "Senators react after the vote (Image credit: Jane Roe/AFP via Getty Images)",
+        "By Tuesday, the bill had reached the president.",
+        "Need a break? Play the USA TODAY Daily Crossword Puzzle.",
+    ])
+    assert clean_text(text) == (
+        "The Senate passed the bill 52-48 on Thursday.\nBy Tuesday, the bill had reached the president."
+    )
+
+
 def test_sentences_that_merely_mention_boilerplate_words_stay():
     text = "Subscribers complained about the price rise.\nThe advertisement ran during the final."
     assert clean_text(text) == text
