@@ -258,7 +258,7 @@ def run(args, settings) -> int:
         else:
             from bot.render import render_answer
 
-            print(render_answer(answer))
+            print(render_answer(answer, bold=sys.stdout.isatty()))
         return 0
     if args.command == "repl":
         from bot.repl import Repl
@@ -287,11 +287,12 @@ def run_evaluation(pipeline, questions: list[dict], out: Path, k: int, as_json: 
     if as_json:
         print(json.dumps(results, indent=2))
         return 0
-    groups = [name for name in results if name != "search_ms"]
-    print(f"{'':22}" + "".join(f"{name:>20}" for name in groups))
+    groups = [name for name in results if not name.endswith("_ms")]
+    print(f"{'':30}" + "".join(f"{name:>20}" for name in groups))
     for metric in results["all"]:
-        print(f"{metric:22}" + "".join(f"{results[name][metric]:>20}" for name in groups))
+        print(f"{metric:30}" + "".join(f"{str(results[name][metric]):>20}" for name in groups))
     print(f"search latency: p50 {results['search_ms']['p50']} ms, p95 {results['search_ms']['p95']} ms")
+    print(f"answer latency: p50 {results['answer_ms']['p50']} ms, p95 {results['answer_ms']['p95']} ms")
     print(f"run file: {out}")
     return 0
 

@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 
 BUDGETS = (100, 250, 1000)
+LEAD_WORDS = 40  # AnswerHit@40w: the gold answer within the answer's first 40 words
+MARKERS = re.compile(r"\s*\[\d+\]")
 RARE_ANSWER_DF = 0.05  # answers in more than 5% of articles are found by chance; scored apart too
 FOLDS = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-", "−": "-"})
 
@@ -41,24 +43,49 @@ def first_words(passages: list[str], budget: int) -> str:
     return " ".join(words[:budget])
 
 
+def first_sentence(answer: str) -> str:
+    from index.sentences import split_sentences
+
+    sentences = split_sentences(MARKERS.sub("", answer).strip())
+    return sentences[0] if sentences else ""
+
+
 @dataclass
 class Scores:
     questions: int = 0
     budget_hits: dict[int, int] = field(default_factory=lambda: {b: 0 for b in BUDGETS})
     answer_hits: int = 0
+    first_sentence_hits: int = 0
+    lead_words_hits: int = 0
+    answer_words: list[int] = field(default_factory=list)
+    fragments: int = 0
+    unbalanced: int = 0
     recall_at_5: int = 0
     reciprocal_ranks: float = 0.0
     refused: int = 0
 
-    def add(self, gold: str, passages: list[str], answer: str, refused: bool) -> None:
+    def add(self, gold: str, passages: list[str], answer: str, refused: bool, quotes: list[str] = ()) -> None:
+        """One question: its gold answer, the ranked passage texts, the answer text (with its [n]
+        markers) and the quotes its citations show."""
+        from bot.quoting import shape_problems
+
         self.questions += 1
         for budget in BUDGETS:
             self.budget_hits[budget] += contains(first_words(passages, budget), gold)
-        self.answer_hits += (not refused) and contains(answer, gold)
         hit_ranks = [rank for rank, passage in enumerate(passages[:10], start=1) if contains(passage, gold)]
         self.recall_at_5 += bool(hit_ranks) and hit_ranks[0] <= 5
         self.reciprocal_ranks += 1 / hit_ranks[0] if hit_ranks else 0.0
         self.refused += refused
+        if refused:
+            return
+        plain = MARKERS.sub("", answer)
+        self.answer_hits += contains(plain, gold)
+        self.first_sentence_hits += contains(first_sentence(answer), gold)
+        self.lead_words_hits += contains(" ".join(plain.split()[:LEAD_WORDS]), gold)
+        self.answer_words.append(len(plain.split()))
+        problems = [problem for quote in quotes for problem in shape_problems(quote)]
+        self.fragments += "fragment" in problems
+        self.unbalanced += "unbalanced quotes" in problems
 
     def to_json(self) -> dict:
         n = max(self.questions, 1)
@@ -66,9 +93,14 @@ class Scores:
             "questions": self.questions,
             **{f"budget_recall@{b}w": round(self.budget_hits[b] / n, 3) for b in BUDGETS},
             "answer_hit": round(self.answer_hits / n, 3),
+            "answer_hit@1": round(self.first_sentence_hits / n, 3),
+            f"answer_hit@{LEAD_WORDS}w": round(self.lead_words_hits / n, 3),
             "answer_recall@5": round(self.recall_at_5 / n, 3),
             "mrr@10": round(self.reciprocal_ranks / n, 3),
             "refusal_rate": round(self.refused / n, 3),
+            "median_answer_words": statistics.median(self.answer_words) if self.answer_words else None,
+            "answers_with_fragments": self.fragments,
+            "answers_with_unbalanced_quotes": self.unbalanced,
         }
 
 
@@ -101,12 +133,14 @@ def run_eval(pipeline, questions: list[dict], out: Path, k: int, progress=None) 
     """Ask every question as of its date; write the run file; return the scores and latencies."""
     everything, rare = Scores(), Scores()
     searches: list[float] = []
+    answers: list[float] = []
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as run:
         for n, row in enumerate(questions, start=1):
             started = time.perf_counter()
             answer = pipeline.ask(row["question"], k, today=question_date(row))
             searches.append(answer.timings_ms["search"])
+            answers.append(answer.timings_ms["total"])
             passages = [passage.readable_text for passage in answer.passages]
             record = {
                 "id": row["id"], "passages": passages, "answer": "" if answer.refused else answer.text,
@@ -114,15 +148,20 @@ def run_eval(pipeline, questions: list[dict], out: Path, k: int, progress=None) 
             }
             run.write(json.dumps(record, ensure_ascii=False) + "\n")
             for scores in (everything, rare) if row.get("answer_df", 0) <= RARE_ANSWER_DF else (everything,):
-                scores.add(str(row["answer"]), passages, record["answer"], answer.refused)
+                scores.add(str(row["answer"]), passages, record["answer"], answer.refused, [q for c in answer.citations for q in c.quotes])
             if progress:
                 progress(n, len(questions), time.perf_counter() - started)
-    ordered = sorted(searches)
     return {
         "all": everything.to_json(),
         f"answer_df<={RARE_ANSWER_DF}": rare.to_json(),
-        "search_ms": {
-            "p50": round(statistics.median(ordered), 1) if ordered else None,
-            "p95": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1) if ordered else None,
-        },
+        "search_ms": latency(searches),
+        "answer_ms": latency(answers),
     }
+
+
+def latency(milliseconds: list[float]) -> dict:
+    """p50 and p95 of some timings (search alone, or the whole answer)."""
+    ordered = sorted(milliseconds)
+    if not ordered:
+        return {"p50": None, "p95": None}
+    return {"p50": round(statistics.median(ordered), 1), "p95": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1)}
