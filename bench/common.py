@@ -36,6 +36,11 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def chosen(variants: dict, wanted: list[str]) -> dict:
+    """The variants whose names contain one of `wanted` (all when empty)."""
+    return {name: value for name, value in variants.items() if not wanted or any(w in name for w in wanted)}
+
+
 def open_tuning_run(description: str):
     """(args, pipeline, questions) for a tuning bench: --eval, --data-dir and --k parsed, the
     pipeline on the existing index, and the questions whose answer is in at most 5% of articles."""
@@ -49,6 +54,7 @@ def open_tuning_run(description: str):
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with questions.jsonl")
     parser.add_argument("--data-dir", type=Path, required=True, help="an index of the eval articles")
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--variants", nargs="*", default=[], help="run only the variants whose names contain one of these")
     args = parser.parse_args()
     pipeline = Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(args.data_dir)}))
     questions = [row for row in read_questions(args.eval / "questions.jsonl") if row.get("answer_df", 0) <= RARE_ANSWER_DF]

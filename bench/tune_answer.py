@@ -1,49 +1,97 @@
-"""How the extractive answerer's passage-rank prior was chosen: AnswerHit (the gold answer is in
-newsbot's 1-3 quoted sentences) and the refusal rate, for each variant side by side on the same
-retrieved passages (answer_df <= 0.05).
+"""How the extractive answerer's settings were chosen: each variant side by side on the same
+retrieved passages of one eval set (answer_df <= 0.05), scored as `newsbot eval` scores answers:
+AnswerHit, AnswerHit@1 (the gold answer in the first sentence), AnswerHit@40w, the median answer
+length, refusals, and answers with fragments or unbalanced quotes.
 
-The index must exist (see bench_retrieval.py). Each question is searched once, as of its date; only
-the answerer varies.
+Tune on one set and confirm on the other: a setting counts as better only when it is better on both.
+
+The index must exist (`newsbot index <set>/articles.jsonl --data-dir DIR`). Each question is searched
+once, as of its date; only the answerer varies. "today's composition" is the answerer before issue 11:
+the best sentence and up to two more within 0.25 of it, each quoted alone.
 
     python bench/tune_answer.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
 """
 
-from common import open_tuning_run
+import statistics
+
+from common import chosen, open_tuning_run
 
 import bot.answer as answer
 import index.embed
-from bot.evaluate import contains, question_date
+from bot.evaluate import Scores, question_date
 
-# Each variant: (RANK_PRIOR, quote sentences that end in "?")
+SETTINGS = ("RANK_PRIOR", "KIND_BONUS", "RARE_WORDS_WEIGHT", "SELF_CONTAINED_MARGIN", "QUOTE_FLOOR_SLACK", "TIE_MARGIN")
+SHIPPED = {setting: getattr(answer, setting) for setting in SETTINGS}
+# Each variant changes some of the shipped settings; None is the answerer before issue 11.
 VARIANTS = {
-    "no prior, questions quoted": (0.0, True),
-    "no prior": (0.0, False),
-    "prior 0.03": (0.03, False),
-    "prior 0.06": (0.06, False),
-    "prior 0.10 (newsbot)": (0.10, False),
-    "prior 0.15": (0.15, False),
-    "prior 0.20": (0.20, False),
+    "today's composition (1-3 sentences)": None,
+    "newsbot (shipped)": {},
+    "one quote, never a second": {"TIE_MARGIN": 0.0},
+    "second quote on a tie within 0.02": {"TIE_MARGIN": 0.02},
+    "second quote on a tie within 0.10": {"TIE_MARGIN": 0.10},
+    "no kind bonus": {"KIND_BONUS": 0.0},
+    "kind bonus 0.20": {"KIND_BONUS": 0.20},
+    "no rare-word weight": {"RARE_WORDS_WEIGHT": 0.0},
+    "rare-word weight 0.20": {"RARE_WORDS_WEIGHT": 0.20},
+    "no rank prior": {"RANK_PRIOR": 0.0},
+    "rank prior 0.20": {"RANK_PRIOR": 0.20},
+    "pronoun: always with antecedent": {"SELF_CONTAINED_MARGIN": 0.0},
+    "no quote floor below the gate": {"QUOTE_FLOOR_SLACK": 0.0},
+    "quote floor 0.10 below the gate": {"QUOTE_FLOOR_SLACK": 0.10},
 }
+
+
+def todays_composition(answerer, question, passages):
+    """The answerer before issue 11: best sentence plus up to two within 0.25, not redundant."""
+    missing = answer.missing_names(question, passages)
+    if missing:
+        return "", True, []
+    candidates = answerer.candidates(question, passages)
+    relevant = sorted(
+        (c for c in candidates if answerer.relevance(c) >= answerer.min_relevance),
+        key=lambda c: answerer.relevance(c) + 0.10 / (1 + c.rank), reverse=True,
+    )
+    if not relevant:
+        return "", True, []
+    picked = [relevant[0]]
+    for candidate in relevant[1:]:
+        if len(picked) == 3:
+            break
+        if answerer.relevance(candidate) >= answerer.relevance(relevant[0]) - 0.25 and all(
+            float(candidate.vector @ other.vector) < answer.REDUNDANT_SIMILARITY for other in picked
+        ):
+            picked.append(candidate)
+    text = " ".join(f"{c.sentence} [{n}]" for n, c in enumerate(picked, start=1))
+    return text, False, [c.sentence for c in picked]
 
 
 def main():
     args, pipeline, questions = open_tuning_run(__doc__)
     index.embed.SENTENCE_CACHE_SIZE = 1_000_000  # every variant reads the same sentences: embed them once
     searched = [(row, pipeline.searcher.search(row["question"], args.k, question_date(row))) for row in questions]
-    quotable = answer.quotable
-    print("| variant | AnswerHit | refusal rate |")
-    print("|---|---|---|")
-    for name, (prior, questions_quoted) in VARIANTS.items():
-        answer.RANK_PRIOR = prior
-        answer.quotable = quotable if not questions_quoted else (
-            lambda sentence: len(sentence.split()) >= answer.MIN_SENTENCE_WORDS and not answer.addresses_a_model(sentence)
-        )
-        hits = refused = 0
+    print("| variant | AnswerHit | AnswerHit@1 | AnswerHit@40w | median words | refused | fragments | unbalanced |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, changes in chosen(VARIANTS, args.variants).items():
+        for setting, value in {**SHIPPED, **(changes or {})}.items():
+            setattr(answer, setting, value)
+        scores = Scores()
         for row, passages in searched:
-            text, was_refused, _ = pipeline.answerer.answer(row["question"], passages)
-            hits += (not was_refused) and contains(text, row["answer"])
-            refused += was_refused
-        print(f"| {name} | {hits / len(searched):.3f} | {refused / len(searched):.3f} |", flush=True)
+            if changes is None:
+                text, refused, quotes = todays_composition(pipeline.answerer, row["question"], passages)
+            else:
+                text, refused, citations = pipeline.answerer.answer(row["question"], passages)
+                quotes = [quote for citation in citations for quote in citation.quotes]
+            scores.add(str(row["answer"]), [p.readable_text for p in passages], text, refused, quotes)
+        result = scores.to_json()
+        print(
+            f"| {name} | {result['answer_hit']:.3f} | {result['answer_hit@1']:.3f} | {result['answer_hit@40w']:.3f} "
+            f"| {result['median_answer_words']} | {result['refusal_rate']:.3f} | {result['answers_with_fragments']} "
+            f"| {result['answers_with_unbalanced_quotes']} |",
+            flush=True,
+        )
+    for setting, value in SHIPPED.items():
+        setattr(answer, setting, value)
+    print(f"\n{len(searched)} questions; median passages per question {statistics.median(len(p) for _, p in searched)}")
 
 
 if __name__ == "__main__":

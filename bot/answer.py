@@ -1,19 +1,23 @@
 """Answers: the objects every front end renders, and the offline extractive answerer.
 
-The extractive answerer quotes the 1-3 retrieved sentences that best answer the question, each
-followed by a citation [n]. It refuses, with no citations, when the question names someone or
+The extractive answerer quotes the retrieved sentence that best answers the question, widened into
+a span that reads on its own (bot/quoting.py), followed by a citation [n]; a second one only when
+the two can't be told apart. It refuses, with no citations, when the question names someone or
 something the retrieved passages never mention, or when no sentence is relevant enough.
 How the relevance weights and threshold were chosen: docs/answering.md.
 """
 
+import math
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bot.answer_type import highlight, kind_spans, question_kind
+from bot.quoting import Sentence, ends_a_sentence, is_lead_in, refers_back, sentences_of, span_text, widen
 from index.diversify import Outlet
 from index.embed import Embedder
 from index.search import Passage
@@ -27,12 +31,24 @@ REFUSAL = "The indexed articles don't cover this question."
 # relevance = SIMILARITY_WEIGHT * cosine(question, sentence) + (1 - SIMILARITY_WEIGHT) * word
 # overlap. Measured with bench/calibrate_relevance.py on tests/data/relevance*.jsonl.
 SIMILARITY_WEIGHT = 0.8
-# Sentences of the passage search ranked first get this much added to their relevance when the
-# answer's sentences are chosen, the second half of it, and so on. On rtqa-2026 AnswerHit was
-# 0.297 without, 0.329 with 0.10, and peaked at 0.15 (bench/tune_answer.py).
+# Sentences of the passage search ranked first get this much added to their priority when the
+# answer's sentence is chosen, the second half of it, and so on (bench/tune_answer.py).
 RANK_PRIOR = 0.10
-# Further sentences join the best one when at most this much less relevant and not repeating it.
-FOLLOW_MARGIN = 0.25
+# A sentence holding the kind of thing the question asks for (who: a person, where: a place, when: a
+# date, how many: a number) gets this much more priority.
+KIND_BONUS = 0.10
+# Priority weight of the question's words a sentence holds, each weighted by its rarity among the
+# candidates.
+RARE_WORDS_WEIGHT = 0.10
+# A sentence that leans on the one before it ("He said…") loses to a self-contained one at most this
+# much lower in priority.
+SELF_CONTAINED_MARGIN = 0.10
+# Once the best sentence passes the refusal gate, sentences this much less relevant than the gate may
+# still be quoted when their priority puts them first.
+QUOTE_FLOOR_SLACK = 0.05
+# A second quote joins the first only when its priority ties with it, within this margin: the
+# answerer can't tell them apart, so the reader sees both.
+TIE_MARGIN = 0.05
 REDUNDANT_SIMILARITY = 0.85
 MIN_SENTENCE_WORDS = 4
 # Article sentences that address a language model ("ignore previous instructions", "reply only
@@ -52,18 +68,27 @@ class Citation:
     source: str
     url: str
     published: str
-    quote: str
+    quote: str  # the first quote from this article
     also_reported_by: tuple[Outlet, ...] = ()  # other outlets that carried the same passage
+    highlight: str = ""  # the part of `quote` that answers the question, if it could be told
+    more_quotes: tuple[str, ...] = ()  # further quotes from the same article, in order of use
+
+    @property
+    def quotes(self) -> tuple[str, ...]:
+        return (self.quote, *self.more_quotes)
 
     @classmethod
-    def quoting(cls, n: int, passage: Passage, quote: str) -> "Citation":
+    def quoting(cls, n: int, passage: Passage, quote: str, highlight: str = "") -> "Citation":
         return cls(
             n=n, article_id=passage.article_id, title=passage.title, source=passage.source, url=passage.url,
-            published=passage.published, quote=quote, also_reported_by=passage.also_reported_by,
+            published=passage.published, quote=quote, also_reported_by=passage.also_reported_by, highlight=highlight,
         )
 
     def to_json(self) -> dict:
         data = asdict(self)
+        del data["more_quotes"]
+        data["quotes"] = list(self.quotes)
+        data["highlight"] = self.highlight or None
         data["url"] = self.url or None
         data["published"] = self.published or None
         data["also_reported_by"] = [outlet.to_json() for outlet in self.also_reported_by]
@@ -117,13 +142,29 @@ class Candidate:
     overlap: float
     vector: np.ndarray
     rank: int  # of its passage among the search results, 0 = best
+    context: tuple[Sentence, ...]  # the passage's sentences, for widening into a span
+    index: int  # of this sentence in `context`
+    of_kind: bool = False  # holds a thing of the kind the question asks for (a name, number, date)
+    rare_overlap: float = 0.0  # word overlap weighted by how few of the candidates hold each word
+
+
+@dataclass(frozen=True)
+class Quote:
+    candidate: Candidate
+    text: str  # verbatim from the passage: the sentence widened into a span that reads on its own
+    highlight: str = ""
 
 
 def quotable(sentence: str) -> bool:
-    """Whether a sentence may be quoted as an answer: long enough, not addressed to a model, and
-    not the article's own question ("What is the new flu strain?"), which is a heading, never an
-    answer."""
-    return len(sentence.split()) >= MIN_SENTENCE_WORDS and not addresses_a_model(sentence) and not sentence.endswith("?")
+    """Whether a sentence may be quoted as an answer: long enough, not addressed to a model, not
+    the article's own question ("What is the new flu strain?"), and ending as a sentence does (or
+    as a lead-in to a list): a line with no full stop is a heading or caption, never an answer."""
+    return (
+        len(sentence.split()) >= MIN_SENTENCE_WORDS
+        and not addresses_a_model(sentence)
+        and not sentence.endswith("?")
+        and (ends_a_sentence(sentence) or is_lead_in(sentence))
+    )
 
 
 class ExtractiveAnswerer:
@@ -132,42 +173,47 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         min_relevance: float,
         similarity_weight: float = SIMILARITY_WEIGHT,
-        follow_margin: float = FOLLOW_MARGIN,
-        max_sentences: int = 3,
     ):
         self.embedder = embedder
         self.min_relevance = min_relevance
         self.similarity_weight = similarity_weight
-        self.follow_margin = follow_margin
-        self.max_sentences = max_sentences
 
-    def answer(self, question: str, passages: list[Passage]) -> tuple[str, bool, list[Citation]]:
-        """(answer text, refused, citations)."""
+    def answer(self, question: str, passages: list[Passage], avoid: str = "") -> tuple[str, bool, list[Citation]]:
+        """(answer text, refused, citations). Sentences quoted in `avoid` (the previous answer of a
+        follow-up) are passed over while others are relevant enough."""
         missing = missing_names(question, passages)
         if missing:
             listed = ", ".join(missing[:3])
             return f"{REFUSAL} None of the passages found mention {listed}.", True, []
-        return self.compose(self.rank(self.candidates(question, passages)))
+        ranked = self.rank(self.candidates(question, passages))
+        fresh = [candidate for candidate in ranked if candidate.sentence not in avoid] if avoid else ranked
+        return self.compose(question, fresh or ranked)
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         """Every distinct sentence of the passages, scored against the question."""
         seen: set[str] = set()
-        found: list[tuple[str, Passage, int]] = []
+        found: list[tuple[Passage, int, tuple[Sentence, ...], int]] = []
         for rank, passage in enumerate(passages):
-            for piece in split_sentences(passage.readable_text):
-                sentence = piece.strip()
-                if sentence in seen or not quotable(sentence):
+            context = tuple(sentences_of(passage.readable_text))
+            for index, sentence in enumerate(context):
+                if sentence.text in seen or not quotable(sentence.text):
                     continue
-                seen.add(sentence)
-                found.append((sentence, passage, rank))
+                seen.add(sentence.text)
+                found.append((passage, rank, context, index))
         if not found:
             return []
+        texts = [context[index].text for _, _, context, index in found]
         question_vector = self.embedder.embed_query(question)
-        vectors = self.embedder.embed_sentences([sentence for sentence, _, _ in found])
+        vectors = self.embedder.embed_sentences(texts)
         question_words = content_words(question)
+        kind = question_kind(question)
+        rare = rare_word_overlaps(question_words, texts)
         return [
-            Candidate(sentence, passage, float(vector @ question_vector), word_overlap(question_words, sentence), vector, rank)
-            for (sentence, passage, rank), vector in zip(found, vectors)
+            Candidate(
+                text, passage, float(vector @ question_vector), word_overlap(question_words, text), vector, rank,
+                context, index, kind is not None and bool(kind_spans(text, kind, question)), rare_overlap,
+            )
+            for text, (passage, rank, context, index), vector, rare_overlap in zip(texts, found, vectors, rare)
         ]
 
     def relevance(self, candidate: Candidate) -> float:
@@ -187,30 +233,87 @@ class ExtractiveAnswerer:
         return max(relevances) >= self.min_relevance
 
     def priority(self, candidate: Candidate) -> float:
-        """Relevance, plus a little for sentences of passages that search ranked higher: search
-        weighs names, dates and the time asked about, which sentence similarity doesn't see."""
-        return self.relevance(candidate) + RANK_PRIOR / (1 + candidate.rank)
+        """Relevance, plus a little for sentences of passages that search ranked higher (search
+        weighs names, dates and the time asked about, which sentence similarity doesn't see) and
+        for sentences holding the kind of thing the question asks for."""
+        return (
+            self.relevance(candidate) + RANK_PRIOR / (1 + candidate.rank) + KIND_BONUS * candidate.of_kind
+            + RARE_WORDS_WEIGHT * candidate.rare_overlap
+        )
 
     def rank(self, candidates: list[Candidate]) -> list[Candidate]:
-        """The candidates relevant enough to quote, by priority."""
-        relevant = [candidate for candidate in candidates if self.relevance(candidate) >= self.min_relevance]
-        return sorted(relevant, key=self.priority, reverse=True)
+        """The candidates that may be quoted, by priority: none unless the best is relevant enough
+        (the refusal gate), then those at most QUOTE_FLOOR_SLACK below that bar."""
+        if not candidates or max(map(self.relevance, candidates)) < self.min_relevance:
+            return []
+        floor = self.min_relevance - QUOTE_FLOOR_SLACK
+        return sorted((c for c in candidates if self.relevance(c) >= floor), key=self.priority, reverse=True)
 
-    def compose(self, ranked: list[Candidate]) -> tuple[str, bool, list[Citation]]:
-        if not ranked:
+    def quote(self, question: str, candidate: Candidate, with_antecedent: bool = True) -> Quote | None:
+        """`candidate` widened into a span that reads on its own, or None if it has none."""
+        span = widen(list(candidate.context), candidate.index, with_antecedent)
+        if span is None:
+            return None
+        text = span_text(candidate.passage.readable_text, list(candidate.context), span)
+        found = highlight(candidate.sentence, question, question_kind(question))
+        return Quote(candidate, text, candidate.sentence[found[0] : found[1]] if found else "")
+
+    def lead(self, question: str, ranked: list[Candidate]) -> Quote | None:
+        """The quote the answer opens with: the best candidate that reads on its own. One that
+        leans on the sentence before it ("He said…", "that proposal") loses to a self-contained
+        one nearly as good; otherwise it is quoted with that sentence."""
+        for position, candidate in enumerate(ranked):
+            if refers_back(candidate.sentence):
+                floor = self.priority(candidate) - SELF_CONTAINED_MARGIN
+                for other in ranked[position + 1 :]:
+                    if self.priority(other) < floor:
+                        break
+                    if not refers_back(other.sentence) and (found := self.quote(question, other)) is not None:
+                        return found
+            found = self.quote(question, candidate)
+            if found is not None:
+                return found
+        return None
+
+    def compose(self, question: str, ranked: list[Candidate]) -> tuple[str, bool, list[Citation]]:
+        lead = self.lead(question, ranked)
+        if lead is None:
             return REFUSAL, True, []
-        chosen = [ranked[0]]
-        floor = self.relevance(ranked[0]) - self.follow_margin
-        for candidate in ranked[1:]:
-            if len(chosen) == self.max_sentences:
-                break
-            if self.relevance(candidate) < floor:
+        second = self.second(question, lead, ranked)
+        return cite([lead] if second is None else [lead, second])
+
+    def second(self, question: str, lead: Quote, ranked: list[Candidate]) -> Quote | None:
+        """A second quote, only for a sentence whose priority ties with the lead's (within
+        TIE_MARGIN): the answerer can't tell which answers, so the reader sees both. Never one that
+        repeats the lead."""
+        if not TIE_MARGIN:
+            return None
+        bar = self.priority(lead.candidate) - TIE_MARGIN
+        for candidate in ranked:
+            if self.priority(candidate) < bar:
+                return None
+            if candidate is lead.candidate or candidate.sentence in lead.text:
                 continue
-            if all(float(candidate.vector @ other.vector) < REDUNDANT_SIMILARITY for other in chosen):
-                chosen.append(candidate)
-        citations = [Citation.quoting(n, candidate.passage, candidate.sentence) for n, candidate in enumerate(chosen, start=1)]
-        text = " ".join(f"{citation.quote} [{citation.n}]" for citation in citations)
-        return text, False, citations
+            if float(candidate.vector @ lead.candidate.vector) >= REDUNDANT_SIMILARITY:
+                continue
+            return self.quote(question, candidate)
+        return None
+
+
+def cite(quotes: list[Quote]) -> tuple[str, bool, list[Citation]]:
+    """The answer text with a [n] after each quote, and one citation per article, numbered in order
+    of first use, holding all its quotes."""
+    by_article: dict[str, Citation] = {}
+    parts = []
+    for quote in quotes:
+        passage = quote.candidate.passage
+        known = by_article.get(passage.article_id)
+        if known is None:
+            known = by_article[passage.article_id] = Citation.quoting(len(by_article) + 1, passage, quote.text, quote.highlight)
+        elif quote.text not in known.quotes:
+            by_article[passage.article_id] = replace(known, more_quotes=known.more_quotes + (quote.text,))
+        parts.append(f"{' '.join(quote.text.split())} [{known.n}]")
+    return " ".join(parts), False, list(by_article.values())
 
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -315,3 +418,17 @@ def word_overlap(question_words: frozenset[str], sentence: str) -> float:
     if not question_words:
         return 0.0
     return len(question_words & content_words(sentence)) / len(question_words)
+
+
+def rare_word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[float]:
+    """For each sentence, the share of the question's words it holds, each word weighted by its
+    inverse frequency among `sentences`: the passages' shared topic counts little, the word that
+    singles out the answer much."""
+    held = [content_words(sentence) & question_words for sentence in sentences]
+    if not question_words or not sentences:
+        return [0.0] * len(sentences)
+    frequency = {word: sum(word in words for words in held) for word in question_words}
+    weight = {word: math.log(1 + len(sentences) / (1 + frequency[word])) for word in question_words}
+    total = sum(weight.values())
+    return [sum(weight[word] for word in words) / total for words in held]
+

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from bot.answer import Answer, Citation
-from bot.render import also_reported, human_date
+from bot.render import also_reported, emphasise, human_date
 from bot.verify import MARKER
 from index.sentences import split_sentences
 
@@ -86,10 +86,13 @@ def source_entry(citation: Citation) -> str:
     details = " · ".join([plain(citation.source or "unknown publisher"), human_date(citation.published)])
     if citation.also_reported_by:
         details += f" · also reported by {plain(also_reported(citation))}"
-    quote = citation.quote
-    if len(quote) > QUOTE_LIMIT:
-        quote = quote[:QUOTE_LIMIT].rsplit(" ", 1)[0] + " …"
-    return f"**[{citation.n}]** {title} · {details}\n> “{plain(quote)}”"
+    quotes = []
+    for quote in citation.quotes:
+        quote = " ".join(quote.split())
+        if len(quote) > QUOTE_LIMIT:
+            quote = quote[:QUOTE_LIMIT].rsplit(" ", 1)[0] + " …"
+        quotes.append(f"> {plain(quote)}")
+    return f"**[{citation.n}]** {title} · {details}\n" + "\n".join(quotes)
 
 
 def sources_embeds(citations: list[Citation]) -> list[dict]:
@@ -118,7 +121,7 @@ def render_answer(answer: Answer) -> list[DiscordMessage]:
     """The messages to send, in order: content first, sources in the last content message."""
     if answer.refused:
         return [DiscordMessage(f"{neutralise(answer.text)}\n{REFUSAL_HINT}")]
-    text = neutralise(answer.text)
+    text = neutralise(emphasise(answer, lambda span: f"**{span}**"))
     for note in (answer.freshness_note, answer.note):
         if note:
             text += f"\n*{plain(note)}*"

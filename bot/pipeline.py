@@ -135,7 +135,9 @@ class Pipeline:
         condensed = time.perf_counter()
         passages = self.searcher.search(query, k or self.settings.top_k, today)
         searched = time.perf_counter()
-        text, refused, citations = self.answerer.answer(ranked_against, passages)
+        # A follow-up wants something new: what the previous answer quoted is passed over.
+        previous = history[-1].answer if history and query != question else ""
+        text, refused, citations = self.answerer.answer(ranked_against, passages, avoid=previous)
         answered = time.perf_counter()
         answer = Answer(
             question=question, search_query=query, text=text, refused=refused, citations=citations,

@@ -1,6 +1,7 @@
 """Answers as plain text for a terminal: the answer, then its numbered sources."""
 
 import textwrap
+from collections.abc import Callable
 from datetime import date
 
 from bot.answer import Answer, Citation
@@ -35,8 +36,24 @@ def also_reported(citation: Citation) -> str:
     return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
-def render_answer(answer: Answer) -> str:
-    lines = textwrap.wrap(answer.text, WIDTH) or [answer.text]
+def emphasise(answer: Answer, mark: Callable[[str], str]) -> str:
+    """The answer text with the part of each quote that answers the question passed through `mark`."""
+    text = answer.text
+    for citation in answer.citations:
+        spot = text.find(citation.highlight) if citation.highlight else -1
+        if spot >= 0:
+            text = text[:spot] + mark(citation.highlight) + text[spot + len(citation.highlight) :]
+    return text
+
+
+def terminal_bold(text: str) -> str:
+    return f"\033[1m{text}\033[0m"
+
+
+def render_answer(answer: Answer, bold: bool = False) -> str:
+    """The answer and its sources; with `bold`, the part that answers in the terminal's bold."""
+    text = emphasise(answer, terminal_bold) if bold else answer.text
+    lines = textwrap.wrap(text, WIDTH) or [text]
     for note in (answer.freshness_note, answer.note):
         if note:
             lines.extend(textwrap.wrap(f"({note})", WIDTH))
@@ -47,5 +64,7 @@ def render_answer(answer: Answer) -> str:
     lines.append("Sources:")
     for citation in answer.citations:
         lines.append(f"[{citation.n}] {source_line(citation)}")
-        lines.extend(textwrap.wrap(f"“{citation.quote}”", WIDTH, initial_indent="    ", subsequent_indent="    "))
+        for quote in citation.quotes:
+            # Indented, not wrapped in quotation marks: a quote often opens with its own.
+            lines.extend(textwrap.wrap(" ".join(quote.split()), WIDTH, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(lines)

@@ -28,6 +28,7 @@ class Repl:
         self.pipeline = pipeline
         self.k = k
         self.out = out
+        self.bold = out.isatty()
         self.last: Answer | None = None
         self.conversation = Conversation()
         self.history_file = Path(pipeline.settings.data_dir) / "repl_history"
@@ -79,7 +80,7 @@ class Repl:
             self.say(f"Sorry, that failed: {error}")
             return True
         self.conversation.add(Turn(self.last.question, self.last.search_query, self.last.text))
-        self.say(render_answer(self.last))
+        self.say(render_answer(self.last, bold=self.bold))
         self.say()
         return True
 
@@ -96,7 +97,8 @@ class Repl:
             self.say(f"Give a source number from 1 to {len(numbers)}, e.g. :sources 1")
             return
         citation = numbers[int(argument)]
-        passage = next(p for p in self.last.passages if p.article_id == citation.article_id and citation.quote in p.text)
+        of_article = [p for p in self.last.passages if p.article_id == citation.article_id]
+        passage = next((p for p in of_article if citation.quote in " ".join(p.readable_text.split())), of_article[0])
         self.say(f"[{citation.n}] {source_line(citation)} · passage {passage.position + 1}")
         self.say("-" * min(WIDTH, 60))
         self.say(passage.text)

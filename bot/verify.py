@@ -16,7 +16,7 @@ removed. The quote shown for each citation is the supporting span, verbatim from
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -246,15 +246,16 @@ class CitationVerifier:
 
     @staticmethod
     def cite(sentences: list[tuple[str, Support]], passages: list[Passage]) -> tuple[str, list[Citation]]:
-        """The answer text with one [n] per sentence, and its citations numbered by first use."""
-        numbers: dict[tuple[int, str], int] = {}
-        citations: list[Citation] = []
+        """The answer text with one [n] per sentence, and one citation per article, numbered by
+        first use, holding every quote that supports a sentence."""
+        by_article: dict[str, Citation] = {}
         parts = []
         for text, support in sentences:
-            key = (support.span.passage, support.span.quote)
-            if key not in numbers:
-                numbers[key] = len(numbers) + 1
-                passage = passages[support.span.passage]
-                citations.append(Citation.quoting(numbers[key], passage, support.span.quote))
-            parts.append(f"{text} [{numbers[key]}]")
-        return " ".join(parts), citations
+            passage = passages[support.span.passage]
+            known = by_article.get(passage.article_id)
+            if known is None:
+                known = by_article[passage.article_id] = Citation.quoting(len(by_article) + 1, passage, support.span.quote)
+            elif support.span.quote not in known.quotes:
+                by_article[passage.article_id] = replace(known, more_quotes=known.more_quotes + (support.span.quote,))
+            parts.append(f"{text} [{known.n}]")
+        return " ".join(parts), list(by_article.values())

@@ -1,5 +1,5 @@
-"""Shared fixtures: the real MiniLM model, loaded once, and an index of the bundled corpus built
-once per session in a temporary data dir."""
+"""Shared fixtures: the real MiniLM model, loaded once, and an index of the seed article (the first
+of the bundled corpus) built once per session in a temporary data dir."""
 
 import shutil
 from pathlib import Path
@@ -22,8 +22,8 @@ def embedder():
 
 @pytest.fixture(scope="session")
 def seed_pipeline(tmp_path_factory, embedder):
-    """A pipeline answering from an index of the bundled corpus."""
-    settings = load_settings({"NEWSBOT_DATA_DIR": str(tmp_path_factory.mktemp("seed-data"))})
+    """A pipeline answering from an index of the seed article."""
+    settings = load_settings({"NEWSBOT_DATA_DIR": str(tmp_path_factory.mktemp("seed-data")), "NEWSBOT_SOURCES": str(SEED_FILE)})
     pipeline = Pipeline(settings)
     pipeline.index()
     return pipeline
@@ -36,9 +36,10 @@ def seed_text() -> str:
 
 @pytest.fixture
 def corpus_copy(tmp_path) -> Path:
-    """A writable copy of the bundled corpus."""
+    """A writable corpus folder holding a copy of the seed article."""
     target = tmp_path / "corpus"
-    shutil.copytree(BUNDLED_CORPUS, target)
+    target.mkdir()
+    shutil.copy(SEED_FILE, target)
     return target
 
 

@@ -41,7 +41,7 @@ def test_answer_content_and_numbered_sources():
     (embed,) = message.embeds
     assert embed["title"] == "Sources"
     first, second = embed["description"].split("\n\n")
-    assert first == f"**[1]** [Peace talks resume](https://example.org/talks) · LN247 · 2 June 2025\n> “{quote}”"
+    assert first == f"**[1]** [Peace talks resume](https://example.org/talks) · LN247 · 2 June 2025\n> {quote}"
     assert second.startswith("**[2]** Peace talks resume · LN247 · 2 June 2025\n")
 
 
@@ -120,3 +120,18 @@ def test_article_list_links_titles_and_stays_within_the_limit():
     assert embed["description"].startswith("**1.** [Story 0 @\u200beveryone](https://example.org/0) · LN247 · 2 June 2025")
     assert len(discord.Embed.from_dict(embed)) <= MESSAGE_EMBEDS_LIMIT
     assert len(embed["description"]) <= DESCRIPTION_LIMIT
+
+
+def test_the_span_that_answers_is_bold_in_the_content():
+    quote = "Defense Minister Rustem Umerov would head the Ukrainian delegation."
+    cited = dataclasses.replace(citation(1, quote), highlight="Defense Minister Rustem Umerov")
+    (message,) = render_answer(answer_with([cited]))
+    assert message.content == "**Defense Minister Rustem Umerov** would head the Ukrainian delegation. [1]"
+
+
+def test_an_article_quoted_twice_is_one_source_with_both_quotes():
+    cited = dataclasses.replace(citation(1, "The talks resumed on Monday."), more_quotes=("Umerov leads the delegation.",))
+    (message,) = render_answer(Answer(question="q", text="The talks resumed on Monday. [1] Umerov leads the delegation. [1]", refused=False, citations=[cited]))
+    (embed,) = message.embeds
+    assert embed["description"].count("**[1]**") == 1
+    assert "> The talks resumed on Monday.\n> Umerov leads the delegation." in embed["description"]
