@@ -10,9 +10,9 @@ import pytest
 
 from bot.cli import main
 from bot.repl import Repl
-from bot.settings import SETTINGS
+from bot.settings import BUNDLED_CORPUS, SETTINGS
 
-from tests.conftest import ROOT, SEED_ID, make_pipeline
+from tests.conftest import ROOT, SEED_FILE, SEED_ID, make_pipeline
 
 HEAVY = ("torch", "chromadb", "llama_index", "sentence_transformers", "discord")
 
@@ -31,16 +31,20 @@ def test_help_does_not_import_heavy_libraries():
     assert result.stdout.strip().endswith("[]")
 
 
-def test_ask_json_prints_exactly_one_object_on_a_fresh_data_dir(tmp_path):
+@pytest.mark.slow
+def test_a_first_ask_indexes_the_bundled_corpus_and_prints_one_object(tmp_path):
+    """The Quickstart as a new user meets it: the seed and the Wikinews articles indexed on a fresh data dir."""
+    articles = 1 + len((BUNDLED_CORPUS / "wikinews" / "articles.jsonl").read_text(encoding="utf-8").splitlines())
     result = run_cli("ask", "Who heads the Ukrainian delegation?", "--json", env={"NEWSBOT_DATA_DIR": str(tmp_path / "fresh")})
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert "Umerov" in data["answer"] and data["refused"] is False
     assert data["citations"][0]["article_id"] == SEED_ID
-    assert "indexed: 1 added" in result.stderr
+    assert f"indexed: {articles} added" in result.stderr
 
 
-def test_index_then_stats_json(tmp_path, capsys):
+def test_index_then_stats_json(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NEWSBOT_SOURCES", str(SEED_FILE))
     data_dir = str(tmp_path / "data")
     assert main(["--data-dir", data_dir, "index"]) == 0
     assert re.match(r"indexed: 1 added, 0 updated, 0 unchanged, 0 removed, 0 failed articles; 1 articles and \d+ chunks", capsys.readouterr().out)
