@@ -31,7 +31,7 @@ REFERRING_INSIDE = re.compile(
 )
 FIRST_ITEM = re.compile(r"^[\"“‘']?(?:First(?:ly)?\b|1[.)]\s|\(1\)|[•·▪●]\s|[-–—*]\s|One:)")
 LATER_ITEM = re.compile(
-    r"^[\"“‘']?(?:(?:Second|Third|Fourth|Fifth|Sixth|Next|Finally|Lastly)(?:ly)?\b|[2-9][.)]\s|\([2-9]\)|[•·▪●]\s|[-–—*]\s)"
+    r"^[\"“‘']?(?:(?:Second|Third|Fourth|Fifth|Sixth)(?:ly)?\b|[2-9][.)]\s|\([2-9]\)|[•·▪●]\s|[-–—*]\s)"
 )
 ENUMERATOR = re.compile(r"\(?(?:\d{1,2}|[a-z])[.)]")
 TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$|[\"”’]$")
@@ -79,6 +79,12 @@ def is_balanced(text: str) -> bool:
 def refers_back(sentence: str) -> bool:
     """Whether the sentence leans on the one before it: a leading pronoun or "that proposal"."""
     return bool(REFERRING_START.match(sentence) or REFERRING_INSIDE.search(sentence))
+
+
+def ends_a_sentence(text: str) -> bool:
+    """Whether `text` ends as a sentence does (a full stop, question or exclamation mark, maybe
+    inside closing quotes or brackets), not as a heading or a cut-off line."""
+    return bool(TERMINAL.search(text.rstrip()))
 
 
 def is_lead_in(sentence: str) -> bool:
@@ -195,7 +201,7 @@ def shape_problems(quote: str) -> list[str]:
         or opening[0] in ",;:—–-)"
         or is_later_item(quote)
         or is_lead_in(quote)
-        or not TERMINAL.search(quote)
+        or not ends_a_sentence(quote)
     ):
         problems.append("fragment")
     if REFERRING_START.match(quote):
