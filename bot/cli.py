@@ -90,8 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
         "eval", parents=[common], help="score retrieval and answers on a set of news questions",
         description="Index ARTICLES (incrementally, so re-runs skip the embedding), ask every question as of "
         "its own date, write RUN (one JSON line per question: id, passages, answer, refused, citations) and "
-        "print BudgetRecall@100/250/1000w, AnswerHit, AnswerRecall@5, MRR@10 (all questions, and those whose "
-        "answer is in at most 5% of articles), the refusal rate and search latency.",
+        "print BudgetRecall@100/250/1000w, AnswerHit, AnswerHit@1 (first sentence), AnswerHit@40w, AnswerRecall@5, "
+        "MRR@10, the refusal rate, the median answer length and the answers with fragments or unbalanced quotes "
+        "(all questions, and those whose answer is in at most 5% of articles), then search and answer latency.",
     )
     evaluate.add_argument("--articles", type=Path, required=True, metavar="ARTICLES", help="articles to index (.jsonl or a folder)")
     evaluate.add_argument("--questions", type=Path, required=True, metavar="QUESTIONS",
