@@ -9,20 +9,28 @@ bench_retrieval.py); nothing is embedded here but the questions.
 
 import time
 
-from common import open_tuning_run, percentile
+from common import chosen, open_tuning_run, percentile
 
 import index.diversify as diversify
 import index.search as search
 from bot.evaluate import Scores, question_date
 
-NEWSBOT = {"DENSE_WEIGHT": 1.0, "CANDIDATES": 50, "NAMED_TIME_WEIGHT": 1.0, "RECENT_WEIGHT": 0.5, "RECENT_DAYS": 14, "RRF_K": 60, "per_article": 2, "collapse": True}
-# Each variant: what differs from newsbot's settings.
+CONSTANTS = (
+    "DENSE_WEIGHT", "CANDIDATES", "NAMED_TIME_WEIGHT", "RECENT_WEIGHT", "RECENT_DAYS", "RRF_K", "FEEDBACK_CHUNKS",
+    "FEEDBACK_TERMS", "QUERY_WEIGHT",
+)
+NEWSBOT = {constant: getattr(search, constant) for constant in CONSTANTS} | {"per_article": 2, "collapse": True}
+# Each variant: what differs from newsbot's settings. "plain BM25" and "plain dense" are the single
+# rankings' top k chunks, as they are.
 VARIANTS = {
-    "hybrid only": {"NAMED_TIME_WEIGHT": 0.0, "RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
-    "+ named times": {"RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
-    "+ recent 14 d x0.5": {"per_article": 99, "collapse": False},
-    "+ copies collapsed": {"per_article": 99},
-    "+ 2 per article (newsbot)": {},
+    "plain BM25": "bm25",
+    "plain dense": "dense",
+    "hybrid only": {"FEEDBACK_TERMS": 0, "NAMED_TIME_WEIGHT": 0.0, "RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
+    "+ named times": {"FEEDBACK_TERMS": 0, "RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
+    "+ recent 14 d x0.5": {"FEEDBACK_TERMS": 0, "per_article": 99, "collapse": False},
+    "+ copies collapsed": {"FEEDBACK_TERMS": 0, "per_article": 99},
+    "+ 2 per article": {"FEEDBACK_TERMS": 0},
+    "+ feedback (newsbot)": {},
     "recent 7 d x0.5": {"RECENT_DAYS": 7},
     "recent 30 d x0.5": {"RECENT_DAYS": 30},
     "recent 14 d x0.25": {"RECENT_WEIGHT": 0.25},
@@ -36,7 +44,17 @@ VARIANTS = {
     "RRF k=120": {"RRF_K": 120},
     "1 per article": {"per_article": 1},
     "3 per article": {"per_article": 3},
+    "feedback 5 terms": {"FEEDBACK_TERMS": 5},
+    "feedback 20 terms": {"FEEDBACK_TERMS": 20},
+    "feedback from 10 chunks": {"FEEDBACK_CHUNKS": 10},
+    "feedback, query x2": {"QUERY_WEIGHT": 2},
 }
+
+
+def single_ranking(searcher, kind: str, query: str, k: int) -> list[str]:
+    embedding = searcher.embedder.embed_query(query)
+    ranking = searcher.lexical_ranking(query, k) if kind == "bm25" else searcher.dense_ranking(embedding, k)
+    return [passage.text for passage in searcher.passages(ranking, embedding)]
 
 
 def main():
@@ -46,16 +64,19 @@ def main():
     collapse = search.collapse_copies
     print("| variant | B100 | B250 | B1000 | MRR@10 | search p50 |")
     print("|---|---|---|---|---|---|")
-    for name, changes in VARIANTS.items():
-        variant = {**NEWSBOT, **changes}
-        for constant in ("DENSE_WEIGHT", "CANDIDATES", "NAMED_TIME_WEIGHT", "RECENT_WEIGHT", "RECENT_DAYS", "RRF_K"):
+    for name, changes in chosen(VARIANTS, args.variants).items():
+        variant = {**NEWSBOT, **(changes if isinstance(changes, dict) else {})}
+        for constant in CONSTANTS:
             setattr(search, constant, variant[constant])
         search.cap_per_article = lambda ranked, k, cap=variant["per_article"]: diversify.cap_per_article(ranked, k, cap)
         search.collapse_copies = collapse if variant["collapse"] else (lambda ranked, vectors: [(i, []) for i in range(len(ranked))])
         scores, latencies = Scores(), []
         for row in questions:
             started = time.perf_counter()
-            passages = [p.readable_text for p in searcher.search(row["question"], args.k, question_date(row))]
+            if isinstance(changes, str):
+                passages = single_ranking(searcher, changes, row["question"], args.k)
+            else:
+                passages = [p.readable_text for p in searcher.search(row["question"], args.k, question_date(row))]
             latencies.append((time.perf_counter() - started) * 1000)
             scores.add(row["answer"], passages, "", False)
         result = scores.to_json()

@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import shutil
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -88,13 +88,42 @@ class LexicalIndex:
             return cls(bm25s.BM25(), [])
         return cls(bm25s.BM25.load(str(target), show_progress=False), chunk_ids)
 
-    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score) of the best `k` chunks that share a word with the query, among
-        those where `mask` (one bool per chunk) is true if given."""
+    def search(self, query: str | list[str], k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the best `k` chunks that share a word with the query (text, or
+        tokens from `tokenize`, a repeated token weighing more), among those where `mask` (one bool
+        per chunk) is true if given."""
         k = min(k, len(self.chunk_ids))
-        tokens = tokenize([query])
-        if k < 1 or not tokens[0]:
+        if k < 1:
+            return []
+        tokens = tokenize([query])[0] if isinstance(query, str) else query
+        tokens = [token for token in tokens if token in self.retriever.vocab_dict]
+        if not tokens:
             return []
         weights = None if mask is None else mask.astype(np.float32)
-        documents, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, n_threads=1, weight_mask=weights)
+        documents, scores = self.retriever.retrieve([tokens], k=k, show_progress=False, n_threads=1, weight_mask=weights)
         return [(self.chunk_ids[int(d)], float(s)) for d, s in zip(documents[0], scores[0]) if s > 0]
+
+    def expanded(self, query: str, feedback: list[str], terms: int, query_weight: int) -> list[str]:
+        """Pseudo-relevance feedback: the query's tokens, each `query_weight` times, and the `terms`
+        words that best characterise the `feedback` texts (the top hits of the query itself), by
+        their share of each text times their inverse document frequency."""
+        tokens = tokenize([query])[0]
+        if not tokens or not feedback or terms < 1:
+            return tokens
+        frequency = self.document_frequency
+        total = max(len(self.chunk_ids), 1)
+        weights: dict[str, float] = {}
+        for text in tokenize(feedback):
+            for token in set(text):
+                column = self.retriever.vocab_dict.get(token)
+                if column is None or token in tokens:
+                    continue
+                idf = np.log(1 + total / (1 + frequency[column]))
+                weights[token] = weights.get(token, 0.0) + text.count(token) / len(text) * idf
+        extra = sorted(weights, key=lambda token: -weights[token])[:terms]
+        return tokens * query_weight + extra
+
+    @cached_property
+    def document_frequency(self) -> np.ndarray:
+        """Chunks holding each token, by the token's column in bm25s' score matrix."""
+        return np.diff(self.retriever.scores["indptr"])
