@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.store import read_all
+
 
 LEXICAL_DIR = "bm25"
 CHUNK_IDS = "chunk_ids.json"
@@ -60,7 +62,7 @@ class LexicalIndex:
     @classmethod
     def from_collection(cls, collection) -> "LexicalIndex":
         """Built from every chunk stored in a Chroma collection."""
-        stored = collection.get(include=["documents", "metadatas"])
+        stored = read_all(collection, ["documents", "metadatas"])
         texts = [document_text((meta or {}).get("title", ""), doc or "") for doc, meta in zip(stored["documents"], stored["metadatas"])]
         return cls.build(stored["ids"], texts)
 

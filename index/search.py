@@ -22,7 +22,7 @@ from index.diversify import Outlet, cap_per_article, collapse_copies
 from index.embed import Embedder
 from index.lexical import LexicalIndex
 from index.neighbours import lead_from, tail_from
-from index.store import Generation, IndexStore, Manifest
+from index.store import Generation, IndexStore, Manifest, read_all
 from index.when import TimeWindow, time_window
 
 # Each ranking contributes its top CANDIDATES; RRF_K is the usual constant of reciprocal-rank fusion.
@@ -265,7 +265,7 @@ def _chunk_days(chunk_ids: list[str], manifest: Manifest) -> np.ndarray:
 
 
 def _chunk_vectors(collection, chunk_ids: list[str]) -> np.ndarray:
-    stored = collection.get(include=["embeddings"])
+    stored = read_all(collection, ["embeddings"])
     if not stored["ids"]:
         return np.zeros((0, 0), dtype=np.float32)
     row = {chunk_id: i for i, chunk_id in enumerate(stored["ids"])}

@@ -20,6 +20,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 COLLECTION = "newsbot_articles"
+# Records read per Chroma call when reading a whole collection: one unbounded get() of more than
+# 32,766 chunks fails inside Chroma with "too many SQL variables" (SQLite's limit).
+READ_PAGE = 5000
 MANIFEST = "manifest.json"
 POINTER = "CURRENT"
 
@@ -107,6 +110,19 @@ class Generation:
         if self._client is not None:
             self._client.close()
         self._client = self._collection = self._vector_store = None
+
+
+def read_all(collection, include: list[str]) -> dict[str, list]:
+    """Every record of `collection` ("ids" and the `include` fields), read a page at a time."""
+    found: dict[str, list] = {"ids": [], **{field: [] for field in include}}
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=READ_PAGE, offset=offset)
+        for key in found:
+            found[key].extend(page[key] if page[key] is not None else [])
+        if len(page["ids"]) < READ_PAGE:
+            return found
+        offset += READ_PAGE
 
 
 def open_collection(path: Path):

@@ -2,6 +2,7 @@
 of the bundled corpus) built once per session in a temporary data dir."""
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -76,7 +77,6 @@ class LlamaServer:
     MODEL = "gemma3-270m"
 
     def __init__(self, gguf: Path, log_path: Path):
-        import subprocess
         import sys
 
         self.port = free_port()
@@ -87,9 +87,13 @@ class LlamaServer:
              "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "4096", "--n_threads", "2"],
             stdout=self.log, stderr=subprocess.STDOUT,
         )
-        self.wait_until_ready(log_path)
+        try:
+            self.wait_until_ready(log_path)
+        except BaseException:
+            self.stop()  # a server that never became ready must not outlive the test run
+            raise
 
-    def wait_until_ready(self, log_path: Path, timeout: float = 120) -> None:
+    def wait_until_ready(self, log_path: Path, timeout: float = 300) -> None:
         import time
         import urllib.request
 
@@ -109,7 +113,11 @@ class LlamaServer:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         self.log.close()
 
 

@@ -202,3 +202,18 @@ def test_chunks_are_added_within_chromas_batch_limit(tmp_path, corpus_copy, monk
         assert generation.collection().count() == 5
     finally:
         generation.close()
+
+
+def test_whole_collections_are_read_a_page_at_a_time(seed_pipeline, monkeypatch):
+    """One unbounded read of over 32,766 chunks fails inside Chroma; with the page shrunk to 2 the
+    seed index reads back the same records as in one call."""
+    import index.store
+    from index.lexical import LexicalIndex
+
+    collection = seed_pipeline.store.require_current().collection()
+    whole = collection.get(include=["documents"])
+    monkeypatch.setattr(index.store, "READ_PAGE", 2)
+    paged = index.store.read_all(collection, ["documents"])
+    assert len(whole["ids"]) > 2
+    assert sorted(zip(paged["ids"], paged["documents"])) == sorted(zip(whole["ids"], whole["documents"]))
+    assert sorted(LexicalIndex.from_collection(collection).chunk_ids) == sorted(whole["ids"])
