@@ -1,0 +1,60 @@
+"""The refusal gate on real news: how often it refuses answerable questions (the eval set's, whose
+answers are in the articles) against unanswerable ones (bench/questions/unanswerable-<set>.jsonl:
+events no article of the set covers, checked by their key words never appearing together), as the
+relevance threshold sweeps. Each question is asked as of its date.
+
+A question is refused by the name check (it names something no retrieved passage mentions) or
+because its best sentence scores under the threshold. The table is the curve; the shipped threshold
+is marked.
+
+    python bench/calibrate_news_refusals.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
+"""
+
+import argparse
+from pathlib import Path
+
+from common import DEFAULT_EVAL, ROOT, read_jsonl
+
+THRESHOLDS = [round(0.25 + 0.025 * i, 3) for i in range(13)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with questions.jsonl")
+    parser.add_argument("--data-dir", type=Path, required=True, help="an index of the eval articles")
+    parser.add_argument("--k", type=int, default=10)
+    args = parser.parse_args()
+
+    from bot.answer import missing_names
+    from bot.evaluate import RARE_ANSWER_DF, question_date
+    from bot.pipeline import Pipeline
+    from bot.settings import load_settings
+
+    pipeline = Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(args.data_dir)}))
+    answerable = [row for row in read_jsonl(args.eval / "questions.jsonl") if row.get("answer_df", 0) <= RARE_ANSWER_DF]
+    unanswerable = read_jsonl(ROOT / "bench" / "questions" / f"unanswerable-{args.eval.name}.jsonl")
+
+    def gate(row) -> tuple[bool, float]:
+        """(refused by the name check, best sentence relevance)."""
+        passages = pipeline.searcher.search(row["question"], args.k, question_date(row))
+        if missing_names(row["question"], passages):
+            return True, -1.0
+        candidates = pipeline.answerer.candidates(row["question"], passages)
+        return False, max(map(pipeline.answerer.relevance, candidates), default=-1.0)
+
+    scored = {"answerable": [gate(row) for row in answerable], "unanswerable": [gate(row) for row in unanswerable]}
+    shipped = pipeline.settings.min_relevance
+    print(f"{len(answerable)} answerable (answer_df <= {RARE_ANSWER_DF}), {len(unanswerable)} unanswerable; k={args.k}\n")
+    for group, results in scored.items():
+        print(f"{group}: {sum(named for named, _ in results)} refused by the name check")
+    print("\n| threshold | answerable refused | unanswerable refused | balanced accuracy |")
+    print("|---|---|---|---|")
+    for threshold in sorted({*THRESHOLDS, shipped}):
+        refused = {group: sum(named or best < threshold for named, best in results) / len(results) for group, results in scored.items()}
+        balanced = (1 - refused["answerable"] + refused["unanswerable"]) / 2
+        mark = " (shipped)" if threshold == shipped else ""
+        print(f"| {threshold:.3f}{mark} | {refused['answerable']:.3f} | {refused['unanswerable']:.3f} | {balanced:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
