@@ -21,6 +21,7 @@ from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
+SEED_ARTICLE = Path(__file__).resolve().parent.parent / "corpus" / "000_524f35506ab6ae2d.md"
 DISCORD_EPOCH_MS = 1420070400000
 BOT_ID = 1100000000000000001
 APP_ID = BOT_ID
@@ -112,6 +113,8 @@ class DiscordStandIn:
             "DISCORD_TOKEN": bot_token(),
             "NEWSBOT_DISCORD_TEST_SERVER": self.url,
             "NEWSBOT_DATA_DIR": str(data_dir),
+            # The seed article alone: indexing the whole bundled corpus would take minutes.
+            "NEWSBOT_SOURCES": str(SEED_ARTICLE),
             **env,
         }
         # A file, not a pipe: a pipe nobody reads would block the bot once full.
