@@ -25,12 +25,12 @@ NEWSBOT = {constant: getattr(search, constant) for constant in CONSTANTS} | {"pe
 VARIANTS = {
     "plain BM25": "bm25",
     "plain dense": "dense",
-    "hybrid only": {"FEEDBACK_TERMS": 0, "NAMED_TIME_WEIGHT": 0.0, "RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
-    "+ named times": {"FEEDBACK_TERMS": 0, "RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
-    "+ recent 14 d x0.5": {"FEEDBACK_TERMS": 0, "per_article": 99, "collapse": False},
-    "+ copies collapsed": {"FEEDBACK_TERMS": 0, "per_article": 99},
-    "+ 2 per article": {"FEEDBACK_TERMS": 0},
-    "+ feedback (newsbot)": {},
+    "hybrid only": {"NAMED_TIME_WEIGHT": 0.0, "RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
+    "+ named times": {"RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
+    "+ recent 14 d x0.5": {"per_article": 99, "collapse": False},
+    "+ copies collapsed": {"per_article": 99},
+    "+ 2 per article (newsbot)": {},
+    "+ feedback 10 terms, query x3": {"FEEDBACK_TERMS": 10},
     "recent 7 d x0.5": {"RECENT_DAYS": 7},
     "recent 30 d x0.5": {"RECENT_DAYS": 30},
     "recent 14 d x0.25": {"RECENT_WEIGHT": 0.25},
@@ -46,8 +46,8 @@ VARIANTS = {
     "3 per article": {"per_article": 3},
     "feedback 5 terms": {"FEEDBACK_TERMS": 5},
     "feedback 20 terms": {"FEEDBACK_TERMS": 20},
-    "feedback from 10 chunks": {"FEEDBACK_CHUNKS": 10},
-    "feedback, query x2": {"QUERY_WEIGHT": 2},
+    "feedback 10 terms from 10 chunks": {"FEEDBACK_TERMS": 10, "FEEDBACK_CHUNKS": 10},
+    "feedback 10 terms, query x2": {"FEEDBACK_TERMS": 10, "QUERY_WEIGHT": 2},
 }
 
 

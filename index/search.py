@@ -37,10 +37,11 @@ RECENT_WEIGHT = 0.5
 # Fused passages examined for copies and the per-article cap, so that k survive them.
 POOL = 30
 # Pseudo-relevance feedback for BM25: the FEEDBACK_TERMS words most typical of its top FEEDBACK_CHUNKS
-# hits are added to the query, whose own words count QUERY_WEIGHT times (0 terms: off). B250 on
-# rtqa-2026 0.417 -> 0.428, on rtqa-2025-dev see docs/benchmarks.md (bench/tune_search.py).
+# hits are added to the query, whose own words count QUERY_WEIGHT times (0 terms: off). Off: with 10
+# terms B250 rose on rtqa-2026 (0.417 -> 0.428) but fell on 11 weeks of rtqa-2025-dev (0.366 ->
+# 0.352), so it is not better on both (docs/benchmarks.md).
 FEEDBACK_CHUNKS = 5
-FEEDBACK_TERMS = 10
+FEEDBACK_TERMS = 0
 QUERY_WEIGHT = 3
 
 
