@@ -112,6 +112,10 @@ class LlamaServer:
         return {"NEWSBOT_ANSWER_MODE": "openai", "NEWSBOT_LLM_BASE_URL": self.base_url, "NEWSBOT_LLM_MODEL": self.MODEL, **extra}
 
     def stop(self) -> None:
+        """Idempotent: a test may stop the server itself and again in its cleanup."""
+        if self.process.poll() is not None:
+            self.log.close()
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=30)

@@ -75,9 +75,11 @@ def test_an_answer_the_passages_dont_support_falls_back_to_quotes(llm_server, se
 
 def test_a_stopped_server_gives_a_clear_note_within_the_timeout(gguf_path, seed_pipeline, tmp_path):
     server = LlamaServer(gguf_path, tmp_path / "server.log")
-    pipeline = make_pipeline(seed_pipeline.settings.data_dir, **server.env(NEWSBOT_LLM_TIMEOUT="60", **FAST))
-    assert pipeline.ask(QUESTIONS[1]).generated_tokens > 0  # the server answered
-    server.stop()
+    try:
+        pipeline = make_pipeline(seed_pipeline.settings.data_dir, **server.env(NEWSBOT_LLM_TIMEOUT="60", **FAST))
+        assert pipeline.ask(QUESTIONS[1]).generated_tokens > 0  # the server answered
+    finally:
+        server.stop()  # also when the assertion fails: a failed run once leaked a 3 GB server
     started = time.monotonic()
     answer = pipeline.ask(QUESTIONS[1])
     assert time.monotonic() - started < 60
