@@ -21,7 +21,6 @@ from bot.quoting import Sentence, ends_a_sentence, is_lead_in, refers_back, sent
 from index.diversify import Outlet
 from index.embed import Embedder
 from index.search import Passage
-from index.sentences import split_sentences
 
 if TYPE_CHECKING:
     from bot.verify import Verification
@@ -249,12 +248,12 @@ class ExtractiveAnswerer:
         floor = self.min_relevance - QUOTE_FLOOR_SLACK
         return sorted((c for c in candidates if self.relevance(c) >= floor), key=self.priority, reverse=True)
 
-    def quote(self, question: str, candidate: Candidate, with_antecedent: bool = True) -> Quote | None:
+    def quote(self, question: str, candidate: Candidate) -> Quote | None:
         """`candidate` widened into a span that reads on its own, or None if it has none."""
-        span = widen(list(candidate.context), candidate.index, with_antecedent)
+        span = widen(candidate.context, candidate.index)
         if span is None:
             return None
-        text = span_text(candidate.passage.readable_text, list(candidate.context), span)
+        text = span_text(candidate.passage.readable_text, candidate.context, span)
         found = highlight(candidate.sentence, question, question_kind(question))
         return Quote(candidate, text, candidate.sentence[found[0] : found[1]] if found else "")
 

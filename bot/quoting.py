@@ -11,6 +11,7 @@ eval counts them.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.sentences import split_sentences
@@ -99,15 +100,13 @@ def is_later_item(sentence: str) -> bool:
 class Span:
     first: int  # indices into the passage's sentences, inclusive
     last: int
-    antecedent: bool  # the first sentence was added for what the chosen one refers to
 
 
-def widen(sentences: list[Sentence], chosen: int, with_antecedent: bool = True) -> Span | None:
+def widen(sentences: Sequence[Sentence], chosen: int) -> Span | None:
     """The smallest span around sentence `chosen` that reads on its own, or None when there is
     none within the passage (a quotation or list cut off at its edge, or longer than
     MAX_SPAN_WORDS)."""
     first = last = chosen
-    antecedent = False
     if is_later_item(sentences[chosen].text):
         first = _list_start(sentences, chosen)
         if first is None:
@@ -116,21 +115,20 @@ def widen(sentences: list[Sentence], chosen: int, with_antecedent: bool = True) 
         last + 1 < len(sentences) and FIRST_ITEM.match(sentences[last + 1].text) and not FIRST_ITEM.match(sentences[last].text)
     ):
         last = _list_end(sentences, last)
-    if with_antecedent and refers_back(sentences[first].text):
+    if refers_back(sentences[first].text):
         if first == 0:
             return None
         first -= 1
-        antecedent = True
     balanced = _balance(sentences, first, last)
     if balanced is None:
         return None
     first, last = balanced
     if first != last and sum(len(s.text.split()) for s in sentences[first : last + 1]) > MAX_SPAN_WORDS:
         return None
-    return Span(first, last, antecedent)
+    return Span(first, last)
 
 
-def span_text(text: str, sentences: list[Sentence], span: Span) -> str:
+def span_text(text: str, sentences: Sequence[Sentence], span: Span) -> str:
     """The verbatim text of `span`, line breaks included."""
     return text[sentences[span.first].start : sentences[span.last].end]
 
