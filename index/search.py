@@ -143,7 +143,7 @@ class Searcher:
         if window is None:
             window, weight = TimeWindow(now - timedelta(days=RECENT_DAYS), now, ""), RECENT_WEIGHT
         embedding = self.embedder.embed_query(query)
-        words = _lexical_query(view, query, depth)
+        words = _lexical_query(view, query)
         rankings = [
             _dense_ranking(view, embedding, depth),
             _lexical_ranking(view, words, depth),
@@ -187,7 +187,7 @@ def _dense_ranking(view: IndexView, embedding: np.ndarray, depth: int, window: T
     return [view.lexical.chunk_ids[row] for row in best]
 
 
-def _lexical_query(view: IndexView, query: str, depth: int) -> str | list[str]:
+def _lexical_query(view: IndexView, query: str) -> str | list[str]:
     """The query BM25 searches with: the question, expanded by pseudo-relevance feedback if on."""
     if not FEEDBACK_TERMS:
         return query
