@@ -10,7 +10,6 @@ names something the passages never mention).
 """
 
 import argparse
-import itertools
 import json
 import sys
 import tempfile
@@ -20,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import index  # noqa: E402,F401  (sets the offline defaults before any model import)
-from bot.answer import FOLLOW_MARGIN, SIMILARITY_WEIGHT, ExtractiveAnswerer, missing_names  # noqa: E402
+from bot.answer import SIMILARITY_WEIGHT, ExtractiveAnswerer, missing_names  # noqa: E402
 from bot.settings import SETTINGS  # noqa: E402
 from index.build import update_index  # noqa: E402
 from index.embed import Embedder  # noqa: E402
@@ -28,7 +27,6 @@ from index.search import Searcher  # noqa: E402
 from index.store import IndexStore  # noqa: E402
 
 WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6)
-MARGINS = (0.08, 0.15, 0.25, 0.35)
 THRESHOLDS = [round(0.20 + 0.01 * i, 2) for i in range(51)]
 
 
@@ -49,18 +47,19 @@ def contains_fact(question, text):
     return any(fact in text for fact in ([expected] if isinstance(expected, str) else expected))
 
 
-def sweep(measured, embedder, weight, margin):
-    """For each threshold: (threshold, accuracy, answerable right, unanswerable right)."""
-    answerer = ExtractiveAnswerer(embedder, min_relevance=0.0, similarity_weight=weight, follow_margin=margin)
-    rows = []
-    for question, candidates, gated in measured:
-        ranked = answerer.rank(candidates)
-        text, _, _ = answerer.compose(ranked)
-        # A gated question is refused whatever its score.
-        top = -1.0 if gated or not candidates else max(map(answerer.relevance, candidates))
-        rows.append((question, top, contains_fact(question, text) if question["answerable"] else None))
-    table = []
+def sweep(measured, embedder, weight):
+    """For each threshold: (threshold, accuracy, answerable right, unanswerable right). The answer
+    is composed again at each threshold, because the threshold also sets which sentences may be
+    quoted."""
+    rows, table = [], []
     for threshold in THRESHOLDS:
+        answerer = ExtractiveAnswerer(embedder, min_relevance=threshold, similarity_weight=weight)
+        rows = []
+        for question, candidates, gated in measured:
+            text, _, _ = answerer.compose(question["question"], answerer.rank(candidates))
+            # A gated question is refused whatever its score.
+            top = -1.0 if gated or not candidates else max(map(answerer.relevance, candidates))
+            rows.append((question, top, contains_fact(question, text) if question["answerable"] else None))
         good_answerable = sum(1 for q, top, hit in rows if q["answerable"] and top >= threshold and hit)
         good_unanswerable = sum(1 for q, top, _ in rows if not q["answerable"] and top < threshold)
         table.append((threshold, (good_answerable + good_unanswerable) / len(rows), good_answerable, good_unanswerable))
@@ -87,7 +86,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--questions", type=Path, nargs="+",
                         default=[ROOT / "tests/data/relevance.jsonl", ROOT / "tests/data/relevance_heldout.jsonl"])
-    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    # The labelled questions are about the seed article, the first of the bundled corpus.
+    parser.add_argument("--corpus", type=Path, default=ROOT / "corpus" / "000_524f35506ab6ae2d.md")
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--verbose", action="store_true", help="print every question's top relevance")
     args = parser.parse_args()
@@ -102,14 +102,14 @@ def main():
 
     answerable = sum(q["answerable"] for q in questions)
     print(f"{len(questions)} questions: {answerable} answerable, {len(questions) - answerable} unanswerable; k={args.k}")
-    print("| similarity weight | follow margin | best threshold | plateau | accuracy | answerable right | unanswerable right |")
-    print("|---|---|---|---|---|---|---|")
-    for weight, margin in itertools.product(WEIGHTS, MARGINS):
-        rows, table = sweep(measured, embedder, weight, margin)
+    print("| similarity weight | best threshold | plateau | accuracy | answerable right | unanswerable right |")
+    print("|---|---|---|---|---|---|")
+    for weight in WEIGHTS:
+        rows, table = sweep(measured, embedder, weight)
         threshold, accuracy = best_threshold(table)
         plateau = [t for t, a, _, _ in table if a == accuracy]
         _, _, good_answerable, good_unanswerable = next(row for row in table if row[0] == threshold)
-        print(f"| {weight} | {margin} | {threshold:.2f} | {plateau[0]:.2f}-{plateau[-1]:.2f} | {accuracy:.3f} | "
+        print(f"| {weight} | {threshold:.2f} | {plateau[0]:.2f}-{plateau[-1]:.2f} | {accuracy:.3f} | "
               f"{good_answerable}/{answerable} | {good_unanswerable}/{len(questions) - answerable} |")
         if args.verbose:
             for question, top, hit in sorted(rows, key=lambda r: r[1]):
@@ -118,11 +118,11 @@ def main():
                 print(f"    {top:.3f} {label} {verdict} {question['question']}")
 
     shipped = float(SETTINGS["min_relevance"].default)
-    _, table = sweep(measured, embedder, SIMILARITY_WEIGHT, FOLLOW_MARGIN)
-    print(f"accuracy by threshold at weight {SIMILARITY_WEIGHT}, margin {FOLLOW_MARGIN}: "
+    _, table = sweep(measured, embedder, SIMILARITY_WEIGHT)
+    print(f"accuracy by threshold at weight {SIMILARITY_WEIGHT}: "
           + " ".join(f"{threshold:.2f}={accuracy:.3f}" for threshold, accuracy, _, _ in table if 0.30 <= threshold <= 0.50))
     _, accuracy, good_answerable, good_unanswerable = next(row for row in table if row[0] == shipped)
-    print(f"shipped settings (weight {SIMILARITY_WEIGHT}, margin {FOLLOW_MARGIN}, threshold {shipped}): "
+    print(f"shipped settings (weight {SIMILARITY_WEIGHT}, threshold {shipped}): "
           f"accuracy {accuracy:.3f}, {good_answerable}/{answerable} answerable, "
           f"{good_unanswerable}/{len(questions) - answerable} unanswerable")
 
