@@ -176,7 +176,7 @@ def redact_secrets(secrets: list[str]) -> None:
 
 
 def known_failure(error: Exception) -> bool:
-    from index.embed import EmbedModelError
+    from index.encoders import EmbedModelError
     from index.search import IndexModelMismatch
     from index.store import IndexBusy, IndexMissing
 

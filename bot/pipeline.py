@@ -61,9 +61,9 @@ def check_question(question: str, max_chars: int) -> str:
 
 
 @cache
-def load_embedder(model: str) -> Embedder:
+def load_embedder(model: str, backend: str = "torch", cache_dir: Path | None = None) -> Embedder:
     """One copy of a model per process, however many pipelines use it."""
-    return Embedder(model)
+    return Embedder(model, backend, cache_dir)
 
 
 def load_llm_answerer(settings: Settings, embedder: Embedder) -> LLMAnswerer:
@@ -98,7 +98,7 @@ class Pipeline:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.store = IndexStore(settings.data_dir)
-        self.embedder = load_embedder(settings.embed_model)
+        self.embedder = load_embedder(settings.embed_model, settings.embed_backend, settings.model_cache)
         self.searcher = Searcher(self.store, self.embedder)
         self.answerer = ExtractiveAnswerer(self.embedder, settings.min_relevance)
         self.llm = load_llm_answerer(settings, self.embedder) if settings.llm.enabled else None

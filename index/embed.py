@@ -1,24 +1,31 @@
-"""Sentence-transformers embeddings, computed in batches on the CPU and L2-normalised.
+"""Sentence embeddings, computed in batches on the CPU and L2-normalised, by the backend the
+settings name (index/encoders.py).
 
 One Embedder may serve several threads (a bot answering while it reindexes): calls into the model
 take turns, because a fast tokenizer fails when two threads use it at once ("Already borrowed"),
-and torch already spreads one call over every core.
+and both runtimes already spread one call over every core.
 """
 
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 
+from index.encoders import open_encoder
+
 BUNDLED_MODEL = "bundled"
+DEFAULT_BACKEND = "torch"
 # Sentences of retrieved passages, kept so that answering and then verifying a model's answer (or the
 # next question on the same passages) embed each sentence once. About 1.5 KB each with MiniLM.
 SENTENCE_CACHE_SIZE = 20_000
 
 
-class EmbedModelError(RuntimeError):
-    """The configured model cannot be loaded."""
+def default_cache_dir() -> Path:
+    """Where exported models are kept, shared by every data dir of this user."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "newsbot" / "models"
 
 
 def resolve_model(name: str) -> tuple[str, str]:
@@ -34,46 +41,34 @@ def resolve_model(name: str) -> tuple[str, str]:
 
 
 class Embedder:
-    def __init__(self, model: str = BUNDLED_MODEL):
-        location, self.label = resolve_model(model)
+    def __init__(self, model: str = BUNDLED_MODEL, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None):
+        location, label = resolve_model(model)
+        self.backend = backend
+        # The index records this label: vectors of another model or backend are never mixed into it.
+        self.label = label if backend == "torch" else f"{label} [{backend}]"
         self._turn = threading.Lock()
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sentences_lock = threading.Lock()
-        from sentence_transformers import SentenceTransformer
-
-        try:
-            self.model = SentenceTransformer(location, device="cpu")
-        except Exception as error:  # the library raises many kinds for a missing or broken model
-            raise EmbedModelError(
-                f"cannot load embedding model {model!r}: {str(error).splitlines()[0] if str(error) else type(error).__name__}"
-            ) from error
+        self._encoder = open_encoder(location, backend, cache_dir or default_cache_dir())
 
     @property
     def max_tokens(self) -> int:
         """Word pieces the model reads, including its special tokens; the rest is cut off."""
-        return int(self.model.max_seq_length)
+        return self._encoder.max_tokens
 
     def count_tokens(self, text: str) -> list[int]:
         """Token ids without special tokens; the chunker measures chunks with this."""
         with self._turn:
-            return self.model.tokenizer.encode(text, add_special_tokens=False, verbose=False)
+            return self._encoder.token_ids(text)
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
-            return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
+            return np.zeros((0, self._encoder.dimension), dtype=np.float32)
         batches = []
         for start in range(0, len(texts), batch_size):
             # A turn is one batch, so a question waits for at most one batch of a long index run.
             with self._turn:
-                batches.append(
-                    self.model.encode(
-                        texts[start : start + batch_size],
-                        batch_size=batch_size,
-                        normalize_embeddings=True,
-                        convert_to_numpy=True,
-                        show_progress_bar=False,
-                    )
-                )
+                batches.append(self._encoder.encode(texts[start : start + batch_size], batch_size))
         return np.concatenate(batches).astype(np.float32, copy=False)
 
     def embed_sentences(self, texts: list[str]) -> np.ndarray:

@@ -1,0 +1,121 @@
+"""The runtimes that turn texts into vectors, behind one small interface: `encode` (L2-normalised
+float32 rows), `token_ids` (without special tokens), `max_tokens` and `dimension`.
+
+- torch: sentence-transformers itself.
+- onnx / onnx-int8: the same model exported to ONNX (index/onnx_export.py) and run by onnxruntime,
+  tokenised by the model's own tokenizer.json. No torch is imported to answer questions.
+"""
+
+import json
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+class EmbedModelError(RuntimeError):
+    """The configured model cannot be loaded."""
+
+
+class Encoder(Protocol):
+    max_tokens: int
+    dimension: int
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray: ...
+
+    def token_ids(self, text: str) -> list[int]: ...
+
+
+def open_encoder(location: str, backend: str, cache_dir: Path) -> Encoder:
+    if backend == "torch":
+        return TorchEncoder(location)
+    if backend in ("onnx", "onnx-int8"):
+        return OnnxEncoder(location, backend == "onnx-int8", cache_dir)
+    raise EmbedModelError(f"unknown embedding backend {backend!r}: choose torch, onnx or onnx-int8")
+
+
+class TorchEncoder:
+    def __init__(self, location: str):
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self.model = SentenceTransformer(location, device="cpu")
+        except Exception as error:  # the library raises many kinds for a missing or broken model
+            raise EmbedModelError(f"cannot load embedding model {location!r}: {_first_line(error)}") from error
+        self.max_tokens = int(self.model.max_seq_length)
+        self.dimension = int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        return self.model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+
+    def token_ids(self, text: str) -> list[int]:
+        return self.model.tokenizer.encode(text, add_special_tokens=False, verbose=False)
+
+
+class OnnxEncoder:
+    """A mean-pooling sentence-transformers model (as all-MiniLM-L6-v2 is) run by onnxruntime."""
+
+    def __init__(self, location: str, int8: bool, cache_dir: Path):
+        folder = Path(location)
+        try:
+            pooling = _mean_pooling_config(folder)
+            self.max_tokens = int(json.loads((folder / "sentence_bert_config.json").read_text())["max_seq_length"])
+            from tokenizers import Tokenizer
+
+            self._counter = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            self._counter.no_truncation()
+            self._counter.no_padding()
+            self._batcher = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            self._batcher.enable_truncation(self.max_tokens)
+            self._batcher.enable_padding(pad_id=self._batcher.token_to_id("[PAD]") or 0)
+        except Exception as error:  # a missing file, bad JSON, or a tokenizer file tokenizers can't read
+            raise EmbedModelError(
+                f"the onnx backends need a local sentence-transformers folder with tokenizer.json and mean "
+                f"pooling; {location!r}: {_first_line(error)}"
+            ) from error
+        self.dimension = int(pooling["word_embedding_dimension"])
+        from index.onnx_export import exported_model
+
+        try:
+            path = exported_model(cache_dir, location, int8)
+        except Exception as error:
+            raise EmbedModelError(f"cannot build the ONNX model from {location!r}: {_first_line(error)}") from error
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._inputs = {node.name for node in self._session.get_inputs()}
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        # Texts of similar length share a batch, so little time goes on padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            encodings = self._batcher.encode_batch([texts[i] for i in rows])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = self._session.run(None, {name: feeds[name] for name in self._inputs})[0]
+            pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            vectors[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return vectors
+
+    def token_ids(self, text: str) -> list[int]:
+        return self._counter.encode(text, add_special_tokens=False).ids
+
+
+def _mean_pooling_config(folder: Path) -> dict:
+    modules = json.loads((folder / "modules.json").read_text())
+    pooling = next(m for m in modules if m["type"].endswith("Pooling"))
+    config = json.loads((folder / pooling["path"] / "config.json").read_text())
+    if not config.get("pooling_mode_mean_tokens"):
+        raise ValueError("its pooling is not mean pooling")
+    return config
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
