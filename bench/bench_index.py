@@ -1,10 +1,11 @@
-"""Indexing throughput of the pipeline against raw `model.encode` on the same chunks.
+"""Indexing throughput of each embedding backend, side by side on the same chunks: the whole
+pipeline (read, clean, chunk, embed, store in Chroma, publish) and the bare encoder.
 
-Each run indexes the first --limit articles of the eval set from scratch (read, clean, chunk, embed,
-store in Chroma, publish), then encodes the very same chunk texts with the bare model. Runs
-alternate, and the medians are reported; the overhead is what the pipeline adds to encoding.
+Each run indexes the first --limit articles of the eval set from scratch with each backend in turn,
+then encodes the very same chunk texts with each backend's encoder alone. Runs alternate backends,
+and the medians are reported; the overhead is what the pipeline adds to encoding.
 
-    python bench/bench_index.py [--limit 100] [--runs 3] [--articles PATH]
+    python bench/bench_index.py [--limit 100] [--runs 3] [--backends torch onnx onnx-int8] [--articles PATH]
 """
 
 import argparse
@@ -28,32 +29,40 @@ def main():
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--backends", nargs="+", default=["torch", "onnx", "onnx-int8"])
     args = parser.parse_args()
 
-    embedder = Embedder()
+    embedders = {backend: Embedder(backend=backend) for backend in args.backends}
     with tempfile.TemporaryDirectory() as work:
         subset = write_subset(args.articles, args.limit, Path(work) / "articles.jsonl")
-        splitter = make_splitter(embedder.count_tokens, embedder.max_tokens)
+        first = embedders[args.backends[0]]
+        splitter = make_splitter(first.count_tokens, first.max_tokens)
         texts = [embed_text(n) for a in scan_sources([subset], 5_000_000).articles for n in chunk_article(a, splitter)]
-        embedder.embed(texts[:64])  # warm up
+        for embedder in embedders.values():
+            embedder.embed(texts[:64])  # warm up
 
-        pipeline_rates, raw_rates = [], []
+        pipeline_rates = {backend: [] for backend in args.backends}
+        raw_rates = {backend: [] for backend in args.backends}
         for run in range(args.runs):
-            store = IndexStore(Path(work) / f"data-{run}")
-            started = time.perf_counter()
-            report = update_index(store, embedder, [subset], batch_size=args.batch_size)
-            pipeline_rates.append(report.chunks / (time.perf_counter() - started))
+            for backend, embedder in embedders.items():
+                store = IndexStore(Path(work) / f"data-{backend}-{run}")
+                started = time.perf_counter()
+                report = update_index(store, embedder, [subset], batch_size=args.batch_size)
+                pipeline_rates[backend].append(report.chunks / (time.perf_counter() - started))
+                started = time.perf_counter()
+                embedder.embed(texts, batch_size=args.batch_size)
+                raw_rates[backend].append(len(texts) / (time.perf_counter() - started))
+                print(f"run {run + 1} {backend}: pipeline {pipeline_rates[backend][-1]:.1f} chunks/s, "
+                      f"encoder {raw_rates[backend][-1]:.1f} chunks/s", flush=True)
 
-            started = time.perf_counter()
-            embedder.model.encode(texts, batch_size=args.batch_size, normalize_embeddings=True)
-            raw_rates.append(len(texts) / (time.perf_counter() - started))
-            print(f"run {run + 1}: pipeline {pipeline_rates[-1]:.1f} chunks/s, raw encode {raw_rates[-1]:.1f} chunks/s", flush=True)
-
-    pipeline, raw = median(pipeline_rates), median(raw_rates)
-    print(f"{args.limit} articles, {len(texts)} chunks, {args.runs} runs (medians)")
-    print(f"pipeline index: {pipeline:.1f} chunks/s")
-    print(f"raw model.encode: {raw:.1f} chunks/s")
-    print(f"pipeline overhead: {100 * (raw / pipeline - 1):.1f}% more time than encoding alone")
+    print(f"\n{args.limit} articles, {len(texts)} chunks, {args.runs} runs (medians)\n")
+    print("| backend | pipeline chunks/s | encoder chunks/s | pipeline overhead | pipeline vs torch |")
+    print("|---|---|---|---|---|")
+    torch_rate = median(pipeline_rates["torch"]) if "torch" in pipeline_rates else None
+    for backend in args.backends:
+        pipeline, raw = median(pipeline_rates[backend]), median(raw_rates[backend])
+        versus = f"{pipeline / torch_rate:.2f}x" if torch_rate else "-"
+        print(f"| {backend} | {pipeline:.1f} | {raw:.1f} | {100 * (raw / pipeline - 1):.1f}% | {versus} |")
 
 
 if __name__ == "__main__":

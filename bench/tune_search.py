@@ -14,12 +14,14 @@ from common import chosen, open_tuning_run, percentile
 import index.diversify as diversify
 import index.search as search
 from bot.evaluate import Scores, question_date
+from index.lexical import LexicalIndex
+from index.store import read_all
 
 CONSTANTS = (
     "DENSE_WEIGHT", "CANDIDATES", "NAMED_TIME_WEIGHT", "RECENT_WEIGHT", "RECENT_DAYS", "RRF_K", "FEEDBACK_CHUNKS",
     "FEEDBACK_TERMS", "QUERY_WEIGHT",
 )
-NEWSBOT = {constant: getattr(search, constant) for constant in CONSTANTS} | {"per_article": 2, "collapse": True}
+NEWSBOT = {constant: getattr(search, constant) for constant in CONSTANTS} | {"per_article": 2, "collapse": True, "title": 1}
 # Each variant: what differs from newsbot's settings. "plain BM25" and "plain dense" are the single
 # rankings' top k chunks, as they are.
 VARIANTS = {
@@ -48,7 +50,20 @@ VARIANTS = {
     "feedback 20 terms": {"FEEDBACK_TERMS": 20},
     "feedback 10 terms from 10 chunks": {"FEEDBACK_TERMS": 10, "FEEDBACK_CHUNKS": 10},
     "feedback 10 terms, query x2": {"FEEDBACK_TERMS": 10, "QUERY_WEIGHT": 2},
+    # Field weighting: BM25 reads the article's title this many times before each chunk's text.
+    "title x0 in BM25": {"title": 0},
+    "title x2 in BM25": {"title": 2},
+    "title x3 in BM25": {"title": 3},
+    "plain BM25, title x2": {"title": 2, "single": "bm25"},
 }
+
+
+def lexical_with_title(view, repeats: int) -> LexicalIndex:
+    """The view's BM25 rebuilt, row for row, with each chunk's title repeated `repeats` times."""
+    stored = read_all(view.generation.collection(), ["documents", "metadatas"])
+    fields = {i: ((m or {}).get("title", ""), d or "") for i, d, m in zip(stored["ids"], stored["documents"], stored["metadatas"])}
+    texts = ["\n".join([fields[i][0]] * repeats + [fields[i][1]]) for i in view.lexical.chunk_ids]
+    return LexicalIndex.build(view.lexical.chunk_ids, texts)
 
 
 def single_ranking(searcher, kind: str, query: str, k: int) -> list[str]:
@@ -62,10 +77,16 @@ def main():
     searcher = pipeline.searcher
     searcher.search(questions[0]["question"], args.k)  # warm up
     collapse = search.collapse_copies
+    view = searcher.view()
+    lexicals = {1: view.lexical}
     print("| variant | B100 | B250 | B1000 | MRR@10 | search p50 |")
     print("|---|---|---|---|---|---|")
     for name, changes in chosen(VARIANTS, args.variants).items():
         variant = {**NEWSBOT, **(changes if isinstance(changes, dict) else {})}
+        if variant["title"] not in lexicals:
+            lexicals[variant["title"]] = lexical_with_title(view, variant["title"])
+        view.lexical = lexicals[variant["title"]]
+        changes = variant.get("single", changes)
         for constant in CONSTANTS:
             setattr(search, constant, variant[constant])
         search.cap_per_article = lambda ranked, k, cap=variant["per_article"]: diversify.cap_per_article(ranked, k, cap)
