@@ -271,6 +271,8 @@ def run(args, settings) -> int:
 
 def run_index(pipeline, paths: list[Path], rebuild: bool, strict: bool, summary_to) -> int:
     report = pipeline.index(paths, rebuild=rebuild, progress=sys.stderr.isatty())
+    for note in report.notes:
+        log.warning("read with a fallback: %s", note)
     for problem in report.problems:
         log.warning("skipped %s", problem)
     print(report.summary_line(), file=summary_to)

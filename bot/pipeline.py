@@ -19,6 +19,7 @@ from bot.llm_answer import LLMAnswerer
 from bot.prompts import load_prompts
 from bot.settings import Settings
 from bot.verify import CitationVerifier, Verification
+from index.articles import CONTROL_CHARACTERS
 from index.build import IndexReport, update_index
 from index.embed import Embedder
 from index.search import Searcher
@@ -52,7 +53,9 @@ class IndexStats:
 
 
 def check_question(question: str, max_chars: int) -> str:
-    question = " ".join(question.split())
+    if any("\ud800" <= character <= "\udfff" for character in question):
+        raise QuestionError("The question holds bytes that are not UTF-8 text; please type it again.")
+    question = " ".join(CONTROL_CHARACTERS.sub(" ", question).split())
     if not question:
         raise QuestionError("The question is empty: ask something about the news, e.g. \"Where were the peace talks held?\"")
     if len(question) > max_chars:

@@ -1,12 +1,19 @@
 """Reading articles from files: .txt, .md (optional YAML front matter), .html, .json and .jsonl.
 
-A file or record that cannot be read becomes a `Problem` naming it; reading goes on with the rest.
+A file or record that cannot be read becomes a `Problem` naming it and saying what is wrong;
+reading goes on with the rest. A field of the wrong kind (a title that is a list, a date that is
+no date) becomes a `Note` and a fallback, and the article is still read.
 """
 
+import errno
 import hashlib
 import json
+import os
+import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
@@ -15,6 +22,17 @@ from index.clean import clean_text
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 RECORD_SUFFIXES = {".json", ".jsonl"}
 TITLE_MAX_CHARS = 200
+# A stored title longer than this is cut (at a word) with a note.
+STORED_TITLE_MAX_CHARS = 300
+# Work budget per article: the passages of a longer text are dropped with a note. 400 passages
+# hold about 70,000 words, far beyond any news article.
+MAX_PASSAGES = 400
+# Prose has a space every few characters; a long text with almost none is a dump or an encoding,
+# and its thousands of junk passages would take minutes to embed.
+MIN_SPACE_SHARE = 0.02
+# C0 and C1 control characters other than tab and line breaks, and lone UTF-16 surrogates (from a
+# "\ud800" escape in JSON): never article text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # A web page whose lines of prose (at least PROSE_LINE_WORDS words) hold fewer than BODY_MIN_WORDS
 # words in all is a menu, index or cookie wall, not an article.
 PROSE_LINE_WORDS = 6
@@ -58,12 +76,17 @@ class Problem:
         return f"{self.where}: {self.reason}"
 
 
+class Note(Problem):
+    """Something wrong that a fallback covered: the article is read all the same."""
+
+
 @dataclass
 class Scan:
     """Everything read from some sources in one pass."""
 
     articles: list[Article] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     # Files with at least one problem: their previously indexed articles are kept.
     troubled_files: set[str] = field(default_factory=set)
 
@@ -76,17 +99,45 @@ def short_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def iter_article_files(root: Path) -> Iterator[Path]:
-    """Supported files under `root` (or `root` itself), skipping hidden ones and READMEs."""
-    if root.is_file():
+def shown(path: Path | str) -> str:
+    """A path as text that can be printed and stored: bytes of a file name that are not UTF-8
+    become U+FFFD."""
+    return os.fsencode(str(path)).decode("utf-8", errors="replace")
+
+
+def iter_article_files(root: Path) -> Iterator[Path | Problem]:
+    """Supported files under `root` (or `root` itself), skipping hidden ones and READMEs. Anything
+    with an article's name that is not a regular file (a folder, a pipe, a socket, a device, a
+    link that loops or leads nowhere) is a Problem, never opened."""
+    if not root.is_dir():
         yield root
         return
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
         if any(part.startswith(".") for part in relative.parts):
             continue
-        if path.suffix.lower() in SUFFIXES and path.is_file() and not path.stem.upper() == "README":
-            yield path
+        if path.suffix.lower() in SUFFIXES and not path.stem.upper() == "README":
+            kind = _not_a_regular_file(path)
+            yield Problem(shown(path), kind) if kind else path
+
+
+def _not_a_regular_file(path: Path) -> str:
+    """Why `path` is not a file to read, or "" when it is one."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return "a symbolic link that loops back on itself"
+        if path.is_symlink():
+            return "a symbolic link to nothing"
+        return f"cannot read: {error.strerror or error}"
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISDIR(mode):
+        return "a folder with an article's name (the files inside it are read)"
+    kinds = {stat.S_ISFIFO: "a named pipe", stat.S_ISSOCK: "a socket", stat.S_ISCHR: "a device", stat.S_ISBLK: "a device"}
+    kind = next((name for test, name in kinds.items() if test(mode)), "a special file")
+    return f"not a regular file ({kind})"
 
 
 def scan_sources(roots: Iterable[Path], max_article_bytes: int) -> Scan:
@@ -98,9 +149,14 @@ def scan_sources(roots: Iterable[Path], max_article_bytes: int) -> Scan:
             scan.problems.append(Problem(str(root), "no such file or folder"))
             continue
         for path in iter_article_files(root):
-            origin = str(path.resolve())
+            if isinstance(path, Problem):
+                scan.problems.append(path)
+                continue
+            origin = shown(path.resolve())
             for item in read_file(path, max_article_bytes):
-                if isinstance(item, Problem):
+                if isinstance(item, Note):
+                    scan.notes.append(item)
+                elif isinstance(item, Problem):
                     scan.problems.append(item)
                     scan.troubled_files.add(origin)
                 elif item.id in seen:
@@ -115,18 +171,15 @@ def scan_sources(roots: Iterable[Path], max_article_bytes: int) -> Scan:
 def read_file(path: Path, max_article_bytes: int) -> Iterator[Article | Problem]:
     suffix = path.suffix.lower()
     try:
+        kind = _not_a_regular_file(path)
+        if kind:
+            raise ArticleError(kind)
         size = path.stat().st_size
         if suffix not in RECORD_SUFFIXES and size > max_article_bytes:
             raise ArticleError(
                 f"{size / 1e6:.1f} MB is over the {max_article_bytes / 1e6:g} MB limit for one article"
             )
-        raw = path.read_bytes()
-        if b"\x00" in raw[:8192]:
-            raise ArticleError("binary file, not text")
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise ArticleError(f"not valid UTF-8 text (byte {error.start})") from None
+        text = decode(_read_at_most(path, size))
         if not text.strip():
             raise ArticleError("empty file")
         if suffix == ".jsonl":
@@ -136,19 +189,55 @@ def read_file(path: Path, max_article_bytes: int) -> Iterator[Article | Problem]
             yield from _read_json(path, text, max_article_bytes)
             return
         reader = {".txt": _from_txt, ".html": _from_html, ".htm": _from_html}.get(suffix, _from_md)
-        yield reader(path, text)
+        yield from _with_notes(shown(path), lambda notes: reader(path, text, notes))
     except ArticleError as error:
-        yield Problem(str(path), str(error))
+        yield Problem(shown(path), str(error))
     except OSError as error:
-        yield Problem(str(path), f"cannot read: {error.strerror or error}")
+        yield Problem(shown(path), f"cannot read: {error.strerror or error}")
 
 
-def _from_txt(path: Path, text: str) -> Article:
+def _read_at_most(path: Path, size: int) -> bytes:
+    """The file's bytes, never more than its size said (a file growing while read is cut there)."""
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def decode(raw: bytes) -> str:
+    """Text from a file's bytes: UTF-8 (with or without a byte-order mark) or UTF-16 with its mark.
+    Anything else is an ArticleError saying what the bytes look like."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ArticleError("UTF-16 text with a broken character; save it as UTF-8") from None
+    head = raw[:8192]
+    if head.count(0) > len(head) // 4 and (head[1::2].count(0) > len(head) // 3 or head[0::2].count(0) > len(head) // 3):
+        raise ArticleError("UTF-16 text without a byte-order mark; save it as UTF-8")
+    if head.count(0) > max(4, len(head) // 100) or sum(byte < 9 or 13 < byte < 32 for byte in head) > len(head) // 10:
+        raise ArticleError("binary data, not text (an image, archive or document?)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ArticleError(
+            f"not UTF-8 text (byte {error.start}: 0x{raw[error.start]:02x}); if it is Latin-1 or "
+            "Windows-1252, save it as UTF-8"
+        ) from None
+
+
+def _with_notes(where: str, read) -> Iterator[Article | Note]:
+    """Runs read(notes) and yields its notes, then its article."""
+    notes: list[str] = []
+    article = read(notes)
+    yield from (Note(where, note) for note in notes)
+    yield article
+
+
+def _from_txt(path: Path, text: str, notes: list[str]) -> Article:
     title, body = _split_title_line(text)
-    return _build(path, body, {"title": title})
+    return _build(path, body, {"title": title}, notes)
 
 
-def _from_md(path: Path, text: str) -> Article:
+def _from_md(path: Path, text: str, notes: list[str]) -> Article:
     meta, body = _split_front_matter(text)
     if not meta.get("title"):
         lines = body.lstrip().splitlines()
@@ -157,10 +246,12 @@ def _from_md(path: Path, text: str) -> Article:
             body = "\n".join(lines[1:])
         else:
             meta["title"], body = _split_title_line(body)
-    return _build(path, body, meta)
+    if not body.strip():
+        raise ArticleError("front matter but no article text after it")
+    return _build(path, body, meta, notes)
 
 
-def _from_html(path: Path, text: str) -> Article:
+def _from_html(path: Path, text: str, notes: list[str]) -> Article:
     import trafilatura
 
     extracted = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False)
@@ -179,74 +270,118 @@ def _from_html(path: Path, text: str) -> Article:
         "published": extracted.date,
         "author": extracted.author,
     }
-    return _build(path, extracted.text, meta)
+    return _build(path, extracted.text, meta, notes)
 
 
 def _read_jsonl(path: Path, text: str, max_article_bytes: int) -> Iterator[Article | Problem]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        where = f"{path}:{number}"
+        where = f"{shown(path)}:{number}"
         try:
             if len(line.encode("utf-8")) > max_article_bytes:
                 raise ArticleError(f"record is over the {max_article_bytes / 1e6:g} MB limit for one article")
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ArticleError(f"invalid JSON ({error.msg})") from None
-            yield _from_record(path, record)
+            record = _parse_json(line)
+            yield from _with_notes(where, lambda notes: _from_record(path, record, notes))
         except ArticleError as error:
             yield Problem(where, str(error))
 
 
 def _read_json(path: Path, text: str, max_article_bytes: int) -> Iterator[Article | Problem]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ArticleError(f"invalid JSON ({error.msg} at line {error.lineno})") from None
+    data = _parse_json(text)
     records = data if isinstance(data, list) else [data]
     for number, record in enumerate(records, start=1):
-        where = f"{path}[{number}]" if isinstance(data, list) else str(path)
+        where = f"{shown(path)}[{number}]" if isinstance(data, list) else shown(path)
         try:
             if len(json.dumps(record).encode("utf-8")) > max_article_bytes:
                 raise ArticleError(f"record is over the {max_article_bytes / 1e6:g} MB limit for one article")
-            yield _from_record(path, record)
+            yield from _with_notes(where, lambda notes: _from_record(path, record, notes))
         except ArticleError as error:
             yield Problem(where, str(error))
 
 
-def _from_record(path: Path, record) -> Article:
+def _parse_json(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        where = f" at line {error.lineno}" if "\n" in text.strip() else ""
+        raise ArticleError(f"invalid JSON ({error.msg}{where})") from None
+    except RecursionError:
+        raise ArticleError("JSON nested too deeply to be an article") from None
+
+
+def _from_record(path: Path, record, notes: list[str]) -> Article:
     if not isinstance(record, dict):
-        raise ArticleError("expected a JSON object with at least a 'text' field")
+        raise ArticleError(f"expected a JSON object with at least a 'text' field, found {_kind(record)}")
     if not isinstance(record.get("text"), str) or not record["text"].strip():
-        raise ArticleError("no 'text' field with article text")
-    return _build(path, record["text"], record, from_record=True)
+        found = "" if record.get("text") is None else f" ('text' is {_kind(record['text'])})"
+        raise ArticleError(f"no 'text' field with article text{found}")
+    return _build(path, record["text"], record, notes, from_record=True)
 
 
-def _build(path: Path, body: str, meta: dict, from_record: bool = False) -> Article:
-    text = _without_headline(clean_text(body), _text(meta.get("title")))
+def _build(path: Path, body: str, meta: dict, notes: list[str], from_record: bool = False) -> Article:
+    body = CONTROL_CHARACTERS.sub("", body)
+    if len(body) > 2000 and body.count(" ") + body.count("\n") < MIN_SPACE_SHARE * len(body):
+        raise ArticleError(
+            f"{len(body):,} characters with hardly a space between them: not English prose "
+            "(a data dump, or encoded or minified text?)"
+        )
+    title = _field(meta, "title", notes)
+    text = _without_headline(clean_text(body), title)
     if not text:
-        raise ArticleError("no article text left after removing boilerplate")
-    url = _text(meta.get("url"))
-    explicit_id = _text(meta.get("id"))
+        raise ArticleError("no article text left after removing boilerplate (bylines, share and subscribe lines)")
+    if len(title) > STORED_TITLE_MAX_CHARS:
+        notes.append(f"title of {len(title):,} characters cut to {STORED_TITLE_MAX_CHARS}")
+        title = title[:STORED_TITLE_MAX_CHARS].rsplit(" ", 1)[0] + "…"
+    url = _field(meta, "url", notes)
+    explicit_id = _field(meta, "id", notes, numbers=True)
     if explicit_id:
         article_id = explicit_id
     elif url:
         article_id = short_hash(url)
     elif from_record:
-        article_id = short_hash(_text(meta.get("title")) + "\n" + text)
+        article_id = short_hash(title + "\n" + text)
     else:
-        article_id = short_hash(str(path.resolve()))
+        article_id = short_hash(shown(path.resolve()))
     return Article(
         id=article_id,
-        title=_text(meta.get("title")) or _title_from_name(path),
+        title=title or _title_from_name(path),
         text=text,
-        source=_text(meta.get("source") or meta.get("publisher")),
+        source=_field(meta, "source", notes) or _field(meta, "publisher", notes),
         url=url,
-        published=parse_published(meta.get("published") or meta.get("date")),
-        author=_text(meta.get("author")),
-        origin=str(path.resolve()),
+        published=_published(meta.get("published") or meta.get("date"), notes),
+        author=_field(meta, "author", notes),
+        origin=shown(path.resolve()),
     )
+
+
+def _field(meta: dict, name: str, notes: list[str], numbers: bool = False) -> str:
+    """A text field, without control characters; "" with a note when it is some other kind."""
+    value = meta.get(name)
+    if value is None:
+        return ""
+    if numbers and isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        notes.append(f"'{name}' is {_kind(value)}, not text; left out")
+        return ""
+    return " ".join(CONTROL_CHARACTERS.sub("", value).split()) if name == "title" else CONTROL_CHARACTERS.sub("", value).strip()
+
+
+def _published(value, notes: list[str]) -> str:
+    try:
+        return parse_published(value)
+    except ArticleError as error:
+        notes.append(f"{error}; the article is indexed without a date")
+        return ""
+
+
+def _kind(value) -> str:
+    names = {
+        dict: "an object", list: "a list", bool: "true or false", int: "a number", float: "a number", str: "text",
+        type(None): "null",
+    }
+    return names.get(type(value), type(value).__name__)
 
 
 def _without_headline(text: str, title: str) -> str:
@@ -269,11 +404,12 @@ def parse_published(value) -> str:
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise ArticleError(f"published date {value!r} is not an ISO date like 2025-06-02") from None
+            shown_value = value.strip()[:40]
+            raise ArticleError(f"published date {shown_value!r} is not an ISO date like 2025-06-02") from None
         if parsed.time() == time(0) and parsed.tzinfo is None and len(value.strip()) <= 10:
             return parsed.date().isoformat()
         return parsed.isoformat()
-    raise ArticleError(f"published date {value!r} is not an ISO date like 2025-06-02")
+    raise ArticleError(f"published date is {_kind(value)}, not an ISO date like 2025-06-02")
 
 
 def _split_front_matter(text: str) -> tuple[dict, str]:
@@ -285,13 +421,29 @@ def _split_front_matter(text: str) -> tuple[dict, str]:
             import yaml
 
             try:
-                meta = yaml.safe_load("".join(lines[1:end])) or {}
+                meta = yaml.load("".join(lines[1:end]), Loader=_front_matter_loader()) or {}
             except yaml.YAMLError as error:
                 raise ArticleError(f"front matter is not valid YAML ({error.__class__.__name__})") from None
             if not isinstance(meta, dict):
                 raise ArticleError("front matter must be a mapping of field: value")
             return meta, "".join(lines[end + 1 :])
     raise ArticleError("front matter starts with --- but never ends")
+
+
+@cache
+def _front_matter_loader():
+    """YAML's safe loader, reading dates as text: parse_published checks them, so an impossible
+    date ("2025-13-45") is a note, not a crash inside the YAML library."""
+    import yaml
+
+    class FrontMatterLoader(yaml.SafeLoader):
+        pass
+
+    FrontMatterLoader.yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return FrontMatterLoader
 
 
 def _split_title_line(text: str) -> tuple[str, str]:
@@ -305,9 +457,3 @@ def _split_title_line(text: str) -> tuple[str, str]:
 
 def _title_from_name(path: Path) -> str:
     return path.stem.replace("_", " ").replace("-", " ").strip() or path.name
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    return str(value).strip()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.articles import Article, Problem, Scan, scan_sources
+from index.articles import MAX_PASSAGES, Article, Note, Problem, Scan, scan_sources
 from index.chunk import CHUNKER_VERSION, chunk_article, embed_text, make_splitter
 from index.embed import Embedder
 from index.lexical import LexicalIndex
@@ -30,6 +30,7 @@ class IndexReport:
     chunks: int = 0
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     published: bool = False
 
     def summary_line(self) -> str:
@@ -105,6 +106,7 @@ def update_index(
 
         scan = scan_sources(roots, max_article_bytes)
         report.problems = scan.problems
+        report.notes = scan.notes
         report.failed = len(scan.problems)
         plan = plan_changes(old, scan, roots)
         report.added, report.updated = len(plan.add), len(plan.update)
@@ -149,6 +151,9 @@ def _apply(generation, manifest: Manifest, plan: Plan, embedder: Embedder, batch
     nodes = []
     for article in plan.add + plan.update:
         article_nodes = chunk_article(article, splitter)
+        if len(article_nodes) > MAX_PASSAGES:
+            log.warning("%s: only the first %d of its %d passages are indexed", article.origin, MAX_PASSAGES, len(article_nodes))
+            article_nodes = article_nodes[:MAX_PASSAGES]
         nodes.extend(article_nodes)
         manifest.articles[article.id] = _record(article, len(article_nodes))
     for article in plan.moved:

@@ -1,8 +1,13 @@
 import json
+import os
+import re
+import subprocess
+import sys
 
 import pytest
 
-from index.articles import Problem, read_file, scan_sources
+from index.articles import CONTROL_CHARACTERS, Note, Problem, read_file, scan_sources
+from tests.hostile_files import GOOD, write_hostile_folder
 
 LIMIT = 5_000_000
 STORY = "The harbour authority said on Tuesday that the new ferry terminal will open in May. " * 3
@@ -106,8 +111,8 @@ def test_bad_files_are_named_and_good_ones_read(bad_corpus):
     assert sorted(a.title for a in scan.articles) == ["A Good Story", "Fine"]
     reasons = {p.where.replace(str(bad_corpus) + "/", ""): p.reason for p in scan.problems}
     assert reasons == {
-        "binary.txt": "binary file, not text",
-        "latin1.txt": "not valid UTF-8 text (byte 3)",
+        "binary.txt": "binary data, not text (an image, archive or document?)",
+        "latin1.txt": "not UTF-8 text (byte 3: 0xe9); if it is Latin-1 or Windows-1252, save it as UTF-8",
         "empty.md": "empty file",
         "huge.txt": "21.0 MB is over the 5 MB limit for one article",
         "nobody.html": "no article text found in the HTML",
@@ -116,9 +121,45 @@ def test_bad_files_are_named_and_good_ones_read(bad_corpus):
     }
 
 
-def test_bad_published_date_is_reported(tmp_path):
+def test_bad_published_date_is_a_note_and_the_article_is_read(tmp_path):
     path = tmp_path / "x.md"
     path.write_text(f"---\ntitle: X\npublished: last Tuesday\n---\n{STORY}", encoding="utf-8")
-    problem = read_one(path)
-    assert isinstance(problem, Problem)
-    assert "not an ISO date" in problem.reason
+    note, article = list(read_file(path, LIMIT))
+    assert isinstance(note, Note) and "not an ISO date" in note.reason and "without a date" in note.reason
+    assert article.title == "X" and article.published == ""
+
+
+def test_every_good_article_of_a_hostile_folder_is_read_and_every_broken_file_named(tmp_path):
+    broken = write_hostile_folder(tmp_path / "hostile")
+    scan = scan_sources([tmp_path / "hostile"], 5_000_000)
+    titles = sorted(article.title for article in scan.articles)
+    for good in ("Harbour bridge reopens", "Library wins award", "Orchard harvest doubles"):
+        assert good in titles
+    for article in scan.articles:
+        assert not CONTROL_CHARACTERS.search(article.text + article.title), article.origin
+        article.text.encode("utf-8")  # no lone surrogate left
+    said = [str(item) for item in scan.problems + scan.notes]
+    for name, word in broken.items():
+        lines = [line for line in said if f"/hostile/{name}" in line]
+        assert lines, f"{name} is not named"
+        assert any(word.lower() in line.lower() for line in lines), lines
+
+
+def test_the_hostile_folder_indexes_without_a_traceback(tmp_path):
+    write_hostile_folder(tmp_path / "hostile")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "index", str(tmp_path / "hostile"), "--data-dir", str(tmp_path / "data")],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "NEWSBOT_LOG_LEVEL": "WARNING"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    added = int(re.search(r"(\d+) added", result.stdout).group(1))
+    assert added >= len(GOOD)
+    assert result.stderr.count("skipped ") >= 20
+
+
+def test_a_question_with_bytes_that_are_not_utf8_gets_a_clear_error(seed_pipeline):
+    from bot.pipeline import QuestionError
+
+    with pytest.raises(QuestionError, match="not UTF-8"):
+        seed_pipeline.ask("who \udcff won")

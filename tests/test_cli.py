@@ -63,12 +63,12 @@ def test_bad_files_warn_and_strict_fails(tmp_path, capsys):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "good.txt").write_text("Good\n\nThe bridge reopened on Friday after repairs, the city said.", encoding="utf-8")
-    (corpus / "bad.txt").write_bytes(b"\xff\xfe\xfa")
+    (corpus / "bad.txt").write_bytes(b"caf\xe9 au lait")
     (corpus / "broken.jsonl").write_text("{oops\n", encoding="utf-8")
     data_dir = str(tmp_path / "data")
     assert main(["index", str(corpus), "--data-dir", data_dir]) == 0
     captured = capsys.readouterr()
-    assert "bad.txt: not valid UTF-8" in captured.err
+    assert "bad.txt: not UTF-8" in captured.err
     assert "broken.jsonl:1: invalid JSON" in captured.err
     assert "1 added" in captured.out and "2 failed" in captured.out
     assert main(["index", str(corpus), "--strict", "--data-dir", data_dir]) == 1
