@@ -107,22 +107,32 @@ def widen(sentences: Sequence[Sentence], chosen: int) -> Span | None:
     none within the passage (a quotation or list cut off at its edge, or longer than
     MAX_SPAN_WORDS)."""
     first = last = chosen
-    if is_later_item(sentences[chosen].text):
-        first = _list_start(sentences, chosen)
-        if first is None:
-            return None
     if is_lead_in(sentences[last].text) or (
         last + 1 < len(sentences) and FIRST_ITEM.match(sentences[last + 1].text) and not FIRST_ITEM.match(sentences[last].text)
     ):
         last = _list_end(sentences, last)
-    if refers_back(sentences[first].text):
-        if first == 0:
+    # Balancing quotation marks can pull in a list item, which then needs its lead-in: repeat
+    # until the span stops growing.
+    pulled_in_by_marks = False
+    while True:
+        span = first, last
+        if is_later_item(sentences[first].text):
+            first = _list_start(sentences, first)
+            if first is None:
+                return None
+            pulled_in_by_marks = False
+        # A sentence reached only to close a quotation is part of the quote, not its start.
+        if not pulled_in_by_marks and refers_back(sentences[first].text):
+            if first == 0:
+                return None
+            first -= 1
+        balanced = _balance(sentences, first, last)
+        if balanced is None:
             return None
-        first -= 1
-    balanced = _balance(sentences, first, last)
-    if balanced is None:
-        return None
-    first, last = balanced
+        pulled_in_by_marks = balanced[0] != first
+        first, last = balanced
+        if (first, last) == span:
+            break
     if first != last and sum(len(s.text.split()) for s in sentences[first : last + 1]) > MAX_SPAN_WORDS:
         return None
     return Span(first, last)
