@@ -1,6 +1,7 @@
 """Shared by the benchmarks: the repository on sys.path, the eval data, and medians."""
 
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -56,7 +57,7 @@ def open_tuning_run(description: str):
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--variants", nargs="*", default=[], help="run only the variants whose names contain one of these")
     args = parser.parse_args()
-    pipeline = Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(args.data_dir)}))
+    pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}))
     questions = [row for row in read_questions(args.eval / "questions.jsonl") if row.get("answer_df", 0) <= RARE_ANSWER_DF]
     print(f"{len(questions)} questions with answer_df <= {RARE_ANSWER_DF}, k={args.k}\n")
     return args, pipeline, questions

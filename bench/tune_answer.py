@@ -13,12 +13,14 @@ the best sentence and up to two more within 0.25 of it, each quoted alone.
 """
 
 import statistics
+import sys
 
 from common import chosen, open_tuning_run
 
 import bot.answer as answer
 import index.embed
 from bot.evaluate import Scores, question_date
+from bot.quoting import shape_problems
 
 SETTINGS = ("RANK_PRIOR", "KIND_BONUS", "RARE_WORDS_WEIGHT", "SELF_CONTAINED_MARGIN", "QUOTE_FLOOR_SLACK", "TIE_MARGIN")
 SHIPPED = {setting: getattr(answer, setting) for setting in SETTINGS}
@@ -82,6 +84,10 @@ def main():
                 text, refused, citations = pipeline.answerer.answer(row["question"], passages)
                 quotes = [quote for citation in citations for quote in citation.quotes]
             scores.add(str(row["answer"]), [p.readable_text for p in passages], text, refused, quotes)
+            if changes == {}:
+                for quote in quotes:
+                    if problems := shape_problems(quote):
+                        print(f"shipped answer to {row['question']!r}: {', '.join(problems)}: {quote!r}", file=sys.stderr)
         result = scores.to_json()
         print(
             f"| {name} | {result['answer_hit']:.3f} | {result['answer_hit@1']:.3f} | {result['answer_hit@40w']:.3f} "
