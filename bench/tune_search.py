@@ -14,20 +14,20 @@ from common import chosen, open_tuning_run, percentile
 import index.diversify as diversify
 import index.search as search
 from bot.evaluate import Scores, question_date
-from index.lexical import LexicalIndex
+from index.lexical import TITLE_REPEATS, LexicalIndex
 from index.store import read_all
 
 CONSTANTS = (
     "DENSE_WEIGHT", "CANDIDATES", "NAMED_TIME_WEIGHT", "RECENT_WEIGHT", "RECENT_DAYS", "RRF_K", "FEEDBACK_CHUNKS",
     "FEEDBACK_TERMS", "QUERY_WEIGHT",
 )
-NEWSBOT = {constant: getattr(search, constant) for constant in CONSTANTS} | {"per_article": 2, "collapse": True, "title": 1}
+NEWSBOT = {constant: getattr(search, constant) for constant in CONSTANTS} | {"per_article": 2, "collapse": True, "title": TITLE_REPEATS}
 # Each variant: what differs from newsbot's settings. "plain BM25" and "plain dense" are the single
 # rankings' top k chunks, as they are.
 VARIANTS = {
-    "plain BM25": "bm25",
+    "plain BM25": {"title": 1, "single": "bm25"},
     "plain dense": "dense",
-    "hybrid only": {"NAMED_TIME_WEIGHT": 0.0, "RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
+    "hybrid only": {"NAMED_TIME_WEIGHT": 0.0, "RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False, "title": 1},
     "+ named times": {"RECENT_WEIGHT": 0.0, "per_article": 99, "collapse": False},
     "+ recent 14 d x0.5": {"per_article": 99, "collapse": False},
     "+ copies collapsed": {"per_article": 99},
@@ -52,9 +52,9 @@ VARIANTS = {
     "feedback 10 terms, query x2": {"FEEDBACK_TERMS": 10, "QUERY_WEIGHT": 2},
     # Field weighting: BM25 reads the article's title this many times before each chunk's text.
     "title x0 in BM25": {"title": 0},
-    "title x2 in BM25": {"title": 2},
+    "title x1 in BM25": {"title": 1},
     "title x3 in BM25": {"title": 3},
-    "plain BM25, title x2": {"title": 2, "single": "bm25"},
+    "plain BM25, title x2": {"single": "bm25"},
 }
 
 
@@ -78,7 +78,7 @@ def main():
     searcher.search(questions[0]["question"], args.k)  # warm up
     collapse = search.collapse_copies
     view = searcher.view()
-    lexicals = {1: view.lexical}
+    lexicals = {TITLE_REPEATS: view.lexical}
     print("| variant | B100 | B250 | B1000 | MRR@10 | search p50 |")
     print("|---|---|---|---|---|---|")
     for name, changes in chosen(VARIANTS, args.variants).items():

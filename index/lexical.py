@@ -42,9 +42,14 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return _bm25s().tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
+# A chunk's article title counts this many times in BM25: a title names what the article is about in
+# few words. Twice gained 0.7 points of B250 on both development sets (docs/benchmarks.md).
+TITLE_REPEATS = 2
+
+
 def document_text(title: str, text: str) -> str:
-    """What BM25 indexes for a chunk: its article's title, then its text."""
-    return f"{title}\n{text}" if title else text
+    """What BM25 indexes for a chunk: its article's title, TITLE_REPEATS times, then its text."""
+    return "\n".join([title] * TITLE_REPEATS + [text]) if title else text
 
 
 class LexicalIndex:
