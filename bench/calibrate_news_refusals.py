@@ -11,6 +11,7 @@ is marked.
 """
 
 import argparse
+import os
 from pathlib import Path
 
 from common import DEFAULT_EVAL, ROOT, read_jsonl
@@ -30,7 +31,7 @@ def main():
     from bot.pipeline import Pipeline
     from bot.settings import load_settings
 
-    pipeline = Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(args.data_dir)}))
+    pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}))
     answerable = [row for row in read_jsonl(args.eval / "questions.jsonl") if row.get("answer_df", 0) <= RARE_ANSWER_DF]
     unanswerable = read_jsonl(ROOT / "bench" / "questions" / f"unanswerable-{args.eval.name}.jsonl")
 
