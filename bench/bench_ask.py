@@ -48,7 +48,7 @@ def main():
         data_dir = args.data_dir or Path(work) / "data"
         data_dir.mkdir(parents=True, exist_ok=True)
         subset = write_subset(args.eval / "articles.jsonl", args.limit, data_dir / f"articles-{args.limit}.jsonl")
-        pipeline = Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(data_dir)}))
+        pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(data_dir)}))
         report = pipeline.index([subset])
         print(report.summary_line(), flush=True)
         questions = [q["question"] for q in read_jsonl(args.eval / "questions.jsonl", args.questions)]

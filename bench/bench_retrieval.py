@@ -10,6 +10,7 @@ llama-index's index is built (or reused) in DATA_DIR/llamaindex-default; --skip-
     python bench/bench_retrieval.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10] [--out-dir runs/]
 """
 
+import os
 import argparse
 import json
 import time
@@ -47,7 +48,7 @@ def main():
     parser.add_argument("--skip-llamaindex", action="store_true", help="leave out the llama-index default pipeline")
     args = parser.parse_args()
 
-    pipeline = Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(args.data_dir)}))
+    pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}))
     print(pipeline.index([args.eval / "articles.jsonl"]).summary_line(), flush=True)
     questions = read_questions(args.eval / "questions.jsonl")
     searcher = pipeline.searcher

@@ -6,6 +6,7 @@ whole search. Each question is restricted to the week before its date; figures a
     python bench/bench_search_stages.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--questions 100]
 """
 
+import os
 import argparse
 import time
 from datetime import datetime, time as clock, timedelta, timezone
@@ -38,7 +39,7 @@ def main():
     parser.add_argument("--questions", type=int, default=100)
     args = parser.parse_args()
 
-    pipeline = Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(args.data_dir)}))
+    pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}))
     searcher = pipeline.searcher
     started = time.perf_counter()
     view = searcher.view()
