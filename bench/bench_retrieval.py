@@ -10,9 +10,9 @@ llama-index's index is built (or reused) in DATA_DIR/llamaindex-default; --skip-
     python bench/bench_retrieval.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10] [--out-dir runs/]
 """
 
-import os
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 

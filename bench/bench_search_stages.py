@@ -6,8 +6,8 @@ whole search. Each question is restricted to the week before its date; figures a
     python bench/bench_search_stages.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--questions 100]
 """
 
-import os
 import argparse
+import os
 import time
 from datetime import datetime, time as clock, timedelta, timezone
 from pathlib import Path
