@@ -155,11 +155,13 @@ class Quote:
 
 
 def quotable(sentence: str) -> bool:
-    """Whether a sentence may be quoted as an answer: long enough, not addressed to a model, not
-    the article's own question ("What is the new flu strain?"), and ending as a sentence does (or
-    as a lead-in to a list): a line with no full stop is a heading or caption, never an answer."""
+    """Whether a sentence may be quoted as an answer: long enough, starting as a sentence does, not
+    addressed to a model, not the article's own question ("What is the new flu strain?"), and
+    ending as a sentence does (or as a lead-in to a list): a line with no full stop is a heading or
+    caption, never an answer."""
     return (
         len(sentence.split()) >= MIN_SENTENCE_WORDS
+        and not sentence.split()[0].islower()  # cut from another sentence by the splitter ("iPhone" is fine)
         and not addresses_a_model(sentence)
         and not sentence.endswith("?")
         and (ends_a_sentence(sentence) or is_lead_in(sentence))

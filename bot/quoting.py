@@ -20,6 +20,7 @@ from index.sentences import split_sentences
 # sentence that needs nothing more is).
 MAX_SPAN_WORDS = 90
 MAX_LIST_ITEMS = 6
+LIST_LINE_WORDS = 20
 
 OPEN_QUOTES, CLOSE_QUOTES = "“«", "”»"
 REFERRING_START = re.compile(
@@ -35,6 +36,8 @@ LATER_ITEM = re.compile(
     r"^[\"“‘']?(?:(?:Second|Third|Fourth|Fifth|Sixth)(?:ly)?\b|[2-9][.)]\s|\([2-9]\)|[•·▪●]\s|[-–—*]\s)"
 )
 ENUMERATOR = re.compile(r"\(?(?:\d{1,2}|[a-z])[.)]")
+# A live blog's entry credit after its last sentence: "…controversial. - Ken Alltucker".
+TRAILING_CREDIT = re.compile(r"\s+[-–—]\s?[A-Z][\w.'’-]+(?:\s[A-Z][\w.'’-]+){0,3}(?:,\s[A-Z][\w ]{0,30})?$")
 TERMINAL = re.compile(r"[.!?…][\"”’')\]]*$|[\"”’]$")
 
 
@@ -53,6 +56,11 @@ def sentences_of(text: str) -> list[Sentence]:
     offset = paragraph = 0
     for piece in split_sentences(text):
         stripped = piece.strip()
+        credit = TRAILING_CREDIT.search(stripped)
+        if credit and ends_a_sentence(stripped[: credit.start()]):
+            stripped = stripped[: credit.start()]
+        elif TRAILING_CREDIT.fullmatch(" " + stripped) and found and found[-1].paragraph == paragraph and "\n" in piece:
+            stripped = ""  # the credit the splitter took for a sentence: not a list item, not text
         if stripped:
             start = offset + piece.index(stripped)
             last = found[-1] if found else None
@@ -72,9 +80,9 @@ def quote_balance(text: str) -> int:
 
 
 def is_balanced(text: str) -> bool:
-    curly_open = sum(text.count(mark) for mark in OPEN_QUOTES)
-    curly_close = sum(text.count(mark) for mark in CLOSE_QUOTES)
-    return curly_open == curly_close and text.count('"') % 2 == 0
+    """Every opening mark closed, as `quote_balance` counts them: an article that opens a quotation
+    with a straight mark and closes it with a curly one has still closed it."""
+    return quote_balance(text) == 0
 
 
 def refers_back(sentence: str) -> bool:
@@ -90,6 +98,12 @@ def ends_a_sentence(text: str) -> bool:
 
 def is_lead_in(sentence: str) -> bool:
     return sentence.rstrip().endswith(":")
+
+
+def ends_a_list(quote: str) -> bool:
+    """Whether `quote` is a lead-in followed by the lines of its list."""
+    lines = [line for line in quote.splitlines() if line.strip()]
+    return len(lines) > 1 and any(is_lead_in(line) for line in lines[:-1])
 
 
 def is_later_item(sentence: str) -> bool:
@@ -162,11 +176,23 @@ def _list_end(sentences: list[Sentence], lead_in: int) -> int:
     last = lead_in
     for index in range(lead_in + 1, min(len(sentences), lead_in + 1 + MAX_LIST_ITEMS)):
         text = sentences[index].text
-        if index == lead_in + 1 or FIRST_ITEM.match(text) or is_later_item(text):
+        if index == lead_in + 1 or FIRST_ITEM.match(text) or is_later_item(text) or _is_list_line(sentences, index):
             last = index
         else:
             break
     return last
+
+
+def _is_list_line(sentences: Sequence[Sentence], index: int) -> bool:
+    """A short line of its own with no full stop after a list's start ("iPhone 17: $799"): an
+    item of an unmarked list."""
+    sentence = sentences[index]
+    return (
+        sentences[index - 1].paragraph != sentence.paragraph
+        and (index + 1 >= len(sentences) or sentences[index + 1].paragraph != sentence.paragraph)
+        and not ends_a_sentence(sentence.text)
+        and len(sentence.text.split()) <= LIST_LINE_WORDS
+    )
 
 
 def _balance(sentences: list[Sentence], first: int, last: int) -> tuple[int, int] | None:
@@ -209,7 +235,7 @@ def shape_problems(quote: str) -> list[str]:
         or opening[0] in ",;:—–-)"
         or is_later_item(quote)
         or is_lead_in(quote)
-        or not ends_a_sentence(quote)
+        or not (ends_a_sentence(quote) or ends_a_list(quote))
     ):
         problems.append("fragment")
     if REFERRING_START.match(quote):
