@@ -54,13 +54,16 @@ def sentences_of(text: str) -> list[Sentence]:
     splitter took for a sentence of its own ("1.") stays with the item it numbers."""
     found: list[Sentence] = []
     offset = paragraph = 0
-    for piece in split_sentences(text):
+    pieces = split_sentences(text)
+    for number, piece in enumerate(pieces):
         stripped = piece.strip()
         credit = TRAILING_CREDIT.search(stripped)
         if credit and ends_a_sentence(stripped[: credit.start()]):
             stripped = stripped[: credit.start()]
-        elif TRAILING_CREDIT.fullmatch(" " + stripped) and found and found[-1].paragraph == paragraph and "\n" in piece:
-            stripped = ""  # the credit the splitter took for a sentence: not a list item, not text
+        elif _is_credit(stripped, after_text=bool(found) and found[-1].paragraph == paragraph) and (
+            "\n" in piece or number == len(pieces) - 1
+        ):
+            stripped = ""  # a credit the splitter took for a sentence: not a list item, not text
         if stripped:
             start = offset + piece.index(stripped)
             last = found[-1] if found else None
@@ -71,6 +74,12 @@ def sentences_of(text: str) -> list[Sentence]:
         offset += len(piece)
         paragraph += piece.count("\n") > 0
     return found
+
+
+def _is_credit(line: str, after_text: bool) -> bool:
+    """A live blog's entry credit: "– Doyle Rice, USA TODAY" on a line of its own, or "- Ken
+    Alltucker" closing a paragraph (a hyphen line alone may be a list item: "- Joe Biden")."""
+    return bool(TRAILING_CREDIT.fullmatch(" " + line)) and (after_text or not line.startswith("-"))
 
 
 def quote_balance(text: str) -> int:
