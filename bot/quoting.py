@@ -110,9 +110,13 @@ def is_lead_in(sentence: str) -> bool:
 
 
 def ends_a_list(quote: str) -> bool:
-    """Whether `quote` is a lead-in followed by the lines of its list."""
+    """Whether `quote` is a lead-in followed by the lines of its list, or a sentence followed by
+    numbered or bulleted items."""
     lines = [line for line in quote.splitlines() if line.strip()]
-    return len(lines) > 1 and any(is_lead_in(line) for line in lines[:-1])
+    return len(lines) > 1 and (
+        any(is_lead_in(line) for line in lines[:-1])
+        or all(FIRST_ITEM.match(line) or is_later_item(line) for line in lines[1:])
+    )
 
 
 def is_later_item(sentence: str) -> bool:
@@ -134,6 +138,8 @@ def widen(sentences: Sequence[Sentence], chosen: int) -> Span | None:
         last + 1 < len(sentences) and FIRST_ITEM.match(sentences[last + 1].text) and not FIRST_ITEM.match(sentences[last].text)
     ):
         last = _list_end(sentences, last)
+        if last == chosen:
+            return None  # a lead-in whose list the passage cut off
     # Balancing quotation marks can pull in a list item, which then needs its lead-in: repeat
     # until the span stops growing.
     pulled_in_by_marks = False

@@ -61,7 +61,7 @@ SETTINGS = {
     ),
     "top_k": Setting("NEWSBOT_TOP_K", "5", "Passages retrieved per question (1-50)."),
     "min_relevance": Setting(
-        "NEWSBOT_MIN_RELEVANCE", "0.40",
+        "NEWSBOT_MIN_RELEVANCE", "0.35",
         "Below this sentence relevance (0-1) the answer is a refusal; see docs/answering.md.",
     ),
     "max_question_chars": Setting("NEWSBOT_MAX_QUESTION_CHARS", "500", "Longest question accepted."),
