@@ -154,7 +154,8 @@ def test_an_interrupted_run_leaves_the_last_index_answering(tmp_path, corpus_cop
     while time.monotonic() < deadline and len(list((data / "index").glob("gen-*"))) < 2:
         assert process.poll() is None, process.communicate()
         time.sleep(0.05)
-    time.sleep(1.0)  # into the embedding
+    # The new generation exists: the run is copying or embedding its 300 passages, seconds of work
+    # even on an idle machine. A fixed wait here let an idle machine finish first.
     process.send_signal(stop)
     process.wait(timeout=60)
     assert process.returncode != 0
