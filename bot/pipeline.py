@@ -21,7 +21,7 @@ from bot.settings import Settings
 from bot.verify import CitationVerifier, Verification
 from index.articles import CONTROL_CHARACTERS
 from index.build import IndexReport, update_index
-from index.embed import Embedder
+from index.embed import DEFAULT_BACKEND, Embedder
 from index.search import Searcher
 from index.store import IndexStore
 from index.when import time_window
@@ -64,7 +64,7 @@ def check_question(question: str, max_chars: int) -> str:
 
 
 @cache
-def load_embedder(model: str, backend: str = "torch", cache_dir: Path | None = None) -> Embedder:
+def load_embedder(model: str, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> Embedder:
     """One copy of a model per process, however many pipelines use it."""
     return Embedder(model, backend, cache_dir)
 

@@ -105,10 +105,17 @@ def shown(path: Path | str) -> str:
     return os.fsencode(str(path)).decode("utf-8", errors="replace")
 
 
-def iter_article_files(root: Path) -> Iterator[Path | Problem]:
-    """Supported files under `root` (or `root` itself), skipping hidden ones and READMEs. Anything
-    with an article's name that is not a regular file (a folder, a pipe, a socket, a device, a
-    link that loops or leads nowhere) is a Problem, never opened."""
+def origin_of(path: Path) -> str:
+    """The file an article comes from, links followed; a link that loops stays as it is."""
+    try:
+        return shown(path.resolve())
+    except (OSError, RuntimeError):
+        return shown(path.absolute())
+
+
+def iter_article_files(root: Path) -> Iterator[Path]:
+    """Paths with an article's name under `root` (or `root` itself), skipping hidden ones and
+    READMEs. They may be folders, pipes or broken links: `read_file` says so, never opening them."""
     if not root.is_dir():
         yield root
         return
@@ -117,8 +124,7 @@ def iter_article_files(root: Path) -> Iterator[Path | Problem]:
         if any(part.startswith(".") for part in relative.parts):
             continue
         if path.suffix.lower() in SUFFIXES and not path.stem.upper() == "README":
-            kind = _not_a_regular_file(path)
-            yield Problem(shown(path), kind) if kind else path
+            yield path
 
 
 def _not_a_regular_file(path: Path) -> str:
@@ -149,10 +155,7 @@ def scan_sources(roots: Iterable[Path], max_article_bytes: int) -> Scan:
             scan.problems.append(Problem(str(root), "no such file or folder"))
             continue
         for path in iter_article_files(root):
-            if isinstance(path, Problem):
-                scan.problems.append(path)
-                continue
-            origin = shown(path.resolve())
+            origin = origin_of(path)
             for item in read_file(path, max_article_bytes):
                 if isinstance(item, Note):
                     scan.notes.append(item)
@@ -342,7 +345,7 @@ def _build(path: Path, body: str, meta: dict, notes: list[str], from_record: boo
     elif from_record:
         article_id = short_hash(title + "\n" + text)
     else:
-        article_id = short_hash(shown(path.resolve()))
+        article_id = short_hash(origin_of(path))
     return Article(
         id=article_id,
         title=title or _title_from_name(path),
@@ -351,7 +354,7 @@ def _build(path: Path, body: str, meta: dict, notes: list[str], from_record: boo
         url=url,
         published=_published(meta.get("published") or meta.get("date"), notes),
         author=_field(meta, "author", notes),
-        origin=shown(path.resolve()),
+        origin=origin_of(path),
     )
 
 

@@ -19,6 +19,9 @@ from index.store import read_all
 
 LEXICAL_DIR = "bm25"
 CHUNK_IDS = "chunk_ids.json"
+# How the saved index was built; one built another way is rebuilt, so an old index converges to
+# what a clean build makes.
+DOCUMENT_FORMAT = "document_format.json"
 
 
 @cache
@@ -52,6 +55,17 @@ def document_text(title: str, text: str) -> str:
     return "\n".join([title] * TITLE_REPEATS + [text]) if title else text
 
 
+def _document_format() -> dict:
+    return {"title_repeats": TITLE_REPEATS}
+
+
+def _saved_format(target: Path) -> dict:
+    try:
+        return json.loads((target / DOCUMENT_FORMAT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"title_repeats": 1}  # saved before the format was recorded
+
+
 class LexicalIndex:
     def __init__(self, retriever, chunk_ids: list[str]):
         self.retriever = retriever
@@ -80,15 +94,17 @@ class LexicalIndex:
         if self.chunk_ids:
             self.retriever.save(str(staging), show_progress=False)
         (staging / CHUNK_IDS).write_text(json.dumps(self.chunk_ids), encoding="utf-8")
+        (staging / DOCUMENT_FORMAT).write_text(json.dumps(_document_format()), encoding="utf-8")
         shutil.rmtree(target, ignore_errors=True)
         os.replace(staging, target)
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":
-        """The saved index, or None when the generation predates lexical search."""
+        """The saved index, or None when the generation predates lexical search or its saved index
+        was built from differently composed documents."""
         bm25s = _bm25s()
         target = folder / LEXICAL_DIR
-        if not (target / CHUNK_IDS).is_file():
+        if not (target / CHUNK_IDS).is_file() or _saved_format(target) != _document_format():
             return None
         chunk_ids = json.loads((target / CHUNK_IDS).read_text(encoding="utf-8"))
         if not chunk_ids:

@@ -76,3 +76,12 @@ def test_a_rare_name_is_found_by_its_words(corpus_copy, tmp_path):
 def test_reciprocal_rank_fusion_rewards_agreement():
     assert reciprocal_rank_fusion([["a", "b"], ["b", "c"]]) == ["b", "a", "c"]
     assert reciprocal_rank_fusion([[], []]) == []
+
+
+def test_an_index_saved_with_other_documents_is_not_loaded(tmp_path):
+    from index.lexical import DOCUMENT_FORMAT, LEXICAL_DIR, LexicalIndex
+
+    LexicalIndex.build(["a", "b"], ["harbour bridge reopens", "library wins award"]).save(tmp_path)
+    assert LexicalIndex.load(tmp_path) is not None
+    (tmp_path / LEXICAL_DIR / DOCUMENT_FORMAT).unlink()  # as saved before titles counted twice
+    assert LexicalIndex.load(tmp_path) is None
