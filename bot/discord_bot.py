@@ -178,7 +178,7 @@ def load_pipeline(settings: Settings) -> Pipeline:
     if not pipeline.has_articles():
         log.warning("no articles in %s yet; indexing %s", settings.data_dir, ", ".join(map(str, settings.sources)))
         log.warning("%s", pipeline.index().summary_line())
-    pipeline.searcher.manifest()
+    pipeline.searcher.refresh()
     if pipeline.llm is not None:
         try:
             pipeline.llm.model.check()

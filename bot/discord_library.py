@@ -35,7 +35,7 @@ class Library(commands.Cog):
 
     def article_list(self, query: str | None) -> DiscordMessage:
         pipeline = self.bot.pipeline
-        indexed = pipeline.searcher.manifest().articles
+        indexed = pipeline.searcher.articles()
         footer = f"{len(indexed):,} articles indexed · /about for more"
         if query:
             query = check_question(query, self.bot.settings.max_question_chars)

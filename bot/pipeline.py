@@ -22,8 +22,9 @@ from bot.verify import CitationVerifier, Verification
 from index.articles import CONTROL_CHARACTERS
 from index.build import IndexReport, update_index
 from index.embed import DEFAULT_BACKEND, Embedder
+from index.catalog import CATALOG_FILE, Catalog
 from index.search import Searcher
-from index.store import IndexStore
+from index.store import ChunkStore, IndexMissing, old_layout, remove_old_layout
 from index.when import time_window
 
 
@@ -100,26 +101,44 @@ def freshness_note(question: str, citations: Sequence[Citation], today: date) ->
 class Pipeline:
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.store = IndexStore(settings.data_dir)
         self.embedder = load_embedder(settings.embed_model, settings.embed_backend, settings.model_cache)
-        self.searcher = Searcher(self.store, self.embedder)
+        # The writer and the searcher share one client: a local Chroma shows a process its own
+        # writes at once.
+        self.store = ChunkStore.local(settings.data_dir / "chroma")
+        self.catalog = Catalog(settings.data_dir / CATALOG_FILE)
+        self.searcher = Searcher(self.store, self.catalog, self.embedder)
         self.answerer = ExtractiveAnswerer(self.embedder, settings.min_relevance)
         self.llm = load_llm_answerer(settings, self.embedder) if settings.llm.enabled else None
 
     def has_articles(self) -> bool:
-        generation = self.store.current()
-        return generation is not None and bool(generation.read_manifest().articles)
+        if self.store.info() is None:
+            if old_layout(self.settings.data_dir):
+                raise IndexMissing(
+                    f"the index in {self.settings.data_dir} was made by an older newsbot: "
+                    "run `newsbot index` once to rebuild it in the new layout"
+                )
+            return False
+        return bool(self.searcher.articles())
 
-    def index(self, paths: list[Path] | None = None, rebuild: bool = False, progress: bool = False) -> IndexReport:
-        return update_index(
+    def index(self, paths: list[Path] | None = None, rebuild: bool = False, progress: bool = False, wait: float = 0.0, on_wait=None) -> IndexReport:
+        older = old_layout(self.settings.data_dir)
+        if older:
+            log.warning("the index in %s was made by an older newsbot; building it again in the new layout", self.settings.data_dir)
+        report = update_index(
             self.store,
+            self.catalog,
             self.embedder,
             paths or list(self.settings.sources),
             rebuild=rebuild,
             max_article_bytes=self.settings.max_article_bytes,
             batch_size=self.settings.embed_batch_size,
             progress=progress,
+            wait=wait,
+            on_wait=on_wait,
         )
+        if older:
+            remove_old_layout(self.settings.data_dir)
+        return report
 
     def ask(
         self,
@@ -199,18 +218,18 @@ class Pipeline:
             answer.text, answer.citations = verified.text, verified.citations
 
     def stats(self) -> IndexStats:
-        manifest = self.searcher.manifest()
+        articles = self.searcher.articles()
         sources: dict[str, int] = {}
-        for record in manifest.articles.values():
+        for record in articles.values():
             sources[record.source or "(unknown)"] = sources.get(record.source or "(unknown)", 0) + 1
-        dates = sorted(r.published[:10] for r in manifest.articles.values() if r.published)
+        dates = sorted(r.published[:10] for r in articles.values() if r.published)
         return IndexStats(
-            articles=len(manifest.articles),
-            chunks=manifest.chunk_count,
+            articles=len(articles),
+            chunks=sum(record.chunks for record in articles.values()),
             sources=dict(sorted(sources.items(), key=lambda item: -item[1])),
             first_published=dates[0] if dates else None,
             last_published=dates[-1] if dates else None,
-            undated=len(manifest.articles) - len(dates),
-            model=manifest.model,
+            undated=len(articles) - len(dates),
+            model=self.catalog.info.model,
             data_dir=str(self.settings.data_dir),
         )

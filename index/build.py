@@ -1,5 +1,7 @@
-"""One index run: read the sources, work out what changed, embed only that, publish atomically."""
+"""One index run: read the sources, work out what changed, embed only that, commit it a batch of
+articles at a time."""
 
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -8,15 +10,15 @@ from pathlib import Path
 
 from index.articles import MAX_PASSAGES, Article, Note, Problem, Scan, scan_sources
 from index.chunk import CHUNKER_VERSION, chunk_article, embed_text, make_splitter
+from index.catalog import Catalog
 from index.embed import Embedder
-from index.lexical import LexicalIndex
-from index.store import ArticleRecord, IndexStore, Manifest
+from index.store import ArticleRecord, ChunkStore, IndexInfo, Writer, batched
 
 log = logging.getLogger(__name__)
 
-# Chunks embedded per step: large enough to keep the model's batches full, small enough for a
-# progress bar that moves.
-EMBED_STEP = 256
+# Articles embedded and committed together: a killed run loses at most one such batch, and each
+# commit costs a few Chroma calls.
+COMMIT_ARTICLES = 32
 
 
 @dataclass
@@ -31,7 +33,6 @@ class IndexReport:
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
-    published: bool = False
 
     def summary_line(self) -> str:
         return (
@@ -47,16 +48,15 @@ class Plan:
     update: list[Article]
     unchanged: list[Article]
     remove: list[str]
-    moved: list[Article]  # same content, read from a different file: only the manifest changes
+    moved: list[Article]  # same content, read from a different file: only its record changes
 
     @property
     def changes_anything(self) -> bool:
         return bool(self.add or self.update or self.remove or self.moved)
 
 
-def plan_changes(old: Manifest | None, scan: Scan, roots: Sequence[Path]) -> Plan:
+def plan_changes(known: dict[str, ArticleRecord], scan: Scan, roots: Sequence[Path]) -> Plan:
     """Pure: compare what the index holds with what the sources hold now."""
-    known = old.articles if old else {}
     plan = Plan([], [], [], [], [])
     for article in scan.articles:
         record = known.get(article.id)
@@ -71,6 +71,8 @@ def plan_changes(old: Manifest | None, scan: Scan, roots: Sequence[Path]) -> Pla
     present = {article.id for article in scan.articles}
     resolved = [root.resolve() for root in roots]
     for article_id, record in known.items():
+        if record.fetched:
+            continue  # a web article: fetching never deletes
         origin = Path(record.origin)
         gone = article_id not in present and any(origin == r or r in origin.parents for r in resolved)
         # A file that failed to read keeps its last good articles: losing them would punish a typo.
@@ -80,7 +82,8 @@ def plan_changes(old: Manifest | None, scan: Scan, roots: Sequence[Path]) -> Pla
 
 
 def update_index(
-    store: IndexStore,
+    store: ChunkStore,
+    catalog: Catalog,
     embedder: Embedder,
     roots: Sequence[Path],
     *,
@@ -88,101 +91,91 @@ def update_index(
     max_article_bytes: int = 5_000_000,
     batch_size: int = 64,
     progress: bool = False,
+    wait: float = 0.0,
+    on_wait=None,
 ) -> IndexReport:
+    """Bring the index in line with the files under `roots`. Articles are committed a batch at a
+    time, so a killed run keeps the batches it finished; a rebuild is written beside the index that
+    answers and replaces it at the end."""
     started = time.perf_counter()
     report = IndexReport()
-    with store.updating():
-        store.prune()
-        current = store.current()
-        old = current.read_manifest() if current else None
-        if old and (old.model != embedder.label or old.chunker != CHUNKER_VERSION):
+    with store.writing(wait, on_wait):
+        answering = store.info()
+        if answering and (answering.model != embedder.label or answering.chunker != CHUNKER_VERSION):
             log.warning(
                 "the index was built with %s (chunker %s); rebuilding it with %s (chunker %s)",
-                old.model, old.chunker, embedder.label, CHUNKER_VERSION,
+                answering.model, answering.chunker, embedder.label, CHUNKER_VERSION,
             )
             rebuild = True
-        if rebuild:
-            current, old = None, None
+        building = answering if answering and not rebuild else IndexInfo(model=embedder.label, chunker=CHUNKER_VERSION)
+        if answering is None:
+            store.publish(building)  # a first build answers from its first batch on
+        aside = building is not answering and answering is not None
+        if not aside:
+            store.drop_other_builds(building.identity)
+        writer = Writer(store, building)
+        known = writer.articles()
 
         scan = scan_sources(roots, max_article_bytes)
         report.problems = scan.problems
         report.notes = scan.notes
         report.failed = len(scan.problems)
-        plan = plan_changes(old, scan, roots)
+        plan = plan_changes(known, scan, roots)
         report.added, report.updated = len(plan.add), len(plan.update)
         report.unchanged, report.removed = len(plan.unchanged), len(plan.remove)
 
-        manifest = old or Manifest(model=embedder.label, chunker=CHUNKER_VERSION)
-        if plan.changes_anything or current is None:
-            generation = store.new_generation(copy_of=current)
-            try:
-                manifest = _apply(generation, manifest, plan, embedder, batch_size, progress)
-                LexicalIndex.from_collection(generation.collection()).save(generation.path)
-                manifest.created = time.time()
-                generation.write_manifest(manifest)
-                store.publish(generation)
-                report.published = True
-            except BaseException:
-                generation.close()
-                store.discard(generation)
-                raise
-            generation.close()
-            store.prune()
-        elif LexicalIndex.load(current.path) is None:
-            # An index from before lexical search: add its BM25 index, nothing else changes.
-            LexicalIndex.from_collection(current.collection()).save(current.path)
-            current.close()
-        report.articles = len(manifest.articles)
-        report.chunks = manifest.chunk_count
+        apply_changes(writer, None if aside else catalog, known, plan, embedder, batch_size, progress)
+        if aside:
+            store.publish(building)
+            store.drop_other_builds(building.identity)
+        catalog.sync(store)
+        report.articles = len(catalog.articles())
+        report.chunks = catalog.chunk_count()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _apply(generation, manifest: Manifest, plan: Plan, embedder: Embedder, batch_size: int, progress: bool) -> Manifest:
-    vector_store = generation.vector_store()
-    stale = plan.remove + [article.id for article in plan.update]
-    collection = generation.collection()
-    for start in range(0, len(stale), 500):
-        collection.delete(where={"article_id": {"$in": stale[start : start + 500]}})
-    for article_id in plan.remove:
-        manifest.articles.pop(article_id, None)
-
-    splitter = make_splitter(embedder.count_tokens, embedder.max_tokens)
-    nodes = []
-    for article in plan.add + plan.update:
-        article_nodes = chunk_article(article, splitter)
-        if len(article_nodes) > MAX_PASSAGES:
-            log.warning("%s: only the first %d of its %d passages are indexed", article.origin, MAX_PASSAGES, len(article_nodes))
-            article_nodes = article_nodes[:MAX_PASSAGES]
-        nodes.extend(article_nodes)
-        manifest.articles[article.id] = _record(article, len(article_nodes))
-    for article in plan.moved:
-        manifest.articles[article.id].origin = article.origin
-
-    _embed_nodes(nodes, embedder, batch_size, progress)
-    # Chroma refuses more records per call than its client's maximum batch size (5,461 here).
-    largest = generation.max_batch_size()
-    for start in range(0, len(nodes), largest):
-        vector_store.add(nodes[start : start + largest])
-    return manifest
-
-
-def _embed_nodes(nodes: list, embedder: Embedder, batch_size: int, progress: bool) -> None:
+def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, ArticleRecord], plan: Plan, embedder: Embedder, batch_size: int, progress: bool) -> None:
+    """Write `plan` a batch of articles at a time; the catalog, if given, follows each batch."""
     from tqdm import tqdm
 
+    if plan.remove:
+        writer.commit([], {article_id: known[article_id] for article_id in plan.remove}, {})
+    moves = [(article.id, replace_origin(known[article.id], article.origin), []) for article in plan.moved]
+    writer.commit(moves, {}, {})
+    splitter = make_splitter(embedder.count_tokens, embedder.max_tokens)
+    changed = plan.add + plan.update
+    with tqdm(total=len(changed), desc="indexing articles", unit="article", disable=not progress or not changed) as bar:
+        for batch in batched(changed, COMMIT_ARTICLES):
+            puts = []
+            for article in batch:
+                nodes = chunk_article(article, splitter)
+                if len(nodes) > MAX_PASSAGES:
+                    log.warning("%s: only the first %d of its %d passages are indexed", article.origin, MAX_PASSAGES, len(nodes))
+                    nodes = nodes[:MAX_PASSAGES]
+                puts.append((article.id, _record(article, len(nodes)), nodes))
+            _embed_nodes([node for _, _, nodes in puts for node in nodes], embedder, batch_size)
+            replaced = {article.id: known[article.id] for article in batch if article.id in known}
+            writer.commit(puts, {}, replaced)
+            if catalog is not None:
+                catalog.sync(writer.store)
+            bar.update(len(batch))
+
+
+def replace_origin(record: ArticleRecord, origin: str) -> ArticleRecord:
+    return dataclasses.replace(record, origin=origin)
+
+
+def _embed_nodes(nodes: list, embedder: Embedder, batch_size: int) -> None:
     texts = [embed_text(node) for node in nodes]
     # Longest first, as sentence-transformers does within a call, so batches pad little.
     order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    with tqdm(total=len(texts), desc="embedding chunks", unit="chunk", disable=not progress or not texts) as bar:
-        for start in range(0, len(order), EMBED_STEP):
-            step = order[start : start + EMBED_STEP]
-            vectors = embedder.embed([texts[i] for i in step], batch_size=batch_size)
-            for i, vector in zip(step, vectors):
-                nodes[i].embedding = vector.tolist()
-            bar.update(len(step))
+    vectors = embedder.embed([texts[i] for i in order], batch_size=batch_size)
+    for i, vector in zip(order, vectors):
+        nodes[i].embedding = vector.tolist()
 
 
-def _record(article: Article, chunks: int) -> ArticleRecord:
+def _record(article: Article, chunks: int, fetched: float = 0.0) -> ArticleRecord:
     return ArticleRecord(
         hash=article.content_hash,
         origin=article.origin,
@@ -191,4 +184,5 @@ def _record(article: Article, chunks: int) -> ArticleRecord:
         url=article.url,
         published=article.published,
         chunks=chunks,
+        fetched=fetched,
     )

@@ -8,12 +8,13 @@ from collections.abc import Callable
 
 from index.articles import Article
 from index.sentences import split_sentences
+from index.store import version_of
 
 CHUNK_OVERLAP_TOKENS = 32
 # Bumped whenever chunking changes, so an index made the old way is rebuilt, not mixed.
 CHUNKER_VERSION = 1
 
-NOT_EMBEDDED = ["article_id", "source", "url", "published", "published_ts", "position"]
+NOT_EMBEDDED = ["article_id", "version", "source", "url", "published", "published_ts", "position"]
 
 
 def make_splitter(count_tokens: Callable[[str], list], max_tokens: int):
@@ -32,11 +33,14 @@ def make_splitter(count_tokens: Callable[[str], list], max_tokens: int):
 
 
 def chunk_article(article: Article, splitter) -> list:
-    """TextNodes with the chunk metadata Chroma stores; `ref_doc_id` is the article id."""
+    """TextNodes with the chunk metadata Chroma stores, their ids "<article id>:<version>:<position>"
+    (index/store.py)."""
     from llama_index.core import Document
 
+    version = version_of(article.content_hash)
     metadata = {
         "article_id": article.id,
+        "version": version,
         "title": article.title,
         "source": article.source,
         "url": article.url,
@@ -45,7 +49,7 @@ def chunk_article(article: Article, splitter) -> list:
     if article.published_ts is not None:
         metadata["published_ts"] = article.published_ts
     document = Document(
-        id_=article.id,
+        id_=f"{article.id}:{version}",
         text=article.text,
         metadata=metadata,
         excluded_embed_metadata_keys=NOT_EMBEDDED,

@@ -1,4 +1,4 @@
-"""Finding passages for a question over the current index generation.
+"""Finding passages for a question in the index.
 
 Dense (embedding) and lexical (BM25) rankings are fused by reciprocal rank. When the question names
 a time ("this week", "in March 2025"), both rankings are run again restricted to articles published
@@ -13,16 +13,16 @@ benchmarks.
 """
 
 import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
 
+from index.catalog import Catalog
 from index.diversify import Outlet, cap_per_article, collapse_copies
 from index.embed import Embedder
-from index.lexical import LexicalIndex
 from index.neighbours import lead_from, tail_from
-from index.store import Generation, IndexStore, Manifest, read_all
+from index.store import ArticleRecord, ChunkStore, IndexInfo
 from index.when import TimeWindow, time_window
 
 # Each ranking contributes its top CANDIDATES; RRF_K is the usual constant of reciprocal-rank fusion.
@@ -36,13 +36,9 @@ RECENT_DAYS = 14
 RECENT_WEIGHT = 0.5
 # Fused passages examined for copies and the per-article cap, so that k survive them.
 POOL = 30
-# Pseudo-relevance feedback for BM25: the FEEDBACK_TERMS words most typical of its top FEEDBACK_CHUNKS
-# hits are added to the query, whose own words count QUERY_WEIGHT times (0 terms: off). Off: with 10
-# terms B250 rose on rtqa-2026 (0.417 -> 0.428) but fell on 11 weeks of rtqa-2025-dev (0.366 ->
-# 0.352), so it is not better on both (docs/benchmarks.md).
-FEEDBACK_CHUNKS = 5
-FEEDBACK_TERMS = 0
-QUERY_WEIGHT = 3
+# A local reader opens Chroma again once this many chunks were added since it opened it, rather than
+# searching them exactly at every question (ChunkStore.fresh_through).
+REOPEN_AFTER_CHUNKS = 5000
 
 
 class IndexModelMismatch(RuntimeError):
@@ -73,68 +69,37 @@ class Passage:
         return asdict(self)
 
 
-@dataclass
-class IndexView:
-    """One generation opened for reading, with what search needs beside Chroma."""
-
-    generation: Generation
-    manifest: Manifest
-    lexical: LexicalIndex
-    # Row for row with lexical.chunk_ids: publication day ordinals (0 if undated) and embeddings, so a
-    # search restricted to some dates is a masked product. Chroma can filter by date too, but its
-    # filtered queries took 97 ms on 31k chunks, this 0.3 ms (bench/bench_search_stages.py), for 1.5 KB
-    # of memory a chunk.
-    chunk_days: np.ndarray = field(repr=False)
-    vectors: np.ndarray = field(repr=False)
-    rows: dict[str, int] = field(init=False, repr=False)  # chunk id -> its row
-
-    def __post_init__(self):
-        self.rows = {chunk_id: row for row, chunk_id in enumerate(self.lexical.chunk_ids)}
-
-
 class Searcher:
-    def __init__(self, store: IndexStore, embedder: Embedder):
+    """Search over the shared index (Chroma's nearest-neighbour search) and this reader's catalog
+    (lexical search, dates, texts and vectors), which follows the index before every question."""
+
+    def __init__(self, store: ChunkStore, catalog: Catalog, embedder: Embedder):
         self.store = store
+        self.catalog = catalog
         self.embedder = embedder
-        self._view: IndexView | None = None
-        self._retired: Generation | None = None
-        self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()
 
-    def manifest(self) -> Manifest:
-        """The manifest of the generation answering now, switching when a new one is published."""
-        return self.view().manifest
+    def refresh(self) -> IndexInfo:
+        """Follow the index's changes since the last question; the index's description."""
+        # One thread follows the log while the others wait: they would only repeat its reads.
+        with self._sync_lock:
+            self.catalog.sync(self.store)
+        info = self.catalog.info
+        if info.model != self.embedder.label:
+            raise IndexModelMismatch(
+                f"the index was built with {info.model} but the configured model is "
+                f"{self.embedder.label}: run `newsbot index --rebuild`"
+            )
+        return info
 
-    def view(self) -> IndexView:
-        # Several threads may ask at once (the Discord bot's workers); one of them opens or
-        # switches the generation while the others wait, since two Chroma clients opened at the
-        # same time on one path fail.
-        with self._lock:
-            name = self.store.current_name()
-            if self._view is None or self._view.generation.name != name:
-                generation = self.store.require_current()
-                manifest = generation.read_manifest()
-                if manifest.model != self.embedder.label:
-                    raise IndexModelMismatch(
-                        f"the index was built with {manifest.model} but the configured model is "
-                        f"{self.embedder.label}: run `newsbot index --rebuild`"
-                    )
-                generation.vector_store()
-                lexical = LexicalIndex.load(generation.path) or LexicalIndex.from_collection(generation.collection())
-                # The generation being left may still be mid-query in another thread; it is
-                # closed at the switch after this one.
-                if self._retired is not None:
-                    self._retired.close()
-                self._retired = self._view.generation if self._view else None
-                self._view = IndexView(
-                    generation, manifest, lexical, _chunk_days(lexical.chunk_ids, manifest),
-                    _chunk_vectors(generation.collection(), lexical.chunk_ids),
-                )
-            return self._view
+    def articles(self) -> dict[str, ArticleRecord]:
+        """Every article in the index, as of now."""
+        self.refresh()
+        return self.catalog.articles()
 
     def search(self, query: str, k: int = 5, now: date | None = None) -> list[Passage]:
         """The `k` best passages for `query`, asked on `now` (today when None)."""
-        # One view for the whole search, though another generation may be published meanwhile.
-        view = self.view()
+        self.refresh()
         if k < 1:
             return []
         now = now or date.today()
@@ -143,104 +108,101 @@ class Searcher:
         if window is None:
             window, weight = TimeWindow(now - timedelta(days=RECENT_DAYS), now, ""), RECENT_WEIGHT
         embedding = self.embedder.embed_query(query)
-        words = _lexical_query(view, query)
-        rankings = [
-            _dense_ranking(view, embedding, depth),
-            _lexical_ranking(view, words, depth),
-            _dense_ranking(view, embedding, depth, window),
-            _lexical_ranking(view, words, depth, window),
-        ]
-        weights = [DENSE_WEIGHT, 1.0, DENSE_WEIGHT * weight, weight]
-        fused = reciprocal_rank_fusion(rankings, weights, RRF_K)[: max(POOL, 3 * k)]
-        passages, vectors = _fetch(view, fused, embedding)
-        if not passages:
-            return []
-        distinct = [
-            replace(passages[i], also_reported_by=tuple(outlets)) for i, outlets in collapse_copies(passages, vectors)
-        ]
-        return _with_neighbours(view, cap_per_article(distinct, k))
+        nearest = self._nearest(embedding, depth)
+        with self.catalog.snapshot():
+            rankings = [
+                self.catalog.known(nearest),
+                self._lexical_ranking(query, depth),
+                self._nearest_within(embedding, depth, window),
+                self._lexical_ranking(query, depth, window),
+            ]
+            weights = [DENSE_WEIGHT, 1.0, DENSE_WEIGHT * weight, weight]
+            fused = reciprocal_rank_fusion(rankings, weights, RRF_K)[: max(POOL, 3 * k)]
+            passages, vectors = self._fetch(fused, embedding)
+            if not passages:
+                return []
+            distinct = [
+                replace(passages[i], also_reported_by=tuple(outlets)) for i, outlets in collapse_copies(passages, vectors)
+            ]
+            return self._with_neighbours(cap_per_article(distinct, k))
 
     def dense_ranking(self, embedding: np.ndarray, depth: int) -> list[str]:
         """Chunk ids nearest to `embedding`: dense search alone, for benchmarks."""
-        return _dense_ranking(self.view(), embedding, depth)
+        self.refresh()
+        return self.catalog.known(self._nearest(embedding, depth))
 
     def lexical_ranking(self, query: str, depth: int) -> list[str]:
         """Chunk ids by BM25 score: lexical search alone, for benchmarks."""
-        return _lexical_ranking(self.view(), query, depth)
+        self.refresh()
+        return self._lexical_ranking(query, depth)
 
     def passages(self, chunk_ids: list[str], embedding: np.ndarray) -> list[Passage]:
         """The stored chunks of `chunk_ids`, in that order, scored against `embedding`."""
-        return _fetch(self.view(), chunk_ids, embedding)[0]
+        with self.catalog.snapshot():
+            return self._fetch(chunk_ids, embedding)[0]
 
+    def _nearest(self, embedding: np.ndarray, depth: int) -> list[str]:
+        """Chunk ids nearest to `embedding`: Chroma's HNSW index, merged with an exact search of the
+        chunks added since this process opened a local Chroma. Chunks of versions this reader has not
+        followed (or that a writer is replacing) are dropped later by `Catalog.known`."""
+        fresh_through = self.store.fresh_through
+        if fresh_through is not None and self.catalog.count_since(fresh_through) > REOPEN_AFTER_CHUNKS:
+            self.store.reopen()
+            fresh_through = self.store.fresh_through
+        found = self.store.chunks.query(query_embeddings=[embedding.tolist()], n_results=depth, include=["distances"])
+        # Chroma's cosine distance is 1 - cosine.
+        scored = [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(found["ids"][0], found["distances"][0])]
+        if fresh_through is None or fresh_through >= self.catalog.synced:
+            return [chunk_id for chunk_id, _ in scored]
+        merged = dict(scored)
+        merged.update(self.catalog.nearest_since(embedding, depth, fresh_through))
+        return sorted(merged, key=lambda chunk_id: -merged[chunk_id])[:depth]
 
-def _dense_ranking(view: IndexView, embedding: np.ndarray, depth: int, window: TimeWindow | None = None) -> list[str]:
-    """Chunk ids nearest to `embedding` (Chroma's HNSW), or the exact nearest among chunks
-    published within `window` if given."""
-    if window is None:
-        collection = view.generation.collection()
-        return collection.query(query_embeddings=[embedding.tolist()], n_results=depth, include=[])["ids"][0]
-    rows = np.flatnonzero(_within(view.chunk_days, window))
-    if not rows.size:
-        return []
-    similarities = view.vectors[rows] @ embedding
-    best = rows[np.argsort(-similarities, kind="stable")[:depth]]
-    return [view.lexical.chunk_ids[row] for row in best]
+    def _nearest_within(self, embedding: np.ndarray, depth: int, window: TimeWindow) -> list[str]:
+        return self.catalog.nearest_within(embedding, depth, _days(window))
 
+    def _lexical_ranking(self, query: str, depth: int, window: TimeWindow | None = None) -> list[str]:
+        """Chunk ids by BM25 score, among chunks published within `window` if given."""
+        days = _days(window) if window is not None else None
+        return [chunk_id for chunk_id, _ in self.catalog.lexical(query, depth, days)]
 
-def _lexical_query(view: IndexView, query: str) -> str | list[str]:
-    """The query BM25 searches with: the question, expanded by pseudo-relevance feedback if on."""
-    if not FEEDBACK_TERMS:
-        return query
-    top = [chunk_id for chunk_id, _ in view.lexical.search(query, FEEDBACK_CHUNKS)]
-    if not top:
-        return query
-    texts = view.generation.collection().get(ids=top, include=["documents"])["documents"]
-    return view.lexical.expanded(query, texts, FEEDBACK_TERMS, QUERY_WEIGHT)
+    def _fetch(self, chunk_ids: list[str], embedding: np.ndarray) -> tuple[list[Passage], np.ndarray]:
+        """The stored chunks of `chunk_ids`, in that order, scored against `embedding`, and their
+        vectors row for row."""
+        stored = self.catalog.chunks(chunk_ids)
+        present = [chunk_id for chunk_id in chunk_ids if chunk_id in stored]
+        if not present:
+            return [], np.zeros((0, len(embedding)), dtype=np.float32)
+        vectors = np.stack([stored[chunk_id].vector for chunk_id in present])
+        scores = vectors @ embedding
+        records: dict[str, ArticleRecord | None] = {}
+        passages = []
+        for chunk_id, score in zip(present, scores):
+            chunk = stored[chunk_id]
+            if chunk.article_id not in records:
+                records[chunk.article_id] = self.catalog.article(chunk.article_id)
+            passages.append(_passage(chunk, records[chunk.article_id], float(score)))
+        return passages, vectors
 
-
-def _lexical_ranking(view: IndexView, query: str | list[str], depth: int, window: TimeWindow | None = None) -> list[str]:
-    """Chunk ids by BM25 score, among chunks published within `window` if given."""
-    mask = None
-    if window is not None:
-        mask = _within(view.chunk_days, window)
-        if not mask.any():
-            return []
-    return [chunk_id for chunk_id, _ in view.lexical.search(query, depth, mask)]
-
-
-def _fetch(view: IndexView, chunk_ids: list[str], embedding: np.ndarray) -> tuple[list[Passage], np.ndarray]:
-    """The stored chunks of `chunk_ids`, in that order, scored against `embedding`, and their
-    vectors row for row."""
-    if not chunk_ids:
-        return [], view.vectors[:0]
-    found = view.generation.collection().get(ids=chunk_ids, include=["documents", "metadatas"])
-    by_id = {chunk_id: (document, metadata) for chunk_id, document, metadata in zip(found["ids"], found["documents"], found["metadatas"])}
-    present = [chunk_id for chunk_id in chunk_ids if chunk_id in by_id]
-    vectors = view.vectors[[view.rows[chunk_id] for chunk_id in present]]
-    scores = vectors @ embedding
-    return [_passage(chunk_id, *by_id[chunk_id], float(score)) for chunk_id, score in zip(present, scores)], vectors
-
-
-def _with_neighbours(view: IndexView, passages: list[Passage]) -> list[Passage]:
-    """`passages` with each sentence cut at a chunk edge completed from the chunk beside it."""
-    wanted = {}
-    for passage in passages:
-        if passage.position > 0 and _starts_mid_sentence(passage.text):
-            wanted[passage.chunk_id] = [_chunk_id(passage.article_id, passage.position - 1), None]
-        if _ends_mid_sentence(passage.text):
-            wanted.setdefault(passage.chunk_id, [None, None])[1] = _chunk_id(passage.article_id, passage.position + 1)
-    if not wanted:
-        return passages
-    ids = list(dict.fromkeys(chunk_id for pair in wanted.values() for chunk_id in pair if chunk_id))
-    found = view.generation.collection().get(ids=ids, include=["documents"])
-    texts = dict(zip(found["ids"], found["documents"]))
-    completed = []
-    for passage in passages:
-        before, after = wanted.get(passage.chunk_id, (None, None))
-        lead = lead_from(texts[before], passage.text) if before in texts else ""
-        tail = tail_from(passage.text, texts[after]) if after in texts else ""
-        completed.append(replace(passage, lead=lead, tail=tail) if lead or tail else passage)
-    return completed
+    def _with_neighbours(self, passages: list[Passage]) -> list[Passage]:
+        """`passages` with each sentence cut at a chunk edge completed from the chunk beside it."""
+        wanted = {}
+        for passage in passages:
+            if passage.position > 0 and _starts_mid_sentence(passage.text):
+                wanted[passage.chunk_id] = [_beside(passage, -1), None]
+            if _ends_mid_sentence(passage.text):
+                wanted.setdefault(passage.chunk_id, [None, None])[1] = _beside(passage, +1)
+        if not wanted:
+            return passages
+        ids = list(dict.fromkeys(chunk_id for pair in wanted.values() for chunk_id in pair if chunk_id))
+        texts = {chunk_id: chunk.text for chunk_id, chunk in self.catalog.chunks(ids).items()}
+        completed = []
+        for passage in passages:
+            before, after = wanted.get(passage.chunk_id, (None, None))
+            lead = lead_from(texts[before], passage.text) if before in texts else ""
+            tail = tail_from(passage.text, texts[after]) if after in texts else ""
+            completed.append(replace(passage, lead=lead, tail=tail) if lead or tail else passage)
+        return completed
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], weights: list[float] | None = None, k: int = RRF_K) -> list[str]:
@@ -253,34 +215,14 @@ def reciprocal_rank_fusion(rankings: list[list[str]], weights: list[float] | Non
     return sorted(scores, key=lambda chunk_id: -scores[chunk_id])
 
 
-def _chunk_days(chunk_ids: list[str], manifest: Manifest) -> np.ndarray:
-    days = np.zeros(len(chunk_ids), dtype=np.int64)
-    for i, chunk_id in enumerate(chunk_ids):
-        record = manifest.articles.get(chunk_id.rsplit(":", 1)[0])
-        if record is not None and record.published:
-            try:
-                days[i] = date.fromisoformat(record.published[:10]).toordinal()
-            except ValueError:
-                pass
-    return days
+def _days(window: TimeWindow) -> tuple[int, int]:
+    return window.start.toordinal(), window.end.toordinal()
 
 
-def _chunk_vectors(collection, chunk_ids: list[str]) -> np.ndarray:
-    stored = read_all(collection, ["embeddings"])
-    if not stored["ids"]:
-        return np.zeros((0, 0), dtype=np.float32)
-    row = {chunk_id: i for i, chunk_id in enumerate(stored["ids"])}
-    vectors = np.asarray(stored["embeddings"], dtype=np.float32).reshape(len(stored["ids"]), -1)
-    return vectors[[row[chunk_id] for chunk_id in chunk_ids]]
-
-
-def _within(days: np.ndarray, window: TimeWindow) -> np.ndarray:
-    return (days >= window.start.toordinal()) & (days <= window.end.toordinal())
-
-
-def _chunk_id(article_id: str, position: int) -> str:
-    # The chunker's id_func: "<article id>:<position>".
-    return f"{article_id}:{position}"
+def _beside(passage: Passage, step: int) -> str:
+    """The id of the chunk `step` positions from `passage` in the same article version."""
+    article_version = passage.chunk_id.rsplit(":", 1)[0]
+    return f"{article_version}:{passage.position + step}"
 
 
 def _starts_mid_sentence(text: str) -> bool:
@@ -291,15 +233,15 @@ def _ends_mid_sentence(text: str) -> bool:
     return bool(text) and text.rstrip()[-1:] not in ".!?\"'”’)]:"
 
 
-def _passage(chunk_id: str, text: str, meta: dict, cosine: float) -> Passage:
+def _passage(chunk, record: ArticleRecord | None, cosine: float) -> Passage:
     return Passage(
-        chunk_id=chunk_id,
-        article_id=meta.get("article_id", ""),
-        title=meta.get("title", ""),
-        source=meta.get("source", ""),
-        url=meta.get("url", ""),
-        published=meta.get("published", ""),
-        position=int(meta.get("position", 0)),
-        text=text,
+        chunk_id=chunk.chunk_id,
+        article_id=chunk.article_id,
+        title=record.title if record else "",
+        source=record.source if record else "",
+        url=record.url if record else "",
+        published=record.published if record else "",
+        position=chunk.position,
+        text=chunk.text,
         score=round(cosine, 6),
     )

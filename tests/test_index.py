@@ -15,8 +15,22 @@ STORY = "The harbour authority said on Tuesday that the new ferry terminal will 
 
 
 def chunk_ids(pipeline, article_id):
-    collection = pipeline.store.require_current().collection()
-    return collection.get(where={"article_id": article_id})["ids"]
+    pipeline.store.require_info()
+    return pipeline.store.chunks.get(where={"article_id": article_id})["ids"]
+
+
+def stored_chunks(pipeline) -> int:
+    pipeline.store.require_info()
+    return pipeline.store.chunks.count()
+
+
+def assert_consistent(pipeline, chunks: int) -> None:
+    """Chroma, the log and the catalog agree: no duplicate or leftover chunk anywhere."""
+    records = pipeline.store.articles()
+    assert stored_chunks(pipeline) == chunks == sum(record.chunks for record in records.values())
+    assert pipeline.catalog.chunk_count() == chunks
+    stored = set(pipeline.store.chunks.get(include=[])["ids"])
+    assert stored == {cid for article_id, record in records.items() for cid in record.chunk_ids(article_id)}
 
 
 def test_chunks_fit_the_model_window_and_carry_metadata(embedder):
@@ -29,13 +43,15 @@ def test_chunks_fit_the_model_window_and_carry_metadata(embedder):
         assert node.text in article.text
         assert node.metadata["position"] == position
         assert node.metadata["article_id"] == SEED_ID
+        assert node.node_id == f"{SEED_ID}:{article.content_hash[:12]}:{position}"
         assert node.metadata["published"] == "2025-06-02"
         assert node.metadata["published_ts"] == 1748822400
         assert node.metadata["source"] == "LN247"
 
 
 def test_no_chunk_holds_the_seed_boilerplate(seed_pipeline):
-    documents = seed_pipeline.store.require_current().collection().get()["documents"]
+    seed_pipeline.store.require_info()
+    documents = seed_pipeline.store.chunks.get()["documents"]
     assert documents
     for text in documents:
         for phrase in ("Discover more", "Subscribe", "Advertisement", "Most Popular", "Related Posts", "Continue reading"):
@@ -48,9 +64,8 @@ def test_reindex_adds_nothing(tmp_path, corpus_copy):
     second = pipeline.index([corpus_copy])
     assert (first.added, first.chunks) == (1, pipeline.stats().chunks)
     assert (second.added, second.updated, second.unchanged, second.removed) == (0, 0, 1, 0)
-    assert not second.published
     assert second.chunks == first.chunks
-    assert pipeline.store.require_current().collection().count() == first.chunks
+    assert_consistent(pipeline, first.chunks)
 
 
 def test_changed_article_is_replaced_and_deleted_one_removed(tmp_path, corpus_copy):
@@ -62,10 +77,10 @@ def test_changed_article_is_replaced_and_deleted_one_removed(tmp_path, corpus_co
     extra.write_text(f"---\nid: ferry\ntitle: Ferry terminal\n---\n{STORY}\n\nThe opening was moved to June.\n", encoding="utf-8")
     report = pipeline.index([corpus_copy])
     assert (report.added, report.updated, report.unchanged) == (0, 1, 1)
-    collection = pipeline.store.require_current().collection()
-    texts = collection.get(where={"article_id": "ferry"})["documents"]
+    texts = pipeline.store.chunks.get(where={"article_id": "ferry"})["documents"]
     assert len(texts) == 1 and "moved to June" in texts[0]
-    assert collection.count() == report.chunks
+    assert_consistent(pipeline, report.chunks)
+    assert "moved to June" in pipeline.ask("When will the ferry terminal open?").passages[0].text
 
     extra.unlink()
     report = pipeline.index([corpus_copy])
@@ -101,7 +116,23 @@ def test_rebuild_starts_from_scratch(tmp_path, corpus_copy):
     first = pipeline.index([corpus_copy])
     report = pipeline.index([corpus_copy], rebuild=True)
     assert (report.added, report.unchanged, report.chunks) == (1, 0, first.chunks)
-    assert pipeline.store.require_current().collection().count() == first.chunks
+    assert_consistent(pipeline, first.chunks)
+    names = [getattr(c, "name", c) for c in pipeline.store.client.list_collections()]
+    assert len(names) == 3  # the replaced build's collections are gone
+
+
+def test_a_rebuild_writes_beside_the_index_that_answers(tmp_path, corpus_copy):
+    from index.store import IndexInfo
+
+    pipeline = make_pipeline(tmp_path / "data")
+    pipeline.index([corpus_copy])
+    answering = pipeline.store.info()
+    pipeline.store.bind(IndexInfo(model="another model", chunker=0))  # a rebuild in progress
+    pipeline.store.chunks.add(ids=["x:y:0"], embeddings=[[0.0] * 384], documents=["half-built"])
+    assert pipeline.store.info() == answering
+    assert "Umerov" in pipeline.ask("Who heads the Ukrainian delegation?").text
+    pipeline.index([corpus_copy])  # the abandoned rebuild is cleared away
+    assert len(pipeline.store.client.list_collections()) == 3
 
 
 def test_data_dirs_never_mix(tmp_path, corpus_copy):
@@ -116,15 +147,57 @@ def test_data_dirs_never_mix(tmp_path, corpus_copy):
     assert b.ask("When will the ferry terminal open?").citations[0].title == "Ferry"
 
 
-def test_old_generations_are_pruned(tmp_path, corpus_copy):
+def test_an_index_in_the_old_layout_is_named_then_rebuilt(tmp_path, corpus_copy):
+    from index.store import IndexMissing
+
+    data = tmp_path / "data"
+    (data / "index" / "gen-000001-abcdef").mkdir(parents=True)
+    (data / "index" / "CURRENT").write_text("gen-000001-abcdef")
+    pipeline = make_pipeline(data)
+    with pytest.raises(IndexMissing, match="older newsbot"):
+        pipeline.has_articles()
+    assert pipeline.index([corpus_copy]).added == 1
+    assert not (data / "index").exists() and pipeline.has_articles()
+
+
+def test_a_second_writer_is_told_who_holds_the_lock(tmp_path, corpus_copy):
+    from index.store import IndexBusy
+
     pipeline = make_pipeline(tmp_path / "data")
-    extra = corpus_copy / "ferry.txt"
-    for n in range(4):
-        extra.write_text(f"Ferry\n\n{STORY} Update {n}.", encoding="utf-8")
-        pipeline.index([corpus_copy])
-    generations = sorted(p.name for p in (tmp_path / "data" / "index").glob("gen-*"))
-    assert len(generations) == 2
-    assert pipeline.store.current_name() == generations[-1]
+    pipeline.index([corpus_copy])
+    with pipeline.store.writing():
+        with pytest.raises(IndexBusy, match=f"pid {os.getpid()}"):
+            pipeline.index([corpus_copy])
+    assert pipeline.index([corpus_copy]).unchanged == 1
+
+
+def test_a_reader_answers_from_an_article_another_process_adds(tmp_path, corpus_copy):
+    data = tmp_path / "data"
+    reader = make_pipeline(data)
+    reader.index([corpus_copy])
+    assert reader.ask("When will the ferry terminal open?").refused
+    (corpus_copy / "ferry.txt").write_text(f"Ferry terminal delayed\n\n{STORY}", encoding="utf-8")
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
+    subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env, check=True, capture_output=True)
+    answer = reader.ask("When will the ferry terminal open?")  # the same reader, not reopened
+    assert not answer.refused and "May" in answer.text
+    assert reader.searcher.dense_ranking(reader.embedder.embed_query(STORY), 1)[0].startswith(
+        next(a for a, r in reader.store.articles().items() if r.title == "Ferry terminal delayed")
+    )
+
+
+def test_a_reader_never_follows_an_article_whose_chunks_are_missing(tmp_path, corpus_copy):
+    from index.catalog import Catalog
+
+    pipeline = make_pipeline(tmp_path / "data")
+    pipeline.index([corpus_copy])
+    (corpus_copy / "ferry.txt").write_text(f"Ferry\n\n{STORY}", encoding="utf-8")
+    pipeline.index([corpus_copy])
+    ferry = next(a for a, r in pipeline.store.articles().items() if r.title == "Ferry")
+    pipeline.store.chunks.delete(ids=chunk_ids(pipeline, ferry))  # as if the log ran ahead of Chroma
+    fresh = Catalog(tmp_path / "another-reader.sqlite")
+    fresh.sync(pipeline.store)
+    assert ferry not in fresh.articles() and SEED_ID in fresh.articles()
 
 
 def many_articles(folder, count):
@@ -144,33 +217,36 @@ def test_an_interrupted_run_leaves_the_last_index_answering(tmp_path, corpus_cop
     data = tmp_path / "data"
     pipeline = make_pipeline(data)
     before = pipeline.index([corpus_copy])
-    current = pipeline.store.current_name()
     many_articles(corpus_copy, 150)
 
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
     process = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list((data / "index").glob("gen-*"))) < 2:
-        assert process.poll() is None, process.communicate()
-        time.sleep(0.05)
-    # The new generation exists: the run is copying or embedding its 300 passages, seconds of work
-    # even on an idle machine. A fixed wait here let an idle machine finish first.
-    process.send_signal(stop)
-    process.wait(timeout=60)
+    try:
+        deadline = time.monotonic() + 300
+        # The first batch is committed: the run is now writing the next of its 150 articles, seconds
+        # of work even on an idle machine.
+        while time.monotonic() < deadline and pipeline.store.head() <= before.articles:
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.05)
+        process.send_signal(stop)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
     assert process.returncode != 0
 
-    assert pipeline.store.current_name() == current
-    assert pipeline.stats().chunks == before.chunks
     answer = pipeline.ask("Who heads the Ukrainian delegation?")
     assert not answer.refused and "Umerov" in answer.text
+    kept = pipeline.stats().articles
+    assert kept > before.articles  # the batches it finished stay
 
     converged = pipeline.index([corpus_copy])
-    assert (converged.added, converged.articles) == (150, 151)
+    assert (converged.added, converged.articles) == (151 - kept, 151)
     again = pipeline.index([corpus_copy])
     assert (again.added, again.updated, again.removed, again.chunks) == (0, 0, 0, converged.chunks)
-    assert pipeline.store.require_current().collection().count() == converged.chunks
-    assert len(list((data / "index").glob("gen-*"))) <= 2
+    assert_consistent(pipeline, converged.chunks)
 
 
 def test_threads_racing_to_open_the_index_all_get_answers(seed_pipeline):
@@ -178,7 +254,11 @@ def test_threads_racing_to_open_the_index_all_get_answers(seed_pipeline):
 
     from index.search import Searcher
 
-    searcher = Searcher(seed_pipeline.store, seed_pipeline.embedder)  # nothing opened yet
+    from index.catalog import Catalog
+    from index.store import ChunkStore
+
+    store = ChunkStore.local(seed_pipeline.settings.data_dir / "chroma")
+    searcher = Searcher(store, Catalog(seed_pipeline.catalog.path), seed_pipeline.embedder)  # nothing opened yet
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(lambda _: searcher.search("peace talks in Istanbul", 3), range(8)))
     assert all(len(passages) == 3 for passages in results)
@@ -187,34 +267,28 @@ def test_threads_racing_to_open_the_index_all_get_answers(seed_pipeline):
 def test_chunks_are_added_within_chromas_batch_limit(tmp_path, corpus_copy, monkeypatch):
     """A big corpus once failed after embedding: Chroma refuses more than get_max_batch_size()
     (5,461) records in one call. With the limit shrunk to 2, the 5 seed chunks go in 3 calls."""
-    from index.store import Generation
-
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     added = []
-    monkeypatch.setattr(Generation, "max_batch_size", lambda self: 2)
+    pipeline = make_pipeline(tmp_path / "data")
+    monkeypatch.setattr(pipeline.store.client, "get_max_batch_size", lambda: 2)
     real_add = ChromaVectorStore.add
     monkeypatch.setattr(ChromaVectorStore, "add", lambda self, nodes, **kw: added.append(len(nodes)) or real_add(self, nodes, **kw))
-    pipeline = make_pipeline(tmp_path / "data")
     report = pipeline.index([corpus_copy])
     assert added == [2, 2, 1] and report.chunks == 5
-    generation = pipeline.store.require_current()
-    try:
-        assert generation.collection().count() == 5
-    finally:
-        generation.close()
+    assert_consistent(pipeline, 5)
 
 
 def test_whole_collections_are_read_a_page_at_a_time(seed_pipeline, monkeypatch):
-    """One unbounded read of over 32,766 chunks fails inside Chroma; with the page shrunk to 2 the
-    seed index reads back the same records as in one call."""
+    """One unbounded read of over 32,766 records fails inside Chroma; with the page shrunk to 2 the
+    seed index's chunks read back the same as in one call."""
     import index.store
-    from index.lexical import LexicalIndex
 
-    collection = seed_pipeline.store.require_current().collection()
-    whole = collection.get(include=["documents"])
+    store = seed_pipeline.store
+    store.require_info()
+    whole = store.chunks.get(include=["documents"])
     monkeypatch.setattr(index.store, "READ_PAGE", 2)
-    paged = index.store.read_all(collection, ["documents"])
+    paged = store.read_chunks(whole["ids"], ["documents"])
     assert len(whole["ids"]) > 2
     assert sorted(zip(paged["ids"], paged["documents"])) == sorted(zip(whole["ids"], whole["documents"]))
-    assert sorted(LexicalIndex.from_collection(collection).chunk_ids) == sorted(whole["ids"])
+    assert list(store.articles()) == [SEED_ID]

@@ -1,0 +1,289 @@
+"""What a reader keeps beside Chroma, in one local SQLite file: the articles and chunks as of the last
+change it followed, each chunk's text, publication day and vector, and a lexical index (FTS5).
+
+Everything here is derived from the shared index (index/store.py) and follows its change log before
+each question: a change costs reading the changed articles' chunks, never the whole index, and a
+reader on another machine needs only the server and a folder for this file. One SQLite transaction
+applies a set of whole articles, and a search reads one snapshot, so it sees each article wholly old
+or wholly new. Several processes may share the file: whoever syncs first applies a change, the
+others find it applied.
+"""
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from index.lexical import lexical_tokens, match_expression
+from index.store import ArticleRecord, ChunkStore, IndexInfo, LogEntry
+
+log = logging.getLogger(__name__)
+
+CATALOG_FILE = "catalog.sqlite"
+# Bumped when the file's layout changes: an older file is refilled from the store.
+FORMAT = 1
+# Articles applied per transaction while catching up.
+SYNC_BATCH = 200
+# Times the log is read again when an article it names lacks chunks, before it is left out: it
+# usually changed again while its chunks were read.
+MAX_RETRIES = 5
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (article_id TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    chunk_id TEXT NOT NULL UNIQUE,
+    article_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks (article_id);
+CREATE INDEX IF NOT EXISTS chunks_by_day ON chunks (day);
+CREATE INDEX IF NOT EXISTS chunks_by_seq ON chunks (seq);
+CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5 (tokens, tokenize = "unicode61 remove_diacritics 0 tokenchars '_'");
+"""
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    chunk_id: str
+    article_id: str
+    position: int
+    text: str
+    vector: np.ndarray
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._info: IndexInfo | None = None
+
+    # Connections: one per thread, since the bot's workers search at once.
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.executescript(SCHEMA)
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read in the block sees the same state, whatever another process applies meanwhile."""
+        db = self._db()
+        if db.in_transaction:
+            yield
+            return
+        db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            db.execute("COMMIT")
+
+    def _state(self, key: str, default: str = "") -> str:
+        row = self._db().execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    @property
+    def synced(self) -> int:
+        return int(self._state("synced", "0"))
+
+    @property
+    def info(self) -> IndexInfo | None:
+        text = self._state("info")
+        return IndexInfo(**json.loads(text)) if text else None
+
+    # Following the store
+
+    def sync(self, store: ChunkStore) -> int:
+        """Apply the store's changes since the last sync; the number of articles changed."""
+        info = store.require_info()
+        if self.info != info or self._state("format") != str(FORMAT):
+            self._reset(info)
+        applied = retries = 0
+        while True:
+            start = self.synced
+            entries = store.log_since(start)
+            if not entries:
+                return applied
+            batch = entries[:SYNC_BATCH]
+            chunks, missing = _read_chunks(store, batch)
+            if missing and retries < MAX_RETRIES:
+                # An article changed again while its chunks were read: the log now names the new version.
+                retries += 1
+                continue
+            if missing:
+                log.warning("the index names chunks it does not hold for articles %s; they are left out", ", ".join(sorted(missing)))
+            if self._apply(start, batch, chunks, missing):  # else another process applied these first
+                applied += len(batch) - len(missing)
+            retries = 0
+
+    def _reset(self, info: IndexInfo) -> None:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for table in ("articles", "chunks", "words", "state"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+            db.execute("INSERT INTO state VALUES ('info', ?), ('format', ?), ('synced', '0')", (json.dumps(asdict(info)), str(FORMAT)))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _apply(self, start: int, entries: list[LogEntry], chunks: dict[str, dict], missing: set[str]) -> bool:
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if self.synced != start:
+                db.execute("ROLLBACK")
+                return False
+            for entry in entries:
+                self._forget(entry.article_id)
+                if entry.record is None or entry.article_id in missing:
+                    continue
+                db.execute(
+                    "INSERT INTO articles VALUES (?, ?)", (entry.article_id, json.dumps(asdict(entry.record), ensure_ascii=False))
+                )
+                day = _day(entry.record.published)
+                for position, chunk_id in enumerate(entry.record.chunk_ids(entry.article_id)):
+                    text, vector = chunks[chunk_id]["text"], chunks[chunk_id]["vector"]
+                    cursor = db.execute(
+                        "INSERT INTO chunks (chunk_id, article_id, position, day, seq, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (chunk_id, entry.article_id, position, day, entry.seq, text, vector.tobytes()),
+                    )
+                    tokens = lexical_tokens(entry.record.title, text)
+                    db.execute("INSERT INTO words (rowid, tokens) VALUES (?, ?)", (cursor.lastrowid, tokens))
+            db.execute("UPDATE state SET value = ? WHERE key = 'synced'", (str(entries[-1].seq),))
+            db.execute("COMMIT")
+            return True
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _forget(self, article_id: str) -> None:
+        db = self._db()
+        rows = db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
+        db.executemany("DELETE FROM words WHERE rowid = ?", rows)
+        db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+        db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+
+    # Reading
+
+    def articles(self) -> dict[str, ArticleRecord]:
+        rows = self._db().execute("SELECT article_id, record FROM articles").fetchall()
+        return {article_id: ArticleRecord(**json.loads(record)) for article_id, record in rows}
+
+    def article(self, article_id: str) -> ArticleRecord | None:
+        row = self._db().execute("SELECT record FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+        return ArticleRecord(**json.loads(row[0])) if row else None
+
+    def chunk_count(self) -> int:
+        return self._db().execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    def known(self, chunk_ids: list[str]) -> list[str]:
+        """Those of `chunk_ids` this catalog holds, in order."""
+        if not chunk_ids:
+            return []
+        marks = ",".join("?" * len(chunk_ids))
+        present = {row[0] for row in self._db().execute(f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})", chunk_ids)}  # noqa: S608
+        return [chunk_id for chunk_id in chunk_ids if chunk_id in present]
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, StoredChunk]:
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._db().execute(
+            f"SELECT chunk_id, article_id, position, text, vector FROM chunks WHERE chunk_id IN ({marks})", chunk_ids  # noqa: S608
+        )
+        return {
+            chunk_id: StoredChunk(chunk_id, article_id, position, text, np.frombuffer(vector, dtype=np.float32))
+            for chunk_id, article_id, position, text, vector in rows
+        }
+
+    def lexical(self, query: str, k: int, days: tuple[int, int] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the best `k` chunks sharing a word with `query`, among chunks
+        published within `days` (first and last day ordinals) if given."""
+        expression = match_expression(query)
+        if not expression or k < 1:
+            return []
+        sql = "SELECT c.chunk_id, -bm25(words) AS score FROM words JOIN chunks c ON c.id = words.rowid WHERE words MATCH ?"
+        parameters: list = [expression]
+        if days is not None:
+            sql += " AND c.day BETWEEN ? AND ?"
+            parameters += list(days)
+        sql += " ORDER BY bm25(words) LIMIT ?"
+        return [(chunk_id, score) for chunk_id, score in self._db().execute(sql, [*parameters, k])]
+
+    def nearest_within(self, embedding: np.ndarray, k: int, days: tuple[int, int]) -> list[str]:
+        """Chunk ids nearest to `embedding`, exactly, among chunks published within `days`."""
+        return _nearest(self._db().execute("SELECT chunk_id, vector FROM chunks WHERE day BETWEEN ? AND ?", days).fetchall(), embedding, k)
+
+    def nearest_since(self, embedding: np.ndarray, k: int, seq: int) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the chunks nearest to `embedding`, exactly, among those the log
+        added after `seq`."""
+        rows = self._db().execute("SELECT chunk_id, vector FROM chunks WHERE seq > ?", (seq,)).fetchall()
+        if not rows:
+            return []
+        vectors = _stacked(rows)
+        scores = vectors @ embedding
+        best = np.argsort(-scores, kind="stable")[:k]
+        return [(rows[i][0], float(scores[i])) for i in best]
+
+    def count_since(self, seq: int) -> int:
+        return self._db().execute("SELECT count(*) FROM chunks WHERE seq > ?", (seq,)).fetchone()[0]
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+def _read_chunks(store: ChunkStore, entries: list[LogEntry]) -> tuple[dict[str, dict], set[str]]:
+    """Text and vector of every chunk the entries name, and the articles some of whose chunks are gone."""
+    ids = [chunk_id for entry in entries if entry.record is not None for chunk_id in entry.record.chunk_ids(entry.article_id)]
+    found = store.read_chunks(ids, ["documents", "embeddings"])
+    chunks = {
+        chunk_id: {"text": text, "vector": np.asarray(vector, dtype=np.float32)}
+        for chunk_id, text, vector in zip(found["ids"], found["documents"], found["embeddings"])
+    }
+    missing = {
+        entry.article_id for entry in entries
+        if entry.record is not None and any(chunk_id not in chunks for chunk_id in entry.record.chunk_ids(entry.article_id))
+    }
+    return chunks, missing
+
+
+def _stacked(rows: list[tuple[str, bytes]]) -> np.ndarray:
+    return np.frombuffer(b"".join(vector for _, vector in rows), dtype=np.float32).reshape(len(rows), -1)
+
+
+def _nearest(rows: list[tuple[str, bytes]], embedding: np.ndarray, k: int) -> list[str]:
+    if not rows:
+        return []
+    best = np.argsort(-(_stacked(rows) @ embedding), kind="stable")[:k]
+    return [rows[i][0] for i in best]
+
+
+def _day(published: str) -> int:
+    """The publication day's ordinal, 0 when undated."""
+    try:
+        return date.fromisoformat(published[:10]).toordinal() if published else 0
+    except ValueError:
+        return 0
