@@ -50,14 +50,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = commands.add_parser(
         "index", parents=[common], help="add, update and remove articles in the index",
-        description="Index article files and folders (.txt, .md, .html, .json, .jsonl), recursively. "
-        "Only new and changed articles are embedded; articles gone from the given sources are removed. "
-        "The index keeps answering until the run finishes.",
+        description="Index article files and folders (.txt, .md, .html, .json, .jsonl, recursively) and web "
+        "addresses (RSS or Atom feeds, sitemaps, article pages). Only new and changed articles are embedded. "
+        "Articles gone from the given files are removed; web articles stay until NEWSBOT_KEEP_DAYS. Articles "
+        "are committed in batches as they are embedded, so an interrupted run keeps what it finished, and "
+        "the index answers throughout.",
     )
-    index.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                       help=f"files or folders (default: ${SETTINGS['sources'].env} or the bundled corpus/)")
-    index.add_argument("--rebuild", action="store_true", help="start from an empty index")
-    index.add_argument("--strict", action="store_true", help="exit with status 1 if any file could not be read")
+    index.add_argument("sources", nargs="*", metavar="SOURCE",
+                       help=f"files, folders or http(s) addresses (default: ${SETTINGS['sources'].env} and sources.toml, "
+                       "or the bundled corpus/)")
+    index.add_argument("--rebuild", action="store_true",
+                       help="build the index again from nothing, beside the one that keeps answering until it is done")
+    index.add_argument("--strict", action="store_true", help="exit with status 1 if any article or source could not be read")
+
+    watch = commands.add_parser(
+        "watch", parents=[common], help="keep the index fresh: fetch the sources again and again",
+        description="Index the sources, then again every interval (a source in sources.toml may set its own), "
+        "printing one summary line per round, until Ctrl-C or SIGTERM. Bots and REPLs answer from new "
+        "articles at their next question.",
+    )
+    watch.add_argument("sources", nargs="*", metavar="SOURCE", help="as for `newsbot index`")
+    watch.add_argument("--every", type=duration, default=15 * 60.0, metavar="INTERVAL",
+                       help="time between rounds, like 30s, 15m or 2h (default: 15m)")
 
     ask = commands.add_parser("ask", parents=[common], help="answer one question",
                               description="Answer one question from the indexed articles.")
@@ -118,6 +132,15 @@ def positive_k(value: str) -> int:
     return number
 
 
+def duration(value: str) -> float:
+    from index.web.sources import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def iso_date(value: str):
     from datetime import date
 
@@ -142,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newsbot: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("newsbot: interrupted; the index is as it was before this run", file=sys.stderr)
+        print("newsbot: interrupted; the articles committed so far are kept, and the next run does the rest", file=sys.stderr)
         return 130
     except Exception as error:
         if known_failure(error):
@@ -179,8 +202,9 @@ def known_failure(error: Exception) -> bool:
     from index.encoders import EmbedModelError
     from index.search import IndexModelMismatch
     from index.store import IndexBusy, IndexMissing
+    from index.web.sources import SourcesError
 
-    known = (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing)
+    known = (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing, SourcesError)
     # Only a started bot raises DiscordStartError; other commands never import discord.
     discord_bot = sys.modules.get("bot.discord_bot")
     return isinstance(error, known) or (discord_bot is not None and isinstance(error, discord_bot.DiscordStartError))
@@ -205,14 +229,12 @@ def run(args, settings) -> int:
         from bot.discord_bot import run as run_discord
 
         return run_discord(settings, discord_settings, sync=args.sync)
-    if args.command == "stats" and not (settings.data_dir / "index").is_dir():
+    if args.command == "stats" and not (settings.data_dir / "chroma").is_dir():
         from index.store import IndexMissing
 
         raise IndexMissing(f"no index in {settings.data_dir} yet: run `newsbot index --data-dir {settings.data_dir}` first")
-    if args.command == "index":
-        missing = [str(path) for path in args.paths if not path.exists()]
-        if missing:
-            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    if args.command in ("index", "watch"):
+        check_sources(args.sources)
     if args.command == "eval":
         missing = [str(path) for path in (args.articles, args.questions) if not path.exists()]
         if missing:
@@ -235,12 +257,17 @@ def run(args, settings) -> int:
 
     pipeline = Pipeline(settings)
     if args.command == "index":
-        return run_index(pipeline, args.paths, args.rebuild, args.strict, summary_to=sys.stdout)
+        return run_index(pipeline, args.sources, args.rebuild, args.strict, summary_to=sys.stdout)
+    if args.command == "watch":
+        from bot.watch import watch
+
+        return watch(pipeline, args.sources, args.every, print_problems)
     if args.command == "eval":
-        run_index(pipeline, [args.articles], rebuild=False, strict=False, summary_to=sys.stderr)
+        run_index(pipeline, [str(args.articles)], rebuild=False, strict=False, summary_to=sys.stderr)
         return run_evaluation(pipeline, questions, args.out, args.k, args.json)
     if args.command in ("ask", "repl") and not pipeline.has_articles():
-        sources = ", ".join(map(str, settings.sources))
+        paths, web = pipeline.sources()
+        sources = ", ".join([*map(str, paths), *(source.url for source in web)])
         print(f"newsbot: no articles in {settings.data_dir} yet; indexing {sources} first", file=sys.stderr)
         run_index(pipeline, [], rebuild=False, strict=False, summary_to=sys.stderr)
         if not pipeline.has_articles():
@@ -269,14 +296,35 @@ def run(args, settings) -> int:
     return run_stats(pipeline, args.json)
 
 
-def run_index(pipeline, paths: list[Path], rebuild: bool, strict: bool, summary_to) -> int:
-    report = pipeline.index(paths, rebuild=rebuild, progress=sys.stderr.isatty())
+def check_sources(sources: list[str]) -> None:
+    from urllib.parse import urlsplit
+
+    for source in sources:
+        scheme = urlsplit(source).scheme
+        if scheme in ("http", "https"):
+            continue
+        if "://" in source:
+            raise UsageError(f"{source}: only http(s) addresses are fetched")
+        if not Path(source).exists():
+            raise UsageError(f"no such file or folder: {source}")
+
+
+def run_index(pipeline, sources: list, rebuild: bool, strict: bool, summary_to) -> int:
+    report = pipeline.index(sources, rebuild=rebuild, progress=sys.stderr.isatty(), wait=60, on_wait=waiting_for)
+    print_problems(report)
+    print(report.summary_line(), file=summary_to)
+    return 1 if strict and report.problems else 0
+
+
+def waiting_for(holder: str) -> None:
+    print(f"newsbot: waiting for the index's writer to finish: {holder}", file=sys.stderr)
+
+
+def print_problems(report) -> None:
     for note in report.notes:
         log.warning("read with a fallback: %s", note)
     for problem in report.problems:
         log.warning("skipped %s", problem)
-    print(report.summary_line(), file=summary_to)
-    return 1 if strict and report.problems else 0
 
 
 def run_evaluation(pipeline, questions: list[dict], out: Path, k: int, as_json: bool) -> int:
@@ -336,7 +384,24 @@ def run_stats(pipeline, as_json: bool) -> int:
     print(f"sources:   {', '.join(f'{name} ({count})' for name, count in stats.sources.items()) or 'none'}")
     print(f"model:     {stats.model}")
     print(f"data dir:  {stats.data_dir}")
+    for line in web_source_lines(stats.web_sources, time.time()):
+        print(line)
     return 0
+
+
+def web_source_lines(statuses: list[dict], now: float) -> list[str]:
+    """One line per web source: its last good fetch, its last error, its newest article's age."""
+    from bot.render import ago
+
+    lines = ["web sources:"] if statuses else []
+    for status in statuses:
+        parts = [f"fetched {ago(now - status['last_success'])}" if status.get("last_success") else "never fetched"]
+        if status.get("newest"):
+            parts.append(f"newest article {status['newest'][:10]}")
+        if status.get("last_error"):
+            parts.append(f"last error {ago(now - status.get('last_error_at', now))}: {status['last_error']}")
+        lines.append(f"  {status.get('name') or status['url']}: {'; '.join(parts)}")
+    return lines
 
 
 if __name__ == "__main__":

@@ -17,19 +17,24 @@ from bot.conversation import Turn, is_follow_up
 from bot.llm import LLMError, load_chat_model
 from bot.llm_answer import LLMAnswerer
 from bot.prompts import load_prompts
-from bot.settings import Settings
+from bot.settings import Settings, default_sources
 from bot.verify import CitationVerifier, Verification
 from index.articles import CONTROL_CHARACTERS
-from index.build import IndexReport, update_index
+from index.build import IndexReport, WebRun, update_index
 from index.embed import DEFAULT_BACKEND, Embedder
 from index.catalog import CATALOG_FILE, Catalog
 from index.search import Searcher
 from index.store import ChunkStore, IndexMissing, old_layout, remove_old_layout
+from index.web.fetch import Fetcher, Politeness
+from index.web.sources import WebSource, find_sources_file, load_sources_file, web_sources
+from index.web.urls import is_web
 from index.when import time_window
 
 
 log = logging.getLogger(__name__)
 
+# ETag and Last-Modified of every web address fetched, in the data dir.
+VALIDATORS_FILE = "web-validators.json"
 # An answer whose newest source is older than this says how old it is.
 STALE_DAYS = 30
 
@@ -48,6 +53,9 @@ class IndexStats:
     undated: int
     model: str
     data_dir: str
+    # What each web source did: url, name, last_success and last_error_at (epoch seconds or absent),
+    # last_error, entries listed, newest (the newest entry's date).
+    web_sources: list[dict]
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -120,7 +128,43 @@ class Pipeline:
             return False
         return bool(self.searcher.articles())
 
-    def index(self, paths: list[Path] | None = None, rebuild: bool = False, progress: bool = False, wait: float = 0.0, on_wait=None) -> IndexReport:
+    def sources(self, given: Sequence[Path | str] = ()) -> tuple[list[Path], list[WebSource]]:
+        """(files and folders, web sources) to index: those given, or else the configured ones, or
+        else the bundled corpus. A given address takes its options from sources.toml if named there."""
+        found = find_sources_file(self.settings.data_dir)
+        configured = load_sources_file(found) if found else []
+        if given:
+            urls = [str(source) for source in given if is_web(str(source))]
+            by_url = {source.url: source for source in configured}
+            web = [by_url.get(source.url, source) for source in web_sources(urls, [])]
+            return [Path(source) for source in given if not is_web(str(source))], web
+        web = web_sources(list(self.settings.feeds), configured)
+        paths = list(self.settings.sources)
+        if not paths and not web:
+            paths = list(default_sources())
+        return paths, web
+
+    def index(
+        self, sources: Sequence[Path | str] = (), rebuild: bool = False, progress: bool = False,
+        wait: float = 0.0, on_wait=None, only_web: Sequence[WebSource] | None = None,
+    ) -> IndexReport:
+        """One index run over `sources` (default: the configured ones). `only_web`, if given,
+        replaces the web sources (a watch round fetches only those that are due)."""
+        paths, web = self.sources(sources)
+        if only_web is not None:
+            web = list(only_web)
+        settings = self.settings
+        web_run = None
+        if web:
+            politeness = Politeness(settings.fetch_delay, settings.fetch_timeout, settings.max_article_bytes)
+            web_run = WebRun(web, Fetcher(politeness, settings.data_dir / VALIDATORS_FILE), settings.keep_days)
+        try:
+            return self._index(paths, web_run, rebuild, progress, wait, on_wait)
+        finally:
+            if web_run is not None:
+                web_run.fetcher.close()
+
+    def _index(self, paths: list[Path], web_run: WebRun | None, rebuild: bool, progress: bool, wait: float, on_wait) -> IndexReport:
         older = old_layout(self.settings.data_dir)
         if older:
             log.warning("the index in %s was made by an older newsbot; building it again in the new layout", self.settings.data_dir)
@@ -128,8 +172,9 @@ class Pipeline:
             self.store,
             self.catalog,
             self.embedder,
-            paths or list(self.settings.sources),
+            paths,
             rebuild=rebuild,
+            web=web_run,
             max_article_bytes=self.settings.max_article_bytes,
             batch_size=self.settings.embed_batch_size,
             progress=progress,
@@ -232,4 +277,5 @@ class Pipeline:
             undated=len(articles) - len(dates),
             model=self.catalog.info.model,
             data_dir=str(self.settings.data_dir),
+            web_sources=list((self.store.meta("sources") or {}).values()),
         )

@@ -68,3 +68,14 @@ def render_answer(answer: Answer, bold: bool = False) -> str:
             # Indented, not wrapped in quotation marks: a quote often opens with its own.
             lines.extend(textwrap.wrap(" ".join(quote.split()), WIDTH, initial_indent="    ", subsequent_indent="    "))
     return "\n".join(lines)
+
+
+def ago(seconds: float) -> str:
+    """'just now', '5 min ago', '3 h ago', '2 days ago'."""
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60:.0f} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600:.0f} h ago"
+    return f"{seconds // 86400:.0f} days ago"

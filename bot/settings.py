@@ -41,8 +41,25 @@ SETTINGS = {
     ),
     "sources": Setting(
         "NEWSBOT_SOURCES", "",
-        "Files or folders `newsbot index` reads when given no paths, separated by ':'. "
-        "Empty means the bundled corpus/ folder (./corpus when installed without -e).",
+        "What `newsbot index` and `newsbot watch` read when given nothing: files or folders separated by ':', "
+        "and http(s) addresses of feeds, sitemaps or pages separated by spaces or commas. sources.toml in the "
+        "data dir or the working directory adds web sources with options (README: Keep it fresh). Empty, with "
+        "no sources.toml, means the bundled corpus/ folder (./corpus when installed without -e).",
+    ),
+    "keep_days": Setting(
+        "NEWSBOT_KEEP_DAYS", "0",
+        "Remove web articles published (or first fetched, if undated) more than this many days ago. 0 keeps them "
+        "for ever. Articles from files follow their files instead.",
+    ),
+    "refresh_minutes": Setting(
+        "NEWSBOT_REFRESH_MINUTES", "0",
+        "`newsbot discord` fetches the sources again this often, in the background, while answering. 0 never does.",
+    ),
+    "fetch_delay": Setting(
+        "NEWSBOT_FETCH_DELAY", "1", "Seconds between two requests to the same web host (at most 2 run at once per host)."
+    ),
+    "fetch_timeout": Setting(
+        "NEWSBOT_FETCH_TIMEOUT", "20", "Seconds a web host may take to answer one request before it is skipped."
     ),
     "embed_model": Setting(
         "NEWSBOT_EMBED_MODEL", "bundled",
@@ -67,7 +84,7 @@ SETTINGS = {
     "max_question_chars": Setting("NEWSBOT_MAX_QUESTION_CHARS", "500", "Longest question accepted."),
     "max_article_mb": Setting(
         "NEWSBOT_MAX_ARTICLE_MB", "5",
-        "Largest single article file or record read; bigger ones are skipped with a warning.",
+        "Largest single article file, record or web response read; bigger ones are skipped with a warning.",
     ),
     "embed_batch_size": Setting("NEWSBOT_EMBED_BATCH_SIZE", "64", "Chunks per embedding batch."),
     "log_level": Setting("NEWSBOT_LOG_LEVEL", "WARNING", "DEBUG, INFO, WARNING or ERROR."),
@@ -144,6 +161,11 @@ SETTINGS = {
 class Settings:
     data_dir: Path
     sources: tuple[Path, ...]
+    feeds: tuple[str, ...]
+    keep_days: int
+    refresh_minutes: float
+    fetch_delay: float
+    fetch_timeout: float
     embed_model: str
     embed_backend: str
     model_cache: Path | None
@@ -171,13 +193,26 @@ def _reader(env: Mapping[str, str] | None) -> Callable[[str], str]:
     return raw
 
 
+WEB_ADDRESS = re.compile(r"https?://[^\s,]+")
+
+
+def _paths(raw: str) -> tuple[Path, ...]:
+    """The files and folders among NEWSBOT_SOURCES (what is not a web address)."""
+    parts = (part.strip(" ,\t\n") for part in WEB_ADDRESS.sub(os.pathsep, raw).split(os.pathsep))
+    return tuple(Path(part).expanduser() for part in parts if part)
+
+
 def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Settings from `env` (default: os.environ), with CLI `overrides` winning."""
     raw = _reader(env)
     values = {
         "data_dir": Path(raw("data_dir") or SETTINGS["data_dir"].default).expanduser(),
-        "sources": tuple(Path(p).expanduser() for p in raw("sources").split(os.pathsep) if p)
-        or default_sources(),
+        "sources": _paths(raw("sources")),
+        "feeds": tuple(WEB_ADDRESS.findall(raw("sources"))),
+        "keep_days": _number("keep_days", raw("keep_days"), int, 0, 100_000),
+        "refresh_minutes": _number("refresh_minutes", raw("refresh_minutes"), float, 0, 100_000),
+        "fetch_delay": _number("fetch_delay", raw("fetch_delay"), float, 0, 3600),
+        "fetch_timeout": _number("fetch_timeout", raw("fetch_timeout"), float, 1, 3600),
         "embed_model": _required("embed_model", raw("embed_model")),
         "embed_backend": _choice("embed_backend", raw("embed_backend").lower(), EMBED_BACKENDS),
         "model_cache": Path(raw("model_cache")).expanduser() if raw("model_cache") else None,

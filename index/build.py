@@ -4,6 +4,7 @@ articles at a time."""
 import dataclasses
 import logging
 import time
+from datetime import datetime, timezone
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,10 @@ from index.chunk import CHUNKER_VERSION, chunk_article, embed_text, make_splitte
 from index.catalog import Catalog
 from index.embed import Embedder
 from index.store import ArticleRecord, ChunkStore, IndexInfo, Writer, batched
+from index.web.crawl import WebScan, crawl
+from index.web.fetch import Fetcher
+from index.web.sources import WebSource
+from index.web.urls import is_web
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +38,7 @@ class IndexReport:
     seconds: float = 0.0
     problems: list[Problem] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    sources: dict[str, dict] = field(default_factory=dict)  # what each web source did, by URL
 
     def summary_line(self) -> str:
         return (
@@ -48,11 +54,22 @@ class Plan:
     update: list[Article]
     unchanged: list[Article]
     remove: list[str]
-    moved: list[Article]  # same content, read from a different file: only its record changes
+    # Same content, with a record that changes: read from another file, or fetched again.
+    relabel: list[tuple[str, ArticleRecord]]
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.add or self.update or self.remove or self.moved)
+        return bool(self.add or self.update or self.remove or self.relabel)
+
+
+@dataclass
+class WebRun:
+    """What an index run fetches: the web sources, the client fetching them, and how many days web
+    articles are kept (0: for ever)."""
+
+    sources: list[WebSource]
+    fetcher: Fetcher
+    keep_days: int = 0
 
 
 def plan_changes(known: dict[str, ArticleRecord], scan: Scan, roots: Sequence[Path]) -> Plan:
@@ -65,14 +82,14 @@ def plan_changes(known: dict[str, ArticleRecord], scan: Scan, roots: Sequence[Pa
         elif record.hash != article.content_hash:
             plan.update.append(article)
         elif record.origin != article.origin:
-            plan.moved.append(article)
+            plan.relabel.append((article.id, dataclasses.replace(record, origin=article.origin)))
         else:
             plan.unchanged.append(article)
     present = {article.id for article in scan.articles}
     resolved = [root.resolve() for root in roots]
     for article_id, record in known.items():
         if record.fetched:
-            continue  # a web article: fetching never deletes
+            continue  # a web article: fetching never deletes it
         origin = Path(record.origin)
         gone = article_id not in present and any(origin == r or r in origin.parents for r in resolved)
         # A file that failed to read keeps its last good articles: losing them would punish a typo.
@@ -91,10 +108,11 @@ def update_index(
     max_article_bytes: int = 5_000_000,
     batch_size: int = 64,
     progress: bool = False,
+    web: WebRun | None = None,
     wait: float = 0.0,
     on_wait=None,
 ) -> IndexReport:
-    """Bring the index in line with the files under `roots`. Articles are committed a batch at a
+    """Bring the index in line with the files under `roots` and what the web sources list. Articles are committed a batch at a
     time, so a killed run keeps the batches it finished; a rebuild is written beside the index that
     answers and replaces it at the end."""
     started = time.perf_counter()
@@ -121,10 +139,22 @@ def update_index(
         report.notes = scan.notes
         report.failed = len(scan.problems)
         plan = plan_changes(known, scan, roots)
+        web_unchanged = 0
+        if web is not None:
+            if building is not answering:
+                web.fetcher.validators.clear()  # a new build has none of the pages a 304 would skip
+            crawled = crawl(web.sources, known, web.fetcher, store.meta("sources") or {})
+            web_unchanged = crawled.unchanged + plan_web_changes(plan, known, crawled, web.keep_days, time.time())
+            report.problems += crawled.problems
+            report.failed += len(crawled.problems)
+            report.sources = crawled.statuses
         report.added, report.updated = len(plan.add), len(plan.update)
-        report.unchanged, report.removed = len(plan.unchanged), len(plan.remove)
+        report.unchanged, report.removed = len(plan.unchanged) + web_unchanged, len(plan.remove)
 
         apply_changes(writer, None if aside else catalog, known, plan, embedder, batch_size, progress)
+        if web is not None:
+            writer.set_source_status({**(store.meta("sources") or {}), **report.sources})
+            web.fetcher.save()
         if aside:
             store.publish(building)
             store.drop_other_builds(building.identity)
@@ -141,8 +171,7 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
 
     if plan.remove:
         writer.commit([], {article_id: known[article_id] for article_id in plan.remove}, {})
-    moves = [(article.id, replace_origin(known[article.id], article.origin), []) for article in plan.moved]
-    writer.commit(moves, {}, {})
+    writer.commit([(article_id, record, []) for article_id, record in plan.relabel], {}, {})
     splitter = make_splitter(embedder.count_tokens, embedder.max_tokens)
     changed = plan.add + plan.update
     with tqdm(total=len(changed), desc="indexing articles", unit="article", disable=not progress or not changed) as bar:
@@ -153,7 +182,7 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
                 if len(nodes) > MAX_PASSAGES:
                     log.warning("%s: only the first %d of its %d passages are indexed", article.origin, MAX_PASSAGES, len(nodes))
                     nodes = nodes[:MAX_PASSAGES]
-                puts.append((article.id, _record(article, len(nodes)), nodes))
+                puts.append((article.id, _record(article, len(nodes), time.time() if is_web(article.origin) else 0.0), nodes))
             _embed_nodes([node for _, _, nodes in puts for node in nodes], embedder, batch_size)
             replaced = {article.id: known[article.id] for article in batch if article.id in known}
             writer.commit(puts, {}, replaced)
@@ -162,8 +191,38 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
             bar.update(len(batch))
 
 
-def replace_origin(record: ArticleRecord, origin: str) -> ArticleRecord:
-    return dataclasses.replace(record, origin=origin)
+def plan_web_changes(plan: Plan, known: dict[str, ArticleRecord], crawled: WebScan, keep_days: int, now: float) -> int:
+    """Pure: add what a crawl read to `plan`, and web articles older than `keep_days` to its
+    removals; the number of articles read again unchanged."""
+    planned = {article.id for article in plan.add + plan.update}
+    unchanged = 0
+    for article in crawled.articles:
+        if article.id in planned:
+            continue  # the same article under two addresses, read twice in one round
+        planned.add(article.id)
+        record = known.get(article.id)
+        if record is None:
+            plan.add.append(article)
+        elif record.hash != article.content_hash:
+            plan.update.append(article)
+        else:
+            unchanged += 1
+            plan.relabel.append((article.id, dataclasses.replace(record, origin=article.origin, fetched=now)))
+    if keep_days > 0:
+        oldest = now - keep_days * 86400
+        for article_id, record in known.items():
+            if record.fetched and _age_stamp(record) < oldest and article_id not in planned:
+                plan.remove.append(article_id)
+    return unchanged
+
+
+def _age_stamp(record: ArticleRecord) -> float:
+    """When a web article counts as published: its date, or when it was first fetched."""
+    try:
+        moment = datetime.fromisoformat(record.published)
+    except ValueError:
+        return record.fetched
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _embed_nodes(nodes: list, embedder: Embedder, batch_size: int) -> None:

@@ -1,0 +1,1 @@
+"""Articles from the web: feeds, sitemaps and pages, fetched politely and read with trafilatura."""

@@ -1,0 +1,123 @@
+"""One round over the web sources: each feed, sitemap or page fetched, its new or changed articles
+read, and what each source did recorded. A source or page that fails is named and skipped; fetching
+never deletes what an earlier round found."""
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from index.articles import Article, ArticleError, Problem
+from index.store import ArticleRecord
+from index.web.discover import Entry, read_listing
+from index.web.fetch import Fetched, FetchError, Fetcher
+from index.web.pages import read_page
+from index.web.sources import WebSource
+
+log = logging.getLogger(__name__)
+
+# Pages fetched at once across hosts; the fetcher still allows at most two per host.
+WORKERS = 4
+# Child sitemaps read from one sitemap index.
+MAX_CHILD_SITEMAPS = 10
+
+
+@dataclass
+class WebScan:
+    articles: list[Article] = field(default_factory=list)  # read this round: new, changed or the same
+    unchanged: int = 0  # listed articles not fetched again: the listing says nothing changed
+    problems: list[Problem] = field(default_factory=list)
+    statuses: dict[str, dict] = field(default_factory=dict)  # by source URL
+
+
+def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fetcher, previous: dict[str, dict]) -> WebScan:
+    scan = WebScan()
+    seen: set[str] = set()
+    fetched_at = {record.origin: record.fetched for record in known.values() if record.fetched}
+    with ThreadPoolExecutor(WORKERS, thread_name_prefix="newsbot-fetch") as pool:
+        for source in sources:
+            status = dict(previous.get(source.url, {}), url=source.url, name=source.name)
+            try:
+                entries, first_page = _entries(source, fetcher)
+            except FetchError as error:
+                scan.problems.append(Problem(source.url, str(error).removeprefix(f"{source.url}: ")))
+                status.update(last_error=str(error), last_error_at=time.time())
+                scan.statuses[source.url] = status
+                continue
+            wanted = []
+            for entry in entries:
+                if entry.url in seen:
+                    continue
+                seen.add(entry.url)
+                if _listed_unchanged(entry, fetched_at.get(entry.url)):
+                    scan.unchanged += 1
+                else:
+                    wanted.append(entry)
+            results = pool.map(lambda entry: _read(entry, source, fetcher, first_page), wanted)
+            for entry, result in zip(wanted, results):
+                if isinstance(result, Problem):
+                    scan.problems.append(result)
+                elif result is None:
+                    scan.unchanged += 1
+                else:
+                    scan.articles.append(result)
+            dates = [entry.published for entry in entries if entry.published]
+            status.update(
+                last_success=time.time(), last_error="", entries=len(entries),
+                newest=max(dates, default=status.get("newest", "")),
+            )
+            scan.statuses[source.url] = status
+    return scan
+
+
+def _entries(source: WebSource, fetcher: Fetcher) -> tuple[list[Entry], Fetched | None]:
+    """The source's article entries, newest first as listed, and the fetched page when the source
+    is itself an article. A feed unchanged since the last round lists nothing."""
+    fetched = fetcher.fetch(source.url)
+    if fetched.not_modified:
+        return [], None
+    listing = read_listing(fetched)
+    if listing.kind == "page":
+        return [Entry(source.url)], fetched
+    entries = listing.entries
+    if listing.kind == "sitemap index":
+        children = []
+        for child in entries[:MAX_CHILD_SITEMAPS]:
+            try:
+                page = fetcher.fetch(child.url)
+                if not page.not_modified:
+                    children.extend(read_listing(page).entries)
+            except FetchError as error:
+                log.warning("%s", error)
+        entries = children
+    return [entry for entry in entries if source.wants(entry.url)][: source.limit], None
+
+
+def _listed_unchanged(entry: Entry, fetched: float | None) -> bool:
+    """Whether the listing dates the entry no later than its last fetch."""
+    stamp = entry.updated or entry.published
+    if fetched is None or not stamp:
+        return False
+    try:
+        return datetime.fromisoformat(stamp).timestamp() <= fetched
+    except ValueError:
+        return False
+
+
+def _read(entry: Entry, source: WebSource, fetcher: Fetcher, first_page: Fetched | None) -> Article | Problem | None:
+    """The entry's article; None when the page is unchanged since the last fetch (HTTP 304)."""
+    try:
+        fetched = first_page or fetcher.fetch(entry.url)
+        if fetched.not_modified:
+            return None
+        return read_page(fetched, entry, source.name)
+    except FetchError as error:
+        return Problem(entry.url, str(error).removeprefix(f"{entry.url}: "))
+    except ArticleError as error:
+        fetcher.forget(entry.url)
+        return Problem(entry.url, str(error))
+    except Exception as error:  # noqa: BLE001 - one hostile page must not stop the round
+        fetcher.forget(entry.url)
+        log.debug("reading %s failed", entry.url, exc_info=True)
+        return Problem(entry.url, f"could not be read ({error.__class__.__name__}: {error})")
