@@ -391,17 +391,10 @@ def run_stats(pipeline, as_json: bool) -> int:
 
 def web_source_lines(statuses: list[dict], now: float) -> list[str]:
     """One line per web source: its last good fetch, its last error, its newest article's age."""
-    from bot.render import ago
+    from bot.render import web_source_status
 
     lines = ["web sources:"] if statuses else []
-    for status in statuses:
-        parts = [f"fetched {ago(now - status['last_success'])}" if status.get("last_success") else "never fetched"]
-        if status.get("newest"):
-            parts.append(f"newest article {status['newest'][:10]}")
-        if status.get("last_error"):
-            parts.append(f"last error {ago(now - status.get('last_error_at', now))}: {status['last_error']}")
-        lines.append(f"  {status.get('name') or status['url']}: {'; '.join(parts)}")
-    return lines
+    return lines + [f"  {status.get('name') or status['url']}: {web_source_status(status, now)}" for status in statuses]
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 queue of worker threads, and shuts down cleanly on SIGINT/SIGTERM.
 
 Cogs: bot.discord_questions (/ask, mentions, threads), bot.discord_library (/sources, /about,
-/reindex); the feedback buttons are a persistent view (bot.discord_feedback).
+/reindex), bot.discord_refresh (background refresh, when NEWSBOT_REFRESH_MINUTES is set); the
+feedback buttons are a persistent view (bot.discord_feedback).
 """
 
 import asyncio
@@ -96,6 +97,7 @@ class NewsBot(commands.Bot):
         self.pipeline = pipeline
         self.feedback = FeedbackStore(settings.data_dir)
         self.answers: AnswerQueue | None = None
+        self.index_lock = asyncio.Lock()  # /reindex and the background refresh take turns
 
     async def setup_hook(self) -> None:
         from bot.discord_feedback import FeedbackView
@@ -107,6 +109,10 @@ class NewsBot(commands.Bot):
             self.pipeline = await asyncio.to_thread(load_pipeline, self.settings)
         await self.add_cog(Questions(self))
         await self.add_cog(Library(self))
+        if self.settings.refresh_minutes > 0:
+            from bot.discord_refresh import Refresh
+
+            await self.add_cog(Refresh(self, self.settings.refresh_minutes))
         self.add_view(FeedbackView(self.feedback))
         self.tree.on_error = self.on_app_command_error
         if self.sync_commands:

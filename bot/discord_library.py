@@ -19,7 +19,6 @@ LISTED = 10
 class Library(commands.Cog):
     def __init__(self, newsbot: NewsBot):
         self.bot = newsbot
-        self.reindexing = asyncio.Lock()
 
     @app_commands.command(name="sources", description="List indexed articles, the newest first or those matching a query")
     @app_commands.describe(query="Words to look for, e.g. peace talks Istanbul (optional)")
@@ -62,11 +61,11 @@ class Library(commands.Cog):
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
-        if self.reindexing.locked():
+        if self.bot.index_lock.locked():
             await respond_ephemeral(interaction, "An index update is already running; I'll answer from the new index when it's done.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        async with self.reindexing:
+        async with self.bot.index_lock:
             try:
                 # Not through the answer queue: questions keep being answered from the current
                 # index while this runs, and switch to the new one when it is published.

@@ -6,10 +6,11 @@ into `discord.Embed.from_dict`. Only discord.utils' escaping helpers are used he
 """
 
 import re
+import time
 from dataclasses import dataclass
 
 from bot.answer import Answer, Citation
-from bot.render import also_reported, emphasise, human_date
+from bot.render import also_reported, emphasise, human_date, web_source_status
 from bot.verify import MARKER
 from index.sentences import split_sentences
 
@@ -183,6 +184,14 @@ def render_article_list(articles: list[ArticleRef], heading: str, footer: str) -
     return DiscordMessage("", (embed,))
 
 
+def web_sources_text(statuses: list[dict], now: float) -> str:
+    """One line per web source for /about: its last good fetch, the newest article's date, its last error."""
+    lines = [f"**{plain(status.get('name') or status['url'])}**: {plain(web_source_status(status, now))}" for status in statuses[:10]]
+    if len(statuses) > 10:
+        lines.append(f"and {len(statuses) - 10} more")
+    return "\n".join(lines)[:1024]
+
+
 def render_about(stats, answer_mode: str) -> DiscordMessage:
     """What the bot knows: an embed made from pipeline.IndexStats."""
     span = f"{human_date(stats.first_published)} to {human_date(stats.last_published)}" if stats.first_published else "no dated articles"
@@ -197,10 +206,12 @@ def render_about(stats, answer_mode: str) -> DiscordMessage:
         ("Embedding model", plain(stats.model)),
         ("Answers", answer_mode),
     ]
+    if stats.web_sources:
+        fields.append(("Web sources", web_sources_text(stats.web_sources, time.time())))
     embed = {
         "title": "About newsbot",
         "description": "Answers questions from the indexed news articles, quoting and citing the passages it uses.",
         "color": EMBED_COLOUR,
-        "fields": [{"name": name, "value": value, "inline": name not in ("Publishers", "Answers")} for name, value in fields],
+        "fields": [{"name": name, "value": value, "inline": name not in ("Publishers", "Answers", "Web sources")} for name, value in fields],
     }
     return DiscordMessage("", (embed,))

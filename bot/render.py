@@ -79,3 +79,14 @@ def ago(seconds: float) -> str:
     if seconds < 86400:
         return f"{seconds // 3600:.0f} h ago"
     return f"{seconds // 86400:.0f} days ago"
+
+
+def web_source_status(status: dict, now: float) -> str:
+    """What a web source last did (a status from the index run): "fetched 5 min ago; newest
+    2026-11-20; last error 2 h ago: ... HTTP 503"."""
+    parts = [f"fetched {ago(now - status['last_success'])}" if status.get("last_success") else "never fetched"]
+    if status.get("newest"):
+        parts.append(f"newest {status['newest'][:10]}")
+    if status.get("last_error"):
+        parts.append(f"last error {ago(now - status.get('last_error_at', now))}: {status['last_error'][:200]}")
+    return "; ".join(parts)

@@ -174,3 +174,46 @@ async def test_ask_streams_the_draft_then_the_verified_answer(live_model):
     about = await run_interaction(live_model, standin.interaction("about"), is_followup)
     fields = {f["name"]: f["value"] for f in about[-1].json["embeds"][0]["fields"]}
     assert fields["Answers"].startswith("openai: written by gemma3-270m")
+
+
+async def test_background_refresh_follows_a_feed_and_about_shows_it(tmp_path, monkeypatch):
+    from tests.conftest import make_pipeline
+    from tests.news_server import NewsServer, article_page, rss
+
+    site = NewsServer()
+    standin = await DiscordStandIn().start()
+    bot = None
+    try:
+        site.set("/robots.txt", "", "text/plain")
+        page = article_page("Orchard festival draws record crowds", [
+            "The Brindle orchard festival drew a record 41,000 visitors over the weekend, organisers said on Sunday.",
+            "A heritage apple called the Brindle Russet won the tasting contest for the third year running.",
+        ], "2026-11-20T09:00:00+00:00")
+        site.set("/news/orchard", page)
+        site.set("/feed.xml", rss("Gazette", []), "application/rss+xml")
+        pipeline = make_pipeline(tmp_path / "data", NEWSBOT_SOURCES=site.url("/feed.xml"), NEWSBOT_REFRESH_MINUTES="0.05", NEWSBOT_FETCH_DELAY="0")
+        monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
+        discord_settings = load_discord_settings({"DISCORD_TOKEN": bot_token()})
+        bot = NewsBot(pipeline.settings, discord_settings, pipeline=pipeline)
+        await bot.login(bot_token())  # setup_hook starts the refresh rounds
+
+        async def indexed(count: int) -> None:
+            for _ in range(600):  # a cap: each check ends as soon as the round has run
+                if pipeline.store.info() is not None and len(await asyncio.to_thread(pipeline.searcher.articles)) >= count:
+                    return
+                await asyncio.sleep(0.5)
+            raise AssertionError(f"the refresh never indexed {count} articles")
+
+        await indexed(0)
+        site.set("/feed.xml", rss("Gazette", [("Orchard", site.url("/news/orchard"), "2026-11-20")]), "application/rss+xml")
+        await indexed(1)
+        answer = await asyncio.to_thread(pipeline.ask, "Which apple won the tasting contest?")
+        assert "Russet" in answer.text
+        requests = await run_interaction((bot, standin), standin.interaction("about"), is_followup)
+        fields = {f["name"]: f["value"] for f in requests[-1].json["embeds"][0]["fields"]}
+        assert "fetched" in fields["Web sources"] and "127.0.0.1" in fields["Web sources"]
+    finally:
+        if bot is not None:
+            await bot.close()
+        await standin.stop()
+        site.close()
