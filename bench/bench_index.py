@@ -21,7 +21,8 @@ from index.articles import scan_sources
 from index.build import update_index
 from index.chunk import chunk_article, embed_text, make_splitter
 from index.embed import Embedder
-from index.store import IndexStore
+from index.catalog import CATALOG_FILE, Catalog
+from index.store import ChunkStore
 
 
 def main():
@@ -50,9 +51,9 @@ def main():
         raw_rates = {backend: [] for backend in args.backends}
         for run in range(args.runs):
             for backend, embedder in embedders.items():
-                store = IndexStore(Path(work) / f"data-{backend}-{run}")
+                data = Path(work) / f"data-{backend}-{run}"
                 started = time.perf_counter()
-                report = update_index(store, embedder, [subset], batch_size=args.batch_size)
+                report = update_index(ChunkStore.local(data / "chroma"), Catalog(data / CATALOG_FILE), embedder, [subset], batch_size=args.batch_size)
                 pipeline_rates[backend].append(report.chunks / (time.perf_counter() - started))
                 started = time.perf_counter()
                 embedder.embed(texts, batch_size=args.batch_size)

@@ -1,7 +1,8 @@
 """Where a search's time goes, stage by stage, on an existing index: the question's embedding,
 Chroma's HNSW query, a date-restricted dense ranking done by Chroma's `where` filter and by the
-masked product newsbot uses, BM25 with and without a date mask, fetching the candidates, and the
-whole search. Each question is restricted to the week before its date; figures are medians.
+catalog's exact search newsbot uses, BM25 (the catalog's FTS5) with and without a date range,
+fetching the candidates, and the whole search. Each question is restricted to the week before its
+date; figures are medians.
 
     python bench/bench_search_stages.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--questions 100]
 """
@@ -42,27 +43,28 @@ def main():
     pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}))
     searcher = pipeline.searcher
     started = time.perf_counter()
-    view = searcher.view()
+    searcher.refresh()
     opened = (time.perf_counter() - started) * 1000
-    collection = view.generation.collection()
+    collection = searcher.store.chunks
+    catalog = searcher.catalog
     measurements: dict[str, list[float]] = {}
     for row in read_questions(args.eval / "questions.jsonl")[: args.questions]:
         now = question_date(row)
         week = TimeWindow(now - timedelta(days=7), now, "")
         embedding = timed(measurements, "embed the question", lambda: searcher.embedder.embed_query(row["question"]))
-        timed(measurements, "dense: Chroma HNSW", lambda: search._dense_ranking(view, embedding, search.CANDIDATES))
+        timed(measurements, "dense: Chroma HNSW", lambda: searcher._nearest(embedding, search.CANDIDATES))
         where = {"$and": [{"published_ts": {"$gte": epoch(week.start)}}, {"published_ts": {"$lt": epoch(week.end + timedelta(days=1))}}]}
         timed(measurements, "dense, one week: Chroma `where` filter", lambda: collection.query(
             query_embeddings=[embedding.tolist()], n_results=search.CANDIDATES, where=where, include=[]))
-        timed(measurements, "dense, one week: masked product (newsbot)", lambda: search._dense_ranking(view, embedding, search.CANDIDATES, week))
-        timed(measurements, "BM25", lambda: search._lexical_ranking(view, row["question"], search.CANDIDATES))
-        timed(measurements, "BM25, one week", lambda: search._lexical_ranking(view, row["question"], search.CANDIDATES, week))
-        fused = search._dense_ranking(view, embedding, search.POOL)
-        timed(measurements, f"fetch {search.POOL} candidates", lambda: search._fetch(view, fused, embedding))
+        timed(measurements, "dense, one week: catalog's exact search (newsbot)", lambda: searcher._nearest_within(embedding, search.CANDIDATES, week))
+        timed(measurements, "BM25 (FTS5)", lambda: searcher._lexical_ranking(row["question"], search.CANDIDATES))
+        timed(measurements, "BM25 (FTS5), one week", lambda: searcher._lexical_ranking(row["question"], search.CANDIDATES, week))
+        fused = catalog.known(searcher._nearest(embedding, search.POOL))
+        timed(measurements, f"fetch {search.POOL} candidates", lambda: searcher._fetch(fused, embedding))
         timed(measurements, "whole search, k=10", lambda: searcher.search(row["question"], 10, now))
 
-    print(f"{len(view.lexical.chunk_ids):,} chunks; {len(measurements['BM25'])} questions; "
-          f"opening the index (chunk vectors and BM25 loaded): {opened:,.0f} ms; vectors in memory: {view.vectors.nbytes / 2**20:.0f} MiB\n")
+    print(f"{catalog.chunk_count():,} chunks; {len(measurements['BM25 (FTS5)'])} questions; "
+          f"opening the index (following its log): {opened:,.0f} ms\n")
     print("| stage | p50 | p95 |")
     print("|---|---|---|")
     for name, values in measurements.items():

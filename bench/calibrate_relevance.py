@@ -24,7 +24,8 @@ from bot.settings import SETTINGS  # noqa: E402
 from index.build import update_index  # noqa: E402
 from index.embed import Embedder  # noqa: E402
 from index.search import Searcher  # noqa: E402
-from index.store import IndexStore  # noqa: E402
+from index.catalog import CATALOG_FILE, Catalog  # noqa: E402
+from index.store import ChunkStore  # noqa: E402
 
 WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6)
 THRESHOLDS = [round(0.20 + 0.01 * i, 2) for i in range(51)]
@@ -96,9 +97,9 @@ def main():
                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     embedder = Embedder()
     with tempfile.TemporaryDirectory() as data_dir:
-        store = IndexStore(Path(data_dir))
-        update_index(store, embedder, [args.corpus])
-        measured = measure(questions, Searcher(store, embedder), embedder, args.k)
+        store, catalog = ChunkStore.local(Path(data_dir) / "chroma"), Catalog(Path(data_dir) / CATALOG_FILE)
+        update_index(store, catalog, embedder, [args.corpus])
+        measured = measure(questions, Searcher(store, catalog, embedder), embedder, args.k)
 
     answerable = sum(q["answerable"] for q in questions)
     print(f"{len(questions)} questions: {answerable} answerable, {len(questions) - answerable} unanswerable; k={args.k}")
