@@ -285,7 +285,7 @@ def load_llm_settings(raw: Callable[[str], str]) -> LLMSettings:
         from importlib.util import find_spec
 
         if find_spec("llama_cpp") is None or find_spec("llama_index.llms.llama_cpp") is None:
-            raise SettingsError(f"{mode_env} needs llama-cpp-python: pip install -e '.[llamacpp]' (it compiles for about 5 minutes)")
+            raise SettingsError(f"{mode_env} needs llama-cpp-python: CMAKE_ARGS=-DGGML_NATIVE=OFF pip install -e '.[llamacpp]' (it compiles for about 5 minutes)")
     if mode != "extractive" and not prompts_dir.is_dir():
         raise SettingsError(f"{SETTINGS['prompts_dir'].env}: no such folder {prompts_dir}")
     return LLMSettings(

