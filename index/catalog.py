@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.sqlite"
 # Bumped when the file's layout changes: an older file is refilled from the store.
-FORMAT = 1
+FORMAT = 2
 # Articles applied per transaction while catching up.
 SYNC_BATCH = 200
 # Times the log is read again when an article it names lacks chunks, before it is left out: it
@@ -51,8 +51,13 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks (article_id);
 CREATE INDEX IF NOT EXISTS chunks_by_day ON chunks (day);
 CREATE INDEX IF NOT EXISTS chunks_by_seq ON chunks (seq);
-CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5 (tokens, tokenize = "unicode61 remove_diacritics 0 tokenchars '_'");
+CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5 (tokens, day, tokenize = "unicode61 remove_diacritics 0 tokenchars '_'");
 """
+# BM25 over the words only: the day column ("d" and the day's ordinal, "d0" when undated) lets FTS5
+# restrict a search to some days before ranking, at weight 0.
+RANK = "INSERT INTO words (words, rank) VALUES ('rank', 'bm25(1.0, 0.0)')"
+# A date range longer than this is searched by joining on the chunks' days instead.
+MAX_DAY_TERMS = 400
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,11 @@ class Catalog:
         db.execute("BEGIN IMMEDIATE")
         try:
             for table in ("articles", "chunks", "words", "state"):
-                db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                db.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 - fixed table names
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(RANK)
             db.execute("INSERT INTO state VALUES ('info', ?), ('format', ?), ('synced', '0')", (json.dumps(asdict(info)), str(FORMAT)))
             db.execute("COMMIT")
         except BaseException:
@@ -168,7 +177,7 @@ class Catalog:
                         (chunk_id, entry.article_id, position, day, entry.seq, text, vector.tobytes()),
                     )
                     tokens = lexical_tokens(entry.record.title, text)
-                    db.execute("INSERT INTO words (rowid, tokens) VALUES (?, ?)", (cursor.lastrowid, tokens))
+                    db.execute("INSERT INTO words (rowid, tokens, day) VALUES (?, ?, ?)", (cursor.lastrowid, tokens, f"d{day}"))
             db.execute("UPDATE state SET value = ? WHERE key = 'synced'", (str(entries[-1].seq),))
             db.execute("COMMIT")
             return True
@@ -222,13 +231,17 @@ class Catalog:
         expression = match_expression(query)
         if not expression or k < 1:
             return []
-        sql = "SELECT c.chunk_id, -bm25(words) AS score FROM words JOIN chunks c ON c.id = words.rowid WHERE words MATCH ?"
-        parameters: list = [expression]
-        if days is not None:
+        expression = f"tokens : ({expression})"
+        sql = "SELECT c.chunk_id, -words.rank FROM words JOIN chunks c ON c.id = words.rowid WHERE words MATCH ?"
+        parameters: list = []
+        if days is not None and days[1] - days[0] < MAX_DAY_TERMS:
+            # Only the chunks of those days are ranked: a one-week search took 1 ms instead of 25.
+            expression += " AND day : (" + " OR ".join(f'"d{day}"' for day in range(days[0], days[1] + 1)) + ")"
+        elif days is not None:
             sql += " AND c.day BETWEEN ? AND ?"
-            parameters += list(days)
-        sql += " ORDER BY bm25(words) LIMIT ?"
-        return [(chunk_id, score) for chunk_id, score in self._db().execute(sql, [*parameters, k])]
+            parameters = list(days)
+        sql += " ORDER BY words.rank LIMIT ?"  # rank is bm25() on the words, computed once per row
+        return [(chunk_id, score) for chunk_id, score in self._db().execute(sql, [expression, *parameters, k])]
 
     def nearest_within(self, embedding: np.ndarray, k: int, days: tuple[int, int]) -> list[str]:
         """Chunk ids nearest to `embedding`, exactly, among chunks published within `days`."""

@@ -1,5 +1,7 @@
 """Lexical search: the catalog's FTS5 index, kept in step with the store, and fused with dense search."""
 
+from datetime import date
+
 from index.lexical import match_expression
 from index.search import reciprocal_rank_fusion
 from tests.conftest import make_pipeline
@@ -62,3 +64,21 @@ def test_reciprocal_rank_fusion_rewards_agreement():
 def test_question_words_become_a_quoted_fts5_query():
     assert match_expression("Who won the vote OR the NOT election?") == '"who" OR "won" OR "vote" OR "elect"'
     assert match_expression("the of and") == ""
+
+
+
+def test_a_date_range_ranks_the_same_by_day_terms_as_by_joining_on_days(tmp_path, corpus_copy, monkeypatch):
+    import index.catalog
+
+    (corpus_copy / "extra.md").write_text(EXTRA, encoding="utf-8")
+    pipeline = make_pipeline(tmp_path / "data")
+    pipeline.index([corpus_copy])
+    pipeline.searcher.refresh()
+    june = (date(2025, 5, 30).toordinal(), date(2025, 6, 2).toordinal())
+    for question in ("dredging contract harbour board", "Ukrainian delegation Istanbul"):
+        by_terms = pipeline.catalog.lexical(question, 5, june)
+        monkeypatch.setattr(index.catalog, "MAX_DAY_TERMS", 0)
+        assert by_terms == pipeline.catalog.lexical(question, 5, june)
+        monkeypatch.undo()
+        assert by_terms and set(by_terms) <= set(pipeline.catalog.lexical(question, 50))
+    assert pipeline.catalog.lexical("dredging", 5, (date(2026, 1, 1).toordinal(),) * 2) == []
