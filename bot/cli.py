@@ -22,6 +22,8 @@ examples:
   newsbot repl                                 ask questions interactively (indexes corpus/ on first run)
   newsbot ask "Who leads the Ukrainian delegation?" --json
   newsbot index ~/news/ feed.jsonl             add or refresh articles; unchanged ones are skipped
+  newsbot index https://example.com/rss.xml    fetch a feed, sitemap or page and index its articles
+  newsbot watch --every 15m                    keep the configured sources fresh until Ctrl-C
   newsbot stats
   newsbot eval --articles A.jsonl --questions Q.jsonl --out run.jsonl   score retrieval on news questions
   newsbot discord --sync                       run the Discord bot (DISCORD_TOKEN in .env); see README
