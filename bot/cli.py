@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(data_dir=args.data_dir)
         logging.basicConfig(level=settings.log_level, format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
-        redact_secrets([settings.llm.api_key, os.environ.get(SETTINGS["discord_token"].env, "")])
+        redact_secrets([settings.llm.api_key, os.environ.get(SETTINGS["discord_token"].env, ""), *settings.chroma_headers.values()])
         check_data_dir(settings.data_dir)
         return run(args, settings)
     except (SettingsError, UsageError) as error:
@@ -203,10 +203,10 @@ def redact_secrets(secrets: list[str]) -> None:
 def known_failure(error: Exception) -> bool:
     from index.encoders import EmbedModelError
     from index.search import IndexModelMismatch
-    from index.store import IndexBusy, IndexMissing
+    from index.store import IndexBusy, IndexMissing, IndexUnavailable
     from index.web.sources import SourcesError
 
-    known = (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing, SourcesError)
+    known = (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing, IndexUnavailable, SourcesError)
     # Only a started bot raises DiscordStartError; other commands never import discord.
     discord_bot = sys.modules.get("bot.discord_bot")
     return isinstance(error, known) or (discord_bot is not None and isinstance(error, discord_bot.DiscordStartError))
@@ -231,7 +231,7 @@ def run(args, settings) -> int:
         from bot.discord_bot import run as run_discord
 
         return run_discord(settings, discord_settings, sync=args.sync)
-    if args.command == "stats" and not (settings.data_dir / "chroma").is_dir():
+    if args.command == "stats" and not settings.chroma_url and not (settings.data_dir / "chroma").is_dir():
         from index.store import IndexMissing
 
         raise IndexMissing(f"no index in {settings.data_dir} yet: run `newsbot index --data-dir {settings.data_dir}` first")

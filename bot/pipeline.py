@@ -112,7 +112,10 @@ class Pipeline:
         self.embedder = load_embedder(settings.embed_model, settings.embed_backend, settings.model_cache)
         # The writer and the searcher share one client: a local Chroma shows a process its own
         # writes at once.
-        self.store = ChunkStore.local(settings.data_dir / "chroma")
+        if settings.chroma_url:
+            self.store = ChunkStore.remote(settings.chroma_url, settings.chroma_headers)
+        else:
+            self.store = ChunkStore.local(settings.data_dir / "chroma")
         self.catalog = Catalog(settings.data_dir / CATALOG_FILE)
         self.searcher = Searcher(self.store, self.catalog, self.embedder)
         self.answerer = ExtractiveAnswerer(self.embedder, settings.min_relevance)

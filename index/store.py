@@ -137,13 +137,16 @@ class ChunkStore:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"NEWSBOT_CHROMA_URL must be an http(s) URL like http://127.0.0.1:8000, not {url!r}")
-        client = chromadb.HttpClient(
-            host=parts.hostname,
-            port=parts.port or (443 if parts.scheme == "https" else 80),
-            ssl=parts.scheme == "https",
-            headers=headers or {},
-            settings=Settings(anonymized_telemetry=False),
-        )
+        try:
+            client = chromadb.HttpClient(
+                host=parts.hostname,
+                port=parts.port or (443 if parts.scheme == "https" else 80),
+                ssl=parts.scheme == "https",
+                headers=headers or {},
+                settings=Settings(anonymized_telemetry=False),
+            )
+        except Exception as error:  # noqa: BLE001 - chromadb raises ValueError for a server that is down
+            raise IndexUnavailable(f"the index server at {url} is not answering ({_short(error)}); start it, or check NEWSBOT_CHROMA_URL") from None
         return cls(client, url)
 
     def collection(self, name: str, identity: str | None = None):
@@ -426,6 +429,10 @@ def _lock_is_stale(lock: dict) -> bool:
         except (OSError, ValueError, KeyError):
             return False
     return False
+
+
+def _short(error: BaseException) -> str:
+    return str(error).split("\n")[0][:200]
 
 
 def _extend(found: dict[str, list], page: dict) -> None:

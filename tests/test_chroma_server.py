@@ -1,0 +1,97 @@
+"""The index on a real Chroma server (`chroma run` on 127.0.0.1): a writer and readers with separate
+data dirs, as on separate machines, sharing only the server."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED_FILE, free_port, make_pipeline
+from tests.news_server import wait_for
+
+FERRY = "Ferry terminal delayed\n\nThe harbour authority said on Tuesday that the new ferry terminal will open in May, two years late."
+
+
+class ChromaServer:
+    def __init__(self, path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        chroma = Path(sys.executable).with_name("chroma")
+        self.log = open(path.parent / "chroma.log", "wb")
+        self.process = subprocess.Popen(
+            [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def wait_until_ready(self) -> None:
+        import httpx
+
+        def answers() -> bool:
+            assert self.process.poll() is None, "chroma run exited"
+            try:
+                return httpx.get(f"{self.url}/api/v2/heartbeat", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(answers, 120, "chroma run to answer")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    server = ChromaServer(tmp_path / "chroma-data")
+    try:
+        server.wait_until_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+def test_readers_on_other_machines_follow_the_writer_through_the_server(chroma_server, tmp_path, corpus_copy):
+    writer = make_pipeline(tmp_path / "writer", NEWSBOT_CHROMA_URL=chroma_server.url)
+    assert writer.index([corpus_copy]).added == 1
+    reader = make_pipeline(tmp_path / "reader", NEWSBOT_CHROMA_URL=chroma_server.url)
+    answer = reader.ask("Who heads the Ukrainian delegation?")
+    assert "Umerov" in answer.text
+    assert reader.ask("When will the ferry terminal open?").refused
+
+    (corpus_copy / "ferry.txt").write_text(FERRY, encoding="utf-8")
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "writer"), "NEWSBOT_CHROMA_URL": chroma_server.url}
+    subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env, check=True, capture_output=True)
+    assert "May" in reader.ask("When will the ferry terminal open?").text  # at its next question
+    assert reader.stats().articles == 2 and not (tmp_path / "reader" / "chroma").exists()
+
+
+def test_a_second_writer_against_the_server_is_told_who_holds_the_lock(chroma_server, tmp_path, corpus_copy):
+    from index.store import IndexBusy
+
+    first = make_pipeline(tmp_path / "one", NEWSBOT_CHROMA_URL=chroma_server.url)
+    second = make_pipeline(tmp_path / "two", NEWSBOT_CHROMA_URL=chroma_server.url)
+    first.index([corpus_copy])
+    with first.store.writing():
+        with pytest.raises(IndexBusy, match=f"pid {os.getpid()}"):
+            second.index([corpus_copy])
+    assert second.index([corpus_copy]).unchanged == 1
+
+
+def test_a_stopped_server_is_a_clear_error(chroma_server, tmp_path):
+    url = chroma_server.url
+    chroma_server.stop()
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "Who heads the Ukrainian delegation?"],
+        env={**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "data"), "NEWSBOT_CHROMA_URL": url, "NEWSBOT_SOURCES": str(SEED_FILE)},
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"the index server at {url} is not answering" in result.stderr
