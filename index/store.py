@@ -380,7 +380,8 @@ class Writer:
         for article_id, record, _ in puts:
             self.seq += 1
             ids.append(article_id)
-            metadatas.append({"seq": self.seq})
+            # Chroma merges metadata on upsert: "removed" is always written, or a removal would stick.
+            metadatas.append({"seq": self.seq, "removed": False})
             documents.append(json.dumps(asdict(record), ensure_ascii=False))
         for article_id in removes:
             self.seq += 1

@@ -292,3 +292,18 @@ def test_whole_collections_are_read_a_page_at_a_time(seed_pipeline, monkeypatch)
     assert len(whole["ids"]) > 2
     assert sorted(zip(paged["ids"], paged["documents"])) == sorted(zip(whole["ids"], whole["documents"]))
     assert list(store.articles()) == [SEED_ID]
+
+
+def test_an_article_removed_then_added_again_is_back(tmp_path, corpus_copy):
+    """Chroma merges metadata on upsert: a removal's mark once stuck to the article's next version."""
+    pipeline = make_pipeline(tmp_path / "data")
+    extra = corpus_copy / "ferry.txt"
+    extra.write_text(f"Ferry\n\n{STORY}", encoding="utf-8")
+    pipeline.index([corpus_copy])
+    extra.unlink()
+    assert pipeline.index([corpus_copy]).removed == 1
+    extra.write_text(f"Ferry\n\n{STORY}", encoding="utf-8")
+    report = pipeline.index([corpus_copy])
+    assert (report.added, report.articles) == (1, 2)
+    assert_consistent(pipeline, report.chunks)
+    assert "May" in pipeline.ask("When will the ferry terminal open?").text
