@@ -262,3 +262,21 @@ def test_kill_9_during_a_watch_round_leaves_an_index_that_answers(server, tmp_pa
     assert report.articles == 50 and report.failed == 0
     stats = json.loads(run_cli("stats", "--json", data=data).stdout)
     assert stats["articles"] == 50 and stats["web_sources"][0]["url"] == server.url("/feed.xml")
+
+
+def test_robots_crawl_delay_spaces_requests_to_a_host(server, tmp_path):
+    import time
+
+    from index.web.fetch import Fetcher, Politeness
+
+    server.set("/robots.txt", "User-agent: *\nCrawl-delay: 1\n", "text/plain")
+    publish(server, "ferry", "/a")
+    publish(server, "bridge", "/b")
+    fetcher = Fetcher(Politeness(delay=0, timeout=5))
+    try:
+        fetcher.fetch(server.url("/a"))
+        started = time.monotonic()
+        fetcher.fetch(server.url("/b"))
+        assert time.monotonic() - started >= 0.9
+    finally:
+        fetcher.close()

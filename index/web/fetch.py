@@ -1,4 +1,4 @@
-"""A polite HTTP client: it names itself, obeys robots.txt, sends at most two requests at once to a
+"""A polite HTTP client: it names itself, obeys robots.txt (and its Crawl-delay), sends at most two requests at once to a
 host with a pause between them, caps time, size and redirects, takes only pages and feeds, follows
 nothing but http(s), and asks again with ETag / Last-Modified so an unchanged feed costs one 304."""
 
@@ -15,6 +15,8 @@ from index.web.urls import host_of
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot; news question answering)"
 ROBOTS_AGENT = "newsbot"
 MAX_REDIRECTS = 5
+# A robots.txt Crawl-delay is honoured up to this many seconds between requests.
+MAX_CRAWL_DELAY = 60.0
 PER_HOST = 2
 ACCEPTED_TYPES = (
     "text/html", "application/xhtml+xml", "application/xml", "text/xml",
@@ -48,6 +50,7 @@ class _Host:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_start: float = 0.0
     robots: RobotFileParser | None = None
+    delay: float | None = None  # robots.txt's Crawl-delay, when longer than ours
 
 
 class Fetcher:
@@ -128,7 +131,7 @@ class Fetcher:
                 host.slots.acquire()
                 with host.lock:
                     start = max(time.monotonic(), host.next_start)
-                    host.next_start = start + politeness.delay
+                    host.next_start = start + max(politeness.delay, host.delay or 0.0)
                 time.sleep(max(0.0, start - time.monotonic()))
 
             def __exit__(self, *exc):
@@ -152,6 +155,8 @@ class Fetcher:
                     robots.allow_all = True
             except Exception:  # noqa: BLE001 - unreachable: the page fetch will say why
                 robots.allow_all = True
+            delay = robots.crawl_delay(ROBOTS_AGENT)
+            host.delay = min(float(delay), MAX_CRAWL_DELAY) if delay else None
             host.robots = robots
         return host.robots.can_fetch(ROBOTS_AGENT, url)
 
