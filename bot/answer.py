@@ -387,9 +387,12 @@ def _name_prefix(word: str) -> str:
 
 @cache
 def _stopwords() -> frozenset[str]:
-    from llama_index.core.utils import globals_helper
+    from nltk.corpus import stopwords
 
-    return frozenset(globals_helper.stopwords) | {"say", "said", "says", "tell", "according"}
+    from index.sentences import bundled_nltk_data
+
+    bundled_nltk_data()
+    return frozenset(stopwords.words("english")) | {"say", "said", "says", "tell", "according"}
 
 
 @cache

@@ -1,6 +1,7 @@
 """Sentence splitting shared by the chunker and the answerer, so chunk edges and quotes agree."""
 
 from functools import cache
+from pathlib import Path
 
 # Punkt's English model misses these news abbreviations and splits "Gov. J.B. Pritzker" apart.
 EXTRA_ABBREVIATIONS = {
@@ -12,13 +13,24 @@ EXTRA_ABBREVIATIONS = {
 
 
 @cache
+def bundled_nltk_data() -> str:
+    """The nltk data llama-index ships (punkt_tab, stopwords), put on nltk's path so nothing is
+    downloaded. Found without importing llama-index, which costs a second on the question path."""
+    from importlib.util import find_spec
+
+    import nltk
+
+    folder = str(Path(find_spec("llama_index.core").submodule_search_locations[0]) / "_static" / "nltk_cache")
+    if folder not in nltk.data.path:
+        nltk.data.path.append(folder)
+    return folder
+
+
+@cache
 def _punkt():
-    # Importing llama_index's globals puts its bundled nltk data (punkt_tab) on nltk's path,
-    # so nothing is downloaded.
-    from llama_index.core.utils import globals_helper
     from nltk.tokenize import PunktTokenizer
 
-    globals_helper.wait_for_nltk_check()
+    bundled_nltk_data()
     tokenizer = PunktTokenizer("english")
     tokenizer._params.abbrev_types.update(EXTRA_ABBREVIATIONS)
     return tokenizer
