@@ -74,6 +74,11 @@ def intents() -> discord.Intents:
 
 def apology(error: BaseException) -> str:
     """Log an unexpected error under a short reference and return what the user sees."""
+    from index.store import IndexUnavailable
+
+    if isinstance(error, IndexUnavailable):
+        log.warning("%s", error)
+        return "The news index is unavailable right now; please try again shortly."
     reference = secrets.token_hex(3)
     log.error("internal error, ref %s", reference, exc_info=error)
     return f"Sorry, something went wrong on my side (ref `{reference}`). Please try again in a moment."

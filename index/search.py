@@ -82,7 +82,7 @@ class Searcher:
     def refresh(self) -> IndexInfo:
         """Follow the index's changes since the last question; the index's description."""
         # One thread follows the log while the others wait: they would only repeat its reads.
-        with self._sync_lock:
+        with self._sync_lock, self.store.reachable():
             self.catalog.sync(self.store)
         info = self.catalog.info
         if info.model != self.embedder.label:
@@ -108,7 +108,8 @@ class Searcher:
         if window is None:
             window, weight = TimeWindow(now - timedelta(days=RECENT_DAYS), now, ""), RECENT_WEIGHT
         embedding = self.embedder.embed_query(query)
-        nearest = self._nearest(embedding, depth)
+        with self.store.reachable():
+            nearest = self._nearest(embedding, depth)
         with self.catalog.snapshot():
             rankings = [
                 self.catalog.known(nearest),

@@ -149,6 +149,23 @@ class ChunkStore:
             raise IndexUnavailable(f"the index server at {url} is not answering ({_short(error)}); start it, or check NEWSBOT_CHROMA_URL") from None
         return cls(client, url)
 
+    @property
+    def is_remote(self) -> bool:
+        return self._reopen is None
+
+    @contextmanager
+    def reachable(self) -> Iterator[None]:
+        """Turn a Chroma server that stopped answering into IndexUnavailable, which front ends show
+        as a short "try again" instead of an internal error."""
+        try:
+            yield
+        except (IndexMissing, IndexBusy):
+            raise
+        except Exception as error:
+            if not self.is_remote or not _connection_failed(error):
+                raise
+            raise IndexUnavailable(f"the index server at {self.where} is unavailable ({_short(error)}); try again shortly") from None
+
     def collection(self, name: str, identity: str | None = None):
         if name != META:
             name = f"{name}_{identity or self.identity}"
@@ -430,6 +447,12 @@ def _lock_is_stale(lock: dict) -> bool:
         except (OSError, ValueError, KeyError):
             return False
     return False
+
+
+def _connection_failed(error: BaseException) -> bool:
+    import httpx
+
+    return isinstance(error, httpx.TransportError) or "could not connect" in str(error).lower()
 
 
 def _short(error: BaseException) -> str:

@@ -15,8 +15,8 @@ FERRY = "Ferry terminal delayed\n\nThe harbour authority said on Tuesday that th
 
 
 class ChromaServer:
-    def __init__(self, path: Path):
-        self.port = free_port()
+    def __init__(self, path: Path, port: int | None = None):
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         chroma = Path(sys.executable).with_name("chroma")
         self.log = open(path.parent / "chroma.log", "wb")
@@ -95,3 +95,22 @@ def test_a_stopped_server_is_a_clear_error(chroma_server, tmp_path):
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"the index server at {url} is not answering" in result.stderr
+
+
+def test_a_reader_says_the_index_is_unavailable_then_answers_when_the_server_returns(chroma_server, tmp_path, corpus_copy):
+    from bot.discord_bot import apology
+    from index.store import IndexUnavailable
+
+    reader = make_pipeline(tmp_path / "reader", NEWSBOT_CHROMA_URL=chroma_server.url)
+    reader.index([corpus_copy])
+    assert "Umerov" in reader.ask("Who heads the Ukrainian delegation?").text
+    chroma_server.stop()
+    with pytest.raises(IndexUnavailable, match="try again shortly") as raised:
+        reader.ask("Who heads the Ukrainian delegation?")
+    assert apology(raised.value) == "The news index is unavailable right now; please try again shortly."
+    restarted = ChromaServer(tmp_path / "chroma-data", port=chroma_server.port)
+    try:
+        restarted.wait_until_ready()
+        assert "Umerov" in reader.ask("Who heads the Ukrainian delegation?").text  # the same reader, reconnected
+    finally:
+        restarted.stop()
