@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="register the slash commands with Discord at start-up: instantly in "
         f"${SETTINGS['discord_dev_guild_id'].env} if set, else globally (up to an hour to appear)",
     )
+    discord.add_argument(
+        "--read-only", action="store_true",
+        help="never write the index: no indexing at start, no background refresh, /reindex refused "
+        "(for bots that share an index another process writes)",
+    )
 
     evaluate = commands.add_parser(
         "eval", parents=[common], help="score retrieval and answers on a set of news questions",
@@ -230,7 +235,7 @@ def run(args, settings) -> int:
         discord_settings = load_discord_settings()  # token checked before anything loads or connects
         from bot.discord_bot import run as run_discord
 
-        return run_discord(settings, discord_settings, sync=args.sync)
+        return run_discord(settings, discord_settings, sync=args.sync, read_only=args.read_only)
     if args.command == "stats" and not settings.chroma_url and not (settings.data_dir / "chroma").is_dir():
         from index.store import IndexMissing
 

@@ -89,7 +89,10 @@ discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 
 class NewsBot(commands.Bot):
-    def __init__(self, settings: Settings, discord_settings: DiscordSettings, *, sync: bool = False, pipeline: Pipeline | None = None):
+    def __init__(
+        self, settings: Settings, discord_settings: DiscordSettings, *, sync: bool = False,
+        pipeline: Pipeline | None = None, read_only: bool = False,
+    ):
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
@@ -99,6 +102,7 @@ class NewsBot(commands.Bot):
         self.settings = settings
         self.discord_settings = discord_settings
         self.sync_commands = sync
+        self.read_only = read_only  # never writes the index: no indexing at start, no refresh, no /reindex
         self.pipeline = pipeline
         self.feedback = FeedbackStore(settings.data_dir)
         self.answers: AnswerQueue | None = None
@@ -111,10 +115,10 @@ class NewsBot(commands.Bot):
 
         self.answers = AnswerQueue(self.discord_settings.max_in_flight, self.discord_settings.max_queue)
         if self.pipeline is None:
-            self.pipeline = await asyncio.to_thread(load_pipeline, self.settings)
+            self.pipeline = await asyncio.to_thread(load_pipeline, self.settings, self.read_only)
         await self.add_cog(Questions(self))
         await self.add_cog(Library(self))
-        if self.settings.refresh_minutes > 0:
+        if self.settings.refresh_minutes > 0 and not self.read_only:
             from bot.discord_refresh import Refresh
 
             await self.add_cog(Refresh(self, self.settings.refresh_minutes))
@@ -182,11 +186,16 @@ async def respond_ephemeral(interaction: discord.Interaction, text: str) -> None
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-def load_pipeline(settings: Settings) -> Pipeline:
-    """The pipeline, with the configured sources indexed first if the index is empty, and the
-    index opened, so the first question doesn't pay for it."""
+def load_pipeline(settings: Settings, read_only: bool = False) -> Pipeline:
+    """The pipeline, with the configured sources indexed first if the index is empty (unless
+    `read_only`), and the index opened, so the first question doesn't pay for it."""
     pipeline = Pipeline(settings)
     if not pipeline.has_articles():
+        if read_only:
+            raise DiscordStartError(
+                "the index has no articles yet, and --read-only never writes: run `newsbot index` or "
+                "`newsbot watch` (the writer) first"
+            )
         log.warning("no articles in %s yet; indexing %s", settings.data_dir, ", ".join(map(str, settings.sources)))
         log.warning("%s", pipeline.index().summary_line())
     pipeline.searcher.refresh()
@@ -208,18 +217,18 @@ def point_at_test_server(url: str) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url.replace("http://", "ws://", 1) + "/gateway")
 
 
-def run(settings: Settings, discord_settings: DiscordSettings, sync: bool) -> int:
+def run(settings: Settings, discord_settings: DiscordSettings, sync: bool, read_only: bool = False) -> int:
     if discord_settings.test_server:
         point_at_test_server(discord_settings.test_server)
-    return asyncio.run(_serve(settings, discord_settings, sync))
+    return asyncio.run(_serve(settings, discord_settings, sync, read_only))
 
 
-async def _serve(settings: Settings, discord_settings: DiscordSettings, sync: bool) -> int:
+async def _serve(settings: Settings, discord_settings: DiscordSettings, sync: bool, read_only: bool) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with NewsBot(settings, discord_settings, sync=sync) as newsbot:
+    async with NewsBot(settings, discord_settings, sync=sync, read_only=read_only) as newsbot:
         running = asyncio.create_task(newsbot.start(discord_settings.token))
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)

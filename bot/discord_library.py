@@ -61,6 +61,9 @@ class Library(commands.Cog):
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
+        if self.bot.read_only:
+            await respond_ephemeral(interaction, "This bot only reads the index; it is updated by `newsbot index` or `newsbot watch`.")
+            return
         if self.bot.index_lock.locked():
             await respond_ephemeral(interaction, "An index update is already running; I'll answer from the new index when it's done.")
             return

@@ -88,6 +88,23 @@ async def test_reindex_updates_and_reports_the_summary_line(live):
     assert requests[-1].json["content"].startswith("indexed: 0 added, 0 updated, 1 unchanged")
 
 
+async def test_a_read_only_bot_refuses_reindex(live):
+    bot, standin = live
+    bot.read_only = True
+    (refusal,) = await run_interaction(live, standin.interaction("reindex"), is_callback)
+    assert refusal.json["data"]["flags"] & 64 and "only reads the index" in refusal.json["data"]["content"]
+
+
+def test_a_read_only_bot_will_not_start_on_an_empty_index(tmp_path):
+    from bot.discord_bot import DiscordStartError, load_pipeline
+    from tests.conftest import make_pipeline
+
+    settings = make_pipeline(tmp_path / "data").settings
+    with pytest.raises(DiscordStartError, match="--read-only never writes"):
+        load_pipeline(settings, read_only=True)
+    assert make_pipeline(tmp_path / "data").store.info() is None  # nothing was indexed
+
+
 @pytest.mark.parametrize("question, reply", [
     ("   ", "The question is empty"),
     ("x" * 600, "The question is 600 characters long; please keep it under 500."),
