@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="never write the index: no indexing at start, no background refresh, /reindex refused "
         "(for bots that share an index another process writes)",
     )
+    discord.add_argument("--shards", type=shard_list, metavar="IDS",
+                         help="run only these shards, comma-separated (e.g. 0,1), so several processes split the servers; "
+                         "needs --shard-count")
+    discord.add_argument("--shard-count", type=int, metavar="N", help="how many shards all processes run together")
 
     evaluate = commands.add_parser(
         "eval", parents=[common], help="score retrieval and answers on a set of news questions",
@@ -137,6 +141,16 @@ def positive_k(value: str) -> int:
     if not 1 <= number <= 50:
         raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 50, not {value!r}")
     return number
+
+
+def shard_list(value: str) -> list[int]:
+    try:
+        shards = sorted({int(part) for part in value.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be shard numbers separated by commas, like 0,1, not {value!r}") from None
+    if not shards or shards[0] < 0:
+        raise argparse.ArgumentTypeError(f"must be shard numbers from 0, like 0,1, not {value!r}")
+    return shards
 
 
 def duration(value: str) -> float:
@@ -232,10 +246,15 @@ def run(args, settings) -> int:
     if args.command == "discord":
         from bot.settings import load_discord_settings
 
+        if (args.shards is None) != (args.shard_count is None):
+            raise UsageError("--shards and --shard-count go together, e.g. --shards 0,1 --shard-count 4")
+        if args.shards and (args.shard_count < 1 or args.shards[-1] >= args.shard_count):
+            raise UsageError(f"shard numbers run from 0 to {args.shard_count - 1} with --shard-count {args.shard_count}")
         discord_settings = load_discord_settings()  # token checked before anything loads or connects
         from bot.discord_bot import run as run_discord
 
-        return run_discord(settings, discord_settings, sync=args.sync, read_only=args.read_only)
+        return run_discord(settings, discord_settings, sync=args.sync, read_only=args.read_only,
+                           shard_ids=args.shards, shard_count=args.shard_count)
     if args.command == "stats" and not settings.chroma_url and not (settings.data_dir / "chroma").is_dir():
         from index.store import IndexMissing
 

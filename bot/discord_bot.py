@@ -88,16 +88,23 @@ def apology(error: BaseException) -> str:
 discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 
-class NewsBot(commands.Bot):
+class NewsBot(commands.AutoShardedBot):
+    """One process of the bot. By default it runs every shard Discord recommends; given `shard_ids`
+    and `shard_count`, only those, so several processes (or machines) split the servers. Cooldowns,
+    conversations and the answer queue are per process: all of one server's events reach one shard."""
+
     def __init__(
         self, settings: Settings, discord_settings: DiscordSettings, *, sync: bool = False,
         pipeline: Pipeline | None = None, read_only: bool = False,
+        shard_ids: list[int] | None = None, shard_count: int | None = None,
     ):
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            shard_ids=shard_ids,
+            shard_count=shard_count,
         )
         self.settings = settings
         self.discord_settings = discord_settings
@@ -144,7 +151,8 @@ class NewsBot(commands.Bot):
         return
 
     async def on_ready(self) -> None:
-        log.warning("connected as %s (id %s) to %d servers", self.user, self.user.id, len(self.guilds))
+        log.warning("connected as %s (id %s) to %d servers on shards %s of %s", self.user, self.user.id,
+                    len(self.guilds), sorted(self.shards), self.shard_count)
 
     def allowed_place(self, guild_id: int | None, channel_id: int | None) -> bool:
         """Whether the allow-lists let the bot answer here; a thread passes its parent's id."""
@@ -217,18 +225,20 @@ def point_at_test_server(url: str) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url.replace("http://", "ws://", 1) + "/gateway")
 
 
-def run(settings: Settings, discord_settings: DiscordSettings, sync: bool, read_only: bool = False) -> int:
+def run(settings: Settings, discord_settings: DiscordSettings, sync: bool, read_only: bool = False,
+        shard_ids: list[int] | None = None, shard_count: int | None = None) -> int:
     if discord_settings.test_server:
         point_at_test_server(discord_settings.test_server)
-    return asyncio.run(_serve(settings, discord_settings, sync, read_only))
+    return asyncio.run(_serve(settings, discord_settings, sync, read_only, shard_ids, shard_count))
 
 
-async def _serve(settings: Settings, discord_settings: DiscordSettings, sync: bool, read_only: bool) -> int:
+async def _serve(settings: Settings, discord_settings: DiscordSettings, sync: bool, read_only: bool,
+                 shard_ids: list[int] | None, shard_count: int | None) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with NewsBot(settings, discord_settings, sync=sync, read_only=read_only) as newsbot:
+    async with NewsBot(settings, discord_settings, sync=sync, read_only=read_only, shard_ids=shard_ids, shard_count=shard_count) as newsbot:
         running = asyncio.create_task(newsbot.start(discord_settings.token))
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)

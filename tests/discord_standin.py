@@ -28,6 +28,9 @@ APP_ID = BOT_ID
 GUILD_ID = 1100000000000000100
 CHANNEL_ID = 1100000000000000200
 OTHER_CHANNEL_ID = 1100000000000000201
+# A second server, on the other shard of two ((id >> 22) % 2), for the sharding tests.
+SECOND_GUILD_ID = GUILD_ID + (1 << 22)
+SECOND_CHANNEL_ID = 1100000000000000202
 USER_ID = 1100000000000000300
 ROLE_ID = 1100000000000000400
 ASK_COMMAND_ID = 1100000000000000500
@@ -69,7 +72,10 @@ class DiscordStandIn:
         self.identified = asyncio.Event()
         self.ready = asyncio.Event()
         self.identify: dict | None = None
-        self._ws: web.WebSocketResponse | None = None
+        self.identifies: list[dict] = []  # every IDENTIFY, in order
+        self.shard_ready: dict[int, asyncio.Event] = {}
+        self._ws: web.WebSocketResponse | None = None  # the latest connection
+        self._shards: dict[int, web.WebSocketResponse] = {}  # shard id -> its connection
         self._sequence = itertools.count(1)
         self._ids = itertools.count(1)
         self._client_heartbeat = asyncio.Event()
@@ -93,8 +99,8 @@ class DiscordStandIn:
         return self
 
     async def stop(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+        for ws in {*self._shards.values(), *([self._ws] if self._ws else [])}:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -105,9 +111,10 @@ class DiscordStandIn:
     def snowflake(self) -> int:
         return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) + next(self._ids)
 
-    async def start_newsbot(self, data_dir: Path, log_path: Path, timeout: float, **env: str) -> asyncio.subprocess.Process:
-        """The real `newsbot discord` process pointed at this stand-in, returned once it has
-        handled READY and GUILD_CREATE. Its output goes to `log_path`, which a failure quotes."""
+    async def start_newsbot(self, data_dir: Path, log_path: Path, timeout: float, *args: str, shard: int | None = None, **env: str) -> asyncio.subprocess.Process:
+        """The real `newsbot discord` process (with `args`) pointed at this stand-in, returned once
+        it has handled READY and GUILD_CREATE (of `shard`, if given). Its output goes to `log_path`,
+        which a failure quotes."""
         environment = {
             **os.environ,
             "DISCORD_TOKEN": bot_token(),
@@ -120,9 +127,10 @@ class DiscordStandIn:
         # A file, not a pipe: a pipe nobody reads would block the bot once full.
         with open(log_path, "wb") as log:
             process = await asyncio.create_subprocess_exec(
-                NEWSBOT, "discord", env=environment, cwd=data_dir.parent, stdout=log, stderr=asyncio.subprocess.STDOUT,
+                NEWSBOT, "discord", *args, env=environment, cwd=data_dir.parent, stdout=log, stderr=asyncio.subprocess.STDOUT,
             )
-        ready, exited = asyncio.ensure_future(self.ready.wait()), asyncio.ensure_future(process.wait())
+        event = self.ready if shard is None else self.shard_ready.setdefault(shard, asyncio.Event())
+        ready, exited = asyncio.ensure_future(event.wait()), asyncio.ensure_future(process.wait())
         await asyncio.wait({ready, exited}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         exited.cancel()
         if not ready.done():
@@ -131,7 +139,7 @@ class DiscordStandIn:
                 process.terminate()
                 await process.wait()
             raise RuntimeError(f"the bot did not connect (exit status {process.returncode}):\n{log_path.read_text()}")
-        await self.probe_loop_lag()  # answered only after the events before it were handled
+        await self.probe_loop_lag(shard)  # answered only after the events before it were handled
         return process
 
     # Gateway -----------------------------------------------------------------------------------
@@ -140,62 +148,79 @@ class DiscordStandIn:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         self._ws = ws
-        await self._send({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}}))
         async for message in ws:
             if message.type != WSMsgType.TEXT:
                 continue
             payload = json.loads(message.data)
             if payload["op"] == 1:
                 self._client_heartbeat.set()
-                await self._send({"op": 11})
+                await ws.send_str(json.dumps({"op": 11}))
             elif payload["op"] == 2:
                 self.identify = payload["d"]
+                self.identifies.append(payload["d"])
+                shard, count = payload["d"].get("shard") or [0, 1]
+                self._shards[shard] = ws
                 self.identified.set()
-                await self._ready()
+                await self._ready(shard, count)
         return ws
 
-    async def _ready(self) -> None:
+    async def _ready(self, shard: int, count: int) -> None:
+        """READY and a GUILD_CREATE per server on `shard`: with one shard only the first server,
+        as the single-process tests expect; with more, each server goes to its own shard."""
+        guilds = [GUILD_ID] if count == 1 else [g for g in (GUILD_ID, SECOND_GUILD_ID) if (g >> 22) % count == shard]
         await self.dispatch("READY", {
-            "v": 10, "user": BOT_USER, "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-            "session_id": "standin-session", "resume_gateway_url": self.url.replace("http", "ws") + "/gateway",
+            "v": 10, "user": BOT_USER, "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
+            "session_id": f"standin-session-{shard}", "resume_gateway_url": self.url.replace("http", "ws") + "/gateway",
             "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [], "relationships": [],
-        })
-        await self.dispatch("GUILD_CREATE", self.guild())
+            "shard": [shard, count],
+        }, shard=shard)
+        for guild_id in guilds:
+            await self.dispatch("GUILD_CREATE", self.guild(guild_id), shard=shard)
+        self.shard_ready.setdefault(shard, asyncio.Event()).set()
         self.ready.set()
 
-    async def _send(self, payload: dict) -> None:
-        await self._ws.send_str(json.dumps(payload))
+    def shard_of(self, guild_id: int) -> int | None:
+        """The shard whose connection carries `guild_id`'s events, or None with one connection."""
+        count = (self.identify or {}).get("shard", [0, 1])[1]
+        return (guild_id >> 22) % count if count > 1 else None
 
-    async def dispatch(self, event: str, data: dict) -> None:
-        await self._send({"op": 0, "t": event, "s": next(self._sequence), "d": data})
+    async def _send(self, payload: dict, shard: int | None = None) -> None:
+        ws = self._ws if shard is None else self._shards[shard]
+        await ws.send_str(json.dumps(payload))
 
-    async def probe_loop_lag(self) -> float:
+    async def dispatch(self, event: str, data: dict, shard: int | None = None) -> None:
+        """Send a gateway event on `shard`'s connection (default: the latest connection)."""
+        await self._send({"op": 0, "t": event, "s": next(self._sequence), "d": data}, shard)
+
+    async def probe_loop_lag(self, shard: int | None = None) -> float:
         """Milliseconds until the bot answers a heartbeat request (op 1) from its event loop."""
         self._client_heartbeat.clear()
         started = time.perf_counter()
-        await self._send({"op": 1, "d": None})
+        await self._send({"op": 1, "d": None}, shard)
         await self._client_heartbeat.wait()
         return (time.perf_counter() - started) * 1000
 
     # Gateway payloads --------------------------------------------------------------------------
 
-    def guild(self) -> dict:
+    def guild(self, guild_id: int = GUILD_ID) -> dict:
+        channels = [(CHANNEL_ID, "news"), (OTHER_CHANNEL_ID, "off-topic")] if guild_id == GUILD_ID else [(SECOND_CHANNEL_ID, "news")]
         return {
-            "id": str(GUILD_ID), "name": "Newsroom", "unavailable": False, "owner_id": str(USER_ID),
+            "id": str(guild_id), "name": "Newsroom" if guild_id == GUILD_ID else "Second newsroom", "unavailable": False, "owner_id": str(USER_ID),
             "joined_at": now_iso(), "large": False, "member_count": 2, "features": [], "emojis": [],
             "stickers": [], "voice_states": [], "presences": [], "threads": [], "icon": None,
             "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
             "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US", "nsfw_level": 0,
             "roles": [
-                {"id": str(GUILD_ID), "name": "@everyone", "permissions": ALL_PERMISSIONS, "position": 0,
+                {"id": str(guild_id), "name": "@everyone", "permissions": ALL_PERMISSIONS, "position": 0,
                  "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0},
                 {"id": str(ROLE_ID), "name": "editors", "permissions": "0", "position": 1,
                  "color": 0, "hoist": False, "managed": False, "mentionable": True, "flags": 0},
             ],
             "channels": [
                 {"id": str(channel_id), "type": 0, "name": name, "position": n, "permission_overwrites": [],
-                 "guild_id": str(GUILD_ID), "nsfw": False, "parent_id": None, "rate_limit_per_user": 0}
-                for n, (channel_id, name) in enumerate([(CHANNEL_ID, "news"), (OTHER_CHANNEL_ID, "off-topic")])
+                 "guild_id": str(guild_id), "nsfw": False, "parent_id": None, "rate_limit_per_user": 0}
+                for n, (channel_id, name) in enumerate(channels)
             ],
             "members": [self.member(BOT_USER)],
         }
@@ -230,7 +255,7 @@ class DiscordStandIn:
         return payload
 
     def message(self, content: str, channel_id: int = CHANNEL_ID, user_id: int = USER_ID,
-                mentions: list[dict] | None = None, bot: bool = False, guild: bool = True) -> dict:
+                mentions: list[dict] | None = None, bot: bool = False, guild: bool = True, guild_id: int = GUILD_ID) -> dict:
         """A MESSAGE_CREATE payload from a member (or a DM when guild=False)."""
         author = user(user_id, f"reader{user_id % 1000}", bot=bot)
         data = {
@@ -240,7 +265,7 @@ class DiscordStandIn:
             "mention_roles": [], "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
         }
         if guild:
-            data["guild_id"] = str(GUILD_ID)
+            data["guild_id"] = str(guild_id)
             data["member"] = {key: value for key, value in self.member(author).items() if key != "user"}
         return data
 
@@ -287,14 +312,15 @@ class DiscordStandIn:
         if re.fullmatch(r"/webhooks/\d+/[^/]+(/messages/@original)?", r.path) and r.method in ("PATCH", "POST"):
             return _json(self._message_from(r.json or {}, CHANNEL_ID, webhook=True))
         if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", r.path):
+            guild_id = SECOND_GUILD_ID if int(match.group(1)) == SECOND_CHANNEL_ID else GUILD_ID
             thread = {
-                "id": match.group(2), "guild_id": str(GUILD_ID), "parent_id": match.group(1), "owner_id": str(BOT_ID),
+                "id": match.group(2), "guild_id": str(guild_id), "parent_id": match.group(1), "owner_id": str(BOT_ID),
                 "name": r.json.get("name", ""), "type": 11, "last_message_id": None, "rate_limit_per_user": 0,
                 "message_count": 0, "member_count": 1, "flags": 0,
                 "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": now_iso(), "locked": False},
             }
             self.threads[int(thread["id"])] = thread
-            await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
+            await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True}, shard=self.shard_of(guild_id))
             return _json(thread, status=201)
         if match := re.fullmatch(r"/channels/(\d+)/messages", r.path):
             if r.method == "POST":

@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from tests.discord_standin import BOT_ID, CHANNEL_ID, DiscordStandIn, bot_token
+from tests.discord_standin import BOT_ID, CHANNEL_ID, GUILD_ID, DiscordStandIn, bot_token
 
 NO_MENTIONS = {"parse": []}
 STARTUP_SECONDS = 240
@@ -131,3 +131,55 @@ async def test_a_model_answer_in_a_thread_is_streamed_then_verified(standin, llm
         assert custom_ids(final) == {"newsbot:feedback:up", "newsbot:feedback:down"}
     finally:
         await stop(process, tmp_path / "bot.log")
+
+
+async def test_two_shard_processes_each_answer_their_server_and_follow_the_writer(standin, tmp_path):
+    """Two `newsbot discord --read-only` processes split two servers' shards and read one index;
+    an article the writer adds is answered by both."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.discord_standin import SECOND_CHANNEL_ID, SECOND_GUILD_ID, SEED_ARTICLE
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED_ARTICLE, corpus)
+    data = tmp_path / "data"
+    writer_env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
+    subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus)], env=writer_env, check=True, capture_output=True)
+    processes = []
+    try:
+        for shard in (0, 1):
+            processes.append(await standin.start_newsbot(
+                data, tmp_path / f"shard{shard}.log", STARTUP_SECONDS, "--read-only", "--shards", str(shard), "--shard-count", "2",
+                shard=shard, NEWSBOT_SOURCES=str(corpus),
+            ))
+        assert sorted(identify["shard"] for identify in standin.identifies) == [[0, 2], [1, 2]]
+        places = {(GUILD_ID >> 22) % 2: (GUILD_ID, CHANNEL_ID), (SECOND_GUILD_ID >> 22) % 2: (SECOND_GUILD_ID, SECOND_CHANNEL_ID)}
+
+        async def ask_everywhere(question: str, expected: str) -> None:
+            for shard, (guild_id, channel_id) in places.items():
+                mark = len(standin.requests)
+                message = standin.message(f"<@{BOT_ID}> {question}", channel_id=channel_id, guild_id=guild_id)
+                await standin.dispatch("MESSAGE_CREATE", message, shard=shard)
+                reply = await standin.wait_for_request(
+                    lambda r: r.method == "POST" and r.path.startswith("/channels/") and r.path.endswith("/messages")
+                    and expected in sent_text(r), after=mark, timeout=STARTUP_SECONDS,
+                )
+                assert reply.json["allowed_mentions"]["parse"] == []
+
+        await ask_everywhere("Who heads the Ukrainian delegation?", "Umerov")
+        (corpus / "ferry.txt").write_text(
+            "Ferry terminal delayed\n\nThe harbour authority said on Tuesday that the new ferry terminal will open in May, two years late.",
+            encoding="utf-8",
+        )
+        subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus)], env=writer_env, check=True, capture_output=True)
+        await ask_everywhere("When will the ferry terminal open?", "May")
+    finally:
+        for process in processes:  # both are told to stop before either is checked
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        for shard, process in enumerate(processes):
+            await stop(process, tmp_path / f"shard{shard}.log")
