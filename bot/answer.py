@@ -12,7 +12,6 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,8 +21,6 @@ from index.diversify import Outlet
 from index.embed import Embedder
 from index.search import Passage
 
-if TYPE_CHECKING:
-    from bot.verify import Verification
 
 REFUSAL = "The indexed articles don't cover this question."
 
@@ -94,6 +91,19 @@ class Citation:
         return data
 
 
+@dataclass(frozen=True)
+class Verification:
+    """What checking a model's citations did (bot/verify.py)."""
+
+    kept: int
+    moved: int
+    removed: int
+    fallback: bool
+
+    def to_json(self) -> dict:
+        return {"kept": self.kept, "moved": self.moved, "removed": self.removed, "fallback": self.fallback}
+
+
 @dataclass
 class Answer:
     question: str
@@ -104,7 +114,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     search_query: str = ""  # differs from the question for a follow-up
     mode: str = "extractive"
-    verification: "Verification | None" = None  # of a model's answer; None in extractive mode
+    verification: Verification | None = None  # of a model's answer; None in extractive mode
     note: str = ""  # why a model's answer was replaced by quotes, for the user
     freshness_note: str = ""  # "The latest article on this is from …", when that is old
     generated_tokens: int = 0

@@ -227,7 +227,7 @@ def known_failure(error: Exception) -> bool:
 
     known = (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing, IndexUnavailable, SourcesError)
     # Only a started bot raises DiscordStartError; other commands never import discord.
-    discord_bot = sys.modules.get("bot.discord_bot")
+    discord_bot = sys.modules.get("bot.discord.bot")
     return isinstance(error, known) or (discord_bot is not None and isinstance(error, discord_bot.DiscordStartError))
 
 
@@ -251,7 +251,7 @@ def run(args, settings) -> int:
         if args.shards and (args.shard_count < 1 or args.shards[-1] >= args.shard_count):
             raise UsageError(f"shard numbers run from 0 to {args.shard_count - 1} with --shard-count {args.shard_count}")
         discord_settings = load_discord_settings()  # token checked before anything loads or connects
-        from bot.discord_bot import run as run_discord
+        from bot.discord.bot import run as run_discord
 
         return run_discord(settings, discord_settings, sync=args.sync, read_only=args.read_only,
                            shard_ids=args.shards, shard_count=args.shard_count)

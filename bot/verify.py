@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answer import Citation, addresses_a_model, content_words, mentioned, names_in, vocabulary_of, words
+from bot.answer import Citation, Verification, addresses_a_model, content_words, mentioned, names_in, vocabulary_of, words
 from index.embed import Embedder
 from index.search import Passage
 from index.sentences import split_sentences
@@ -50,17 +50,6 @@ MODEL_REFUSAL = re.compile(
     r"|(?:cannot|can't|unable to) (?:answer|find|determine|tell)|don't cover)\b",
     re.IGNORECASE,
 )
-@dataclass(frozen=True)
-class Verification:
-    kept: int
-    moved: int
-    removed: int
-    fallback: bool
-
-    def to_json(self) -> dict:
-        return {"kept": self.kept, "moved": self.moved, "removed": self.removed, "fallback": self.fallback}
-
-
 @dataclass(frozen=True)
 class Claim:
     text: str  # the sentence without its citation markers

@@ -98,7 +98,7 @@ def test_a_stopped_server_is_a_clear_error(chroma_server, tmp_path):
 
 
 def test_a_reader_says_the_index_is_unavailable_then_answers_when_the_server_returns(chroma_server, tmp_path, corpus_copy):
-    from bot.discord_bot import apology
+    from bot.discord.replies import apology
     from index.store import IndexUnavailable
 
     reader = make_pipeline(tmp_path / "reader", NEWSBOT_CHROMA_URL=chroma_server.url)

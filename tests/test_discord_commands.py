@@ -11,7 +11,7 @@ import pytest
 from discord.http import Route
 
 from bot import cli
-from bot.discord_bot import NewsBot
+from bot.discord.bot import NewsBot
 from bot.feedback import FeedbackStore
 from bot.settings import load_discord_settings
 from tests.discord_standin import DiscordStandIn, bot_token
@@ -96,7 +96,7 @@ async def test_a_read_only_bot_refuses_reindex(live):
 
 
 def test_a_read_only_bot_will_not_start_on_an_empty_index(tmp_path):
-    from bot.discord_bot import DiscordStartError, load_pipeline
+    from bot.discord.bot import DiscordStartError, load_pipeline
     from tests.conftest import make_pipeline
 
     settings = make_pipeline(tmp_path / "data").settings
@@ -173,7 +173,7 @@ def is_final_answer(request) -> bool:
 
 
 async def test_ask_streams_the_draft_then_the_verified_answer(live_model):
-    from bot.discord_render import DRAFT_FOOTER
+    from bot.discord.render import DRAFT_FOOTER
 
     bot, standin = live_model
     requests = await run_interaction(live_model, standin.interaction("ask", {"question": "Who heads the Ukrainian delegation?"}), is_final_answer)

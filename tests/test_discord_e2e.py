@@ -110,7 +110,7 @@ async def test_the_bot_stops_at_start_up_when_its_model_server_is_down(standin, 
 
 
 async def test_a_model_answer_in_a_thread_is_streamed_then_verified(standin, llm_server, tmp_path):
-    from bot.discord_render import DRAFT_FOOTER
+    from bot.discord.render import DRAFT_FOOTER
 
     process = await standin.start_newsbot(tmp_path / "data", tmp_path / "bot.log", STARTUP_SECONDS,
                                           **llm_server.env(NEWSBOT_LLM_MAX_TOKENS="96"))

@@ -8,8 +8,8 @@ import discord
 import discord.ext.test as dpytest
 import pytest
 
-from bot.discord_bot import NewsBot
-from bot.discord_questions import DMS_OFF
+from bot.discord.bot import NewsBot
+from bot.discord.questions import DMS_OFF
 from bot.settings import load_discord_settings
 from tests.discord_standin import bot_token
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.answer import REFUSAL, Answer, Citation
 from index.diversify import Outlet
-from bot.discord_render import (
+from bot.discord.render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
     EMBEDS_PER_MESSAGE,
@@ -113,7 +113,7 @@ def test_many_long_sources_respect_embed_and_message_limits():
 
 
 def test_article_list_links_titles_and_stays_within_the_limit():
-    from bot.discord_render import ArticleRef, render_article_list
+    from bot.discord.render import ArticleRef, render_article_list
 
     articles = [ArticleRef(f"Story {n} @everyone", "LN247", f"https://example.org/{n}", "2025-06-02") for n in range(400)]
     (embed,) = render_article_list(articles, "Newest indexed articles", "400 articles indexed").embeds

@@ -16,9 +16,10 @@ from discord.ext import commands
 
 from bot.answer import Answer
 from bot.conversation import Conversations, Turn
-from bot.discord_bot import NO_MENTIONS, AnswerQueue, NewsBot, QueueFull, apology, respond_ephemeral, send_kwargs
-from bot.discord_feedback import FeedbackView
-from bot.discord_render import DiscordMessage, render_answer, render_draft
+from bot.discord.queue import AnswerQueue, QueueFull
+from bot.discord.replies import NO_MENTIONS, apology, respond_ephemeral, send_kwargs
+from bot.discord.feedback import FeedbackView
+from bot.discord.render import DiscordMessage, render_answer, render_draft
 from bot.pipeline import QuestionError, check_question
 
 log = logging.getLogger("newsbot.discord")
@@ -91,7 +92,7 @@ def thread_name(question: str) -> str:
 
 
 class Questions(commands.Cog):
-    def __init__(self, newsbot: NewsBot):
+    def __init__(self, newsbot: commands.Bot):
         self.bot = newsbot
         wanted = newsbot.discord_settings
         # Keyed by user id, so one limit covers /ask, mentions, follow-ups and DMs together.

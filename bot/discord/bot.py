@@ -1,22 +1,24 @@
-"""The Discord bot process: a commands.Bot that loads the pipeline once, answers through a bounded
+"""The Discord bot process: a commands.Bot (an AutoShardedBot when given shards) that loads the pipeline once, answers through a bounded
 queue of worker threads, and shuts down cleanly on SIGINT/SIGTERM.
 
-Cogs: bot.discord_questions (/ask, mentions, threads), bot.discord_library (/sources, /about,
-/reindex), bot.discord_refresh (background refresh, when NEWSBOT_REFRESH_MINUTES is set); the
-feedback buttons are a persistent view (bot.discord_feedback).
+Cogs: questions (/ask, mentions, threads), library (/sources, /about, /reindex), refresh (background
+refresh, when NEWSBOT_REFRESH_MINUTES is set); the feedback buttons are a persistent view (feedback).
 """
 
 import asyncio
 import logging
-import secrets
 import signal
-from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 import discord
 from discord.ext import commands
 
-from bot.discord_render import DiscordMessage
+from bot.discord.feedback import FeedbackView
+from bot.discord.library import Library
+from bot.discord.queue import AnswerQueue
+from bot.discord.questions import Questions
+from bot.discord.refresh import Refresh
+from bot.discord.replies import apology, respond_ephemeral
 from bot.feedback import FeedbackStore
 from bot.llm import LLMError
 from bot.pipeline import Pipeline
@@ -24,41 +26,10 @@ from bot.settings import SETTINGS, DiscordSettings, Settings
 
 log = logging.getLogger("newsbot.discord")
 
-NO_MENTIONS = discord.AllowedMentions.none()
-BUSY = "I'm answering a lot of questions right now; please ask again in a minute."
 
 
 class DiscordStartError(RuntimeError):
     """The bot could not start; the message says what to fix."""
-
-
-class QueueFull(RuntimeError):
-    """More questions are waiting than NEWSBOT_DISCORD_MAX_QUEUE allows."""
-
-
-class AnswerQueue:
-    """At most `max_in_flight` questions are worked on at once, in worker threads, so the event
-    loop (and the gateway heartbeat) never waits for a model; up to `max_queue` more wait in order."""
-
-    def __init__(self, max_in_flight: int, max_queue: int):
-        self.max_in_flight = max_in_flight
-        self.max_queue = max_queue
-        self.pending = 0
-        self._slots = asyncio.Semaphore(max_in_flight)
-        self._workers = ThreadPoolExecutor(max_in_flight, thread_name_prefix="newsbot-answer")
-
-    async def run(self, work, *args):
-        if self.pending >= self.max_in_flight + self.max_queue:
-            raise QueueFull(BUSY)
-        self.pending += 1
-        try:
-            async with self._slots:
-                return await asyncio.get_running_loop().run_in_executor(self._workers, work, *args)
-        finally:
-            self.pending -= 1
-
-    def close(self) -> None:
-        self._workers.shutdown(wait=False, cancel_futures=True)
 
 
 def intents() -> discord.Intents:
@@ -72,39 +43,23 @@ def intents() -> discord.Intents:
     return wanted
 
 
-def apology(error: BaseException) -> str:
-    """Log an unexpected error under a short reference and return what the user sees."""
-    from index.store import IndexUnavailable
-
-    if isinstance(error, IndexUnavailable):
-        log.warning("%s", error)
-        return "The news index is unavailable right now; please try again shortly."
-    reference = secrets.token_hex(3)
-    log.error("internal error, ref %s", reference, exc_info=error)
-    return f"Sorry, something went wrong on my side (ref `{reference}`). Please try again in a moment."
-
-
 # newsbot never joins voice; discord.py would warn at start-up that voice libraries are missing.
 discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
 
 
-class NewsBot(commands.AutoShardedBot):
-    """One process of the bot. By default it runs every shard Discord recommends; given `shard_ids`
-    and `shard_count`, only those, so several processes (or machines) split the servers. Cooldowns,
-    conversations and the answer queue are per process: all of one server's events reach one shard."""
+class NewsBot(commands.Bot):
+    """The bot process, on one gateway connection."""
 
     def __init__(
         self, settings: Settings, discord_settings: DiscordSettings, *, sync: bool = False,
-        pipeline: Pipeline | None = None, read_only: bool = False,
-        shard_ids: list[int] | None = None, shard_count: int | None = None,
+        pipeline: Pipeline | None = None, read_only: bool = False, **shards,
     ):
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
-            shard_ids=shard_ids,
-            shard_count=shard_count,
+            **shards,
         )
         self.settings = settings
         self.discord_settings = discord_settings
@@ -116,18 +71,12 @@ class NewsBot(commands.AutoShardedBot):
         self.index_lock = asyncio.Lock()  # /reindex and the background refresh take turns
 
     async def setup_hook(self) -> None:
-        from bot.discord_feedback import FeedbackView
-        from bot.discord_library import Library
-        from bot.discord_questions import Questions
-
         self.answers = AnswerQueue(self.discord_settings.max_in_flight, self.discord_settings.max_queue)
         if self.pipeline is None:
             self.pipeline = await asyncio.to_thread(load_pipeline, self.settings, self.read_only)
         await self.add_cog(Questions(self))
         await self.add_cog(Library(self))
         if self.settings.refresh_minutes > 0 and not self.read_only:
-            from bot.discord_refresh import Refresh
-
             await self.add_cog(Refresh(self, self.settings.refresh_minutes))
         self.add_view(FeedbackView(self.feedback))
         self.tree.on_error = self.on_app_command_error
@@ -151,8 +100,8 @@ class NewsBot(commands.AutoShardedBot):
         return
 
     async def on_ready(self) -> None:
-        log.warning("connected as %s (id %s) to %d servers on shards %s of %s", self.user, self.user.id,
-                    len(self.guilds), sorted(self.shards), self.shard_count)
+        shards = f" on shards {sorted(self.shards)} of {self.shard_count}" if isinstance(self, commands.AutoShardedBot) else ""
+        log.warning("connected as %s (id %s) to %d servers%s", self.user, self.user.id, len(self.guilds), shards)
 
     def allowed_place(self, guild_id: int | None, channel_id: int | None) -> bool:
         """Whether the allow-lists let the bot answer here; a thread passes its parent's id."""
@@ -178,20 +127,13 @@ class NewsBot(commands.AutoShardedBot):
         await super().close()
 
 
-def send_kwargs(message: DiscordMessage) -> dict:
-    """discord.py keyword arguments for a rendered message, pinging no one."""
-    return {
-        "content": message.content or None,
-        "embeds": [discord.Embed.from_dict(embed) for embed in message.embeds],
-        "allowed_mentions": NO_MENTIONS,
-    }
+class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
+    """The bot process running `shard_ids` of `shard_count` shards, so several processes (or
+    machines) split the servers. Cooldowns, conversations and the answer queue stay per process:
+    all of one server's events reach one shard."""
 
-
-async def respond_ephemeral(interaction: discord.Interaction, text: str) -> None:
-    if interaction.response.is_done():
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    else:
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    def __init__(self, settings: Settings, discord_settings: DiscordSettings, *, shard_ids: list[int], shard_count: int, **options):
+        super().__init__(settings, discord_settings, shard_ids=shard_ids, shard_count=shard_count, **options)
 
 
 def load_pipeline(settings: Settings, read_only: bool = False) -> Pipeline:
@@ -238,7 +180,11 @@ async def _serve(settings: Settings, discord_settings: DiscordSettings, sync: bo
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with NewsBot(settings, discord_settings, sync=sync, read_only=read_only, shard_ids=shard_ids, shard_count=shard_count) as newsbot:
+    if shard_ids:
+        newsbot = ShardedNewsBot(settings, discord_settings, sync=sync, read_only=read_only, shard_ids=shard_ids, shard_count=shard_count)
+    else:
+        newsbot = NewsBot(settings, discord_settings, sync=sync, read_only=read_only)
+    async with newsbot:
         running = asyncio.create_task(newsbot.start(discord_settings.token))
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)

@@ -7,8 +7,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_bot import NewsBot, QueueFull, apology, respond_ephemeral, send_kwargs
-from bot.discord_render import ArticleRef, DiscordMessage, describe_answer_mode, neutralise, render_about, render_article_list
+from bot.discord.queue import QueueFull
+from bot.discord.replies import apology, respond_ephemeral, send_kwargs
+from bot.discord.render import ArticleRef, DiscordMessage, describe_answer_mode, neutralise, render_about, render_article_list
 from bot.pipeline import QuestionError, check_question
 
 log = logging.getLogger("newsbot.discord")
@@ -17,7 +18,7 @@ LISTED = 10
 
 
 class Library(commands.Cog):
-    def __init__(self, newsbot: NewsBot):
+    def __init__(self, newsbot: commands.Bot):
         self.bot = newsbot
 
     @app_commands.command(name="sources", description="List indexed articles, the newest first or those matching a query")

@@ -1,0 +1,1 @@
+"""The Discord front end: the bot process (bot.py), one cog per feature, rendering and replies."""
