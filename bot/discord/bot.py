@@ -1,5 +1,6 @@
-"""The Discord bot process: a commands.Bot (an AutoShardedBot when given shards) that loads the pipeline once, answers through a bounded
-queue of worker threads, and shuts down cleanly on SIGINT/SIGTERM.
+"""The Discord bot process: a commands.Bot (an AutoShardedBot when given shards) that loads the
+pipeline once, answers through a bounded queue of worker threads, and shuts down cleanly on
+SIGINT/SIGTERM.
 
 Cogs: questions (/ask, mentions, threads), library (/sources, /about, /reindex), refresh (background
 refresh, when NEWSBOT_REFRESH_MINUTES is set); the feedback buttons are a persistent view (feedback).
