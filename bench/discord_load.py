@@ -10,7 +10,11 @@ from a different user (so the per-user cooldown stays out of the way), and measu
   - mentions_in_replies: replies that could ping someone (live @everyone/@here, <@id>, <@&id>,
     or allowed_mentions that permit any).
 
+With --shards 2, two `newsbot discord --read-only` processes split two servers' shards over one
+index (built first), questions alternate between the servers, and the loop lag is the worst of both.
+
     python bench/discord_load.py --questions bench/questions/seed.jsonl --concurrency 10 --json
+    python bench/discord_load.py --concurrency 50 --repeat 5 --shards 2
 """
 
 import argparse
@@ -24,7 +28,7 @@ from pathlib import Path
 
 from common import ROOT, median, percentile, read_jsonl
 
-from tests.discord_standin import DiscordStandIn
+from tests.discord_standin import GUILD_ID, SECOND_GUILD_ID, SEED_ARTICLE, DiscordStandIn
 
 LIVE_MENTION = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>")
 APOLOGY = "something went wrong"
@@ -42,13 +46,13 @@ def could_ping(payload: dict) -> bool:
     return any(LIVE_MENTION.search(text) for text in texts)
 
 
-async def ask(standin: DiscordStandIn, question: str, user_id: int, timeout: float) -> tuple[float, dict]:
+async def ask(standin: DiscordStandIn, question: str, user_id: int, timeout: float, guild_id: int = GUILD_ID) -> tuple[float, dict]:
     """(ms to the final response, its payload)."""
-    payload = standin.interaction("ask", {"question": question}, user_id=user_id)
+    payload = standin.interaction("ask", {"question": question}, user_id=user_id, guild_id=guild_id)
     token = payload["token"]
     mark = len(standin.requests)
     started = time.perf_counter()
-    await standin.dispatch("INTERACTION_CREATE", payload)
+    await standin.dispatch("INTERACTION_CREATE", payload, shard=standin.shard_of(guild_id))
 
     def final(request) -> bool:
         if token not in request.path:
@@ -62,20 +66,32 @@ async def ask(standin: DiscordStandIn, question: str, user_id: int, timeout: flo
     return (time.perf_counter() - started) * 1000, body
 
 
-async def run(questions: list[str], concurrency: int, data_dir: Path, timeout: float) -> dict:
+async def run(questions: list[str], concurrency: int, data_dir: Path, timeout: float, shards: int = 1) -> dict:
     standin = await DiscordStandIn().start()
-    process = None
+    processes = []
     try:
-        process = await standin.start_newsbot(
-            data_dir, data_dir.parent / f"{data_dir.name}-bot.log", 600,
-            NEWSBOT_DISCORD_MAX_QUEUE=str(max(100, len(questions))),
-        )
+        queue = str(max(100, len(questions)))
+        if shards == 1:
+            processes.append(await standin.start_newsbot(data_dir, data_dir.parent / f"{data_dir.name}-bot.log", 600, NEWSBOT_DISCORD_MAX_QUEUE=queue))
+        else:
+            import os
+            import subprocess
+
+            environment = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_SOURCES": str(SEED_ARTICLE)}
+            subprocess.run([sys.executable, "-m", "bot.cli", "index"], env=environment, check=True, capture_output=True)
+            for shard in range(shards):
+                processes.append(await standin.start_newsbot(
+                    data_dir, data_dir.parent / f"{data_dir.name}-shard{shard}.log", 600,
+                    "--read-only", "--shards", str(shard), "--shard-count", str(shards), shard=shard, NEWSBOT_DISCORD_MAX_QUEUE=queue,
+                ))
+        guilds = [GUILD_ID] if shards == 1 else [GUILD_ID, SECOND_GUILD_ID]
         lags: list[float] = []
         running = True
 
         async def probe():
             while running:
-                lags.append(await standin.probe_loop_lag())
+                for shard in ([None] if shards == 1 else range(shards)):
+                    lags.append(await standin.probe_loop_lag(shard))
                 await asyncio.sleep(PROBE_SECONDS)
 
         prober = asyncio.create_task(probe())
@@ -88,7 +104,7 @@ async def run(questions: list[str], concurrency: int, data_dir: Path, timeout: f
             nonlocal unanswered
             async with slots:
                 try:
-                    ms, body = await ask(standin, question, 1200000000000000000 + n, timeout)
+                    ms, body = await ask(standin, question, 1200000000000000000 + n, timeout, guilds[n % len(guilds)])
                 except asyncio.TimeoutError:
                     unanswered += 1
                     return
@@ -99,8 +115,10 @@ async def run(questions: list[str], concurrency: int, data_dir: Path, timeout: f
         running = False
         await prober
     finally:
-        if process is not None and process.returncode is None:
-            process.terminate()
+        for process in processes:
+            if process.returncode is None:
+                process.terminate()
+        for process in processes:
             await process.wait()
         await standin.stop()
 
@@ -133,6 +151,7 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, help="reuse this data dir's index (default: a fresh one on the bundled corpus)")
     parser.add_argument("--runs", type=int, default=1, help="whole runs (a fresh bot each); figures are their medians")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for each answer")
+    parser.add_argument("--shards", type=int, default=1, choices=(1, 2), help="bot processes, one shard each (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     questions = [str(row.get("q", "")) for row in read_jsonl(args.questions)] * args.repeat
@@ -140,7 +159,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="newsbot-load-") as scratch:
         data_dir = args.data_dir or Path(scratch) / "data"
         for _ in range(args.runs):
-            runs.append(asyncio.run(run(questions, args.concurrency, data_dir, args.timeout)))
+            runs.append(asyncio.run(run(questions, args.concurrency, data_dir, args.timeout, args.shards)))
     result = {key: median_of(key, runs) for key in runs[0]}
     if args.json:
         print(json.dumps(result))

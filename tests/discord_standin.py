@@ -230,17 +230,19 @@ class DiscordStandIn:
                 "flags": 0, "permissions": permissions, "nick": None, "avatar": None}
 
     def interaction(self, name: str, options: dict | None = None, channel_id: int = CHANNEL_ID,
-                    user_id: int = USER_ID, permissions: str = ALL_PERMISSIONS) -> dict:
+                    user_id: int = USER_ID, permissions: str = ALL_PERMISSIONS, guild_id: int = GUILD_ID) -> dict:
         """An INTERACTION_CREATE payload for slash command `name` in the guild."""
+        if guild_id == SECOND_GUILD_ID and channel_id == CHANNEL_ID:
+            channel_id = SECOND_CHANNEL_ID
         return {
             "id": str(self.snowflake()), "application_id": str(APP_ID), "type": 2, "version": 1,
-            "token": f"interaction-token-{self.snowflake()}", "guild_id": str(GUILD_ID),
+            "token": f"interaction-token-{self.snowflake()}", "guild_id": str(guild_id),
             "channel_id": str(channel_id),
-            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": "news", "position": 0,
+            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": "news", "position": 0,
                         "permission_overwrites": [], "nsfw": False, "parent_id": None},
             "member": self.member(user(user_id, f"reader{user_id % 1000}"), permissions),
             "app_permissions": ALL_PERMISSIONS, "locale": "en-GB", "guild_locale": "en-GB",
-            "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0,
+            "entitlements": [], "authorizing_integration_owners": {"0": str(guild_id)}, "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
             "data": {
                 "id": str(ASK_COMMAND_ID), "name": name, "type": 1,
