@@ -158,7 +158,7 @@ def update_index(
         if aside:
             store.publish(building)
             store.drop_other_builds(building.identity)
-        catalog.sync(store)
+        store.patiently(catalog.sync, store)
         report.articles = len(catalog.articles())
         report.chunks = catalog.chunk_count()
     report.seconds = time.perf_counter() - started
@@ -187,7 +187,7 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
             replaced = {article.id: known[article.id] for article in batch if article.id in known}
             writer.commit(puts, {}, replaced)
             if catalog is not None:
-                catalog.sync(writer.store)
+                writer.store.patiently(catalog.sync, writer.store)
             bar.update(len(batch))
 
 

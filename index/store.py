@@ -16,6 +16,7 @@ write-ahead log): nothing is copied and nothing is rebuilt from every chunk.
 """
 
 import json
+import logging
 import os
 import socket
 import threading
@@ -28,6 +29,8 @@ from pathlib import Path
 
 # Each build of the index has its own chunks and log collections, named after its identity, so a
 # rebuild is written beside the index that answers and replaces it in one write of the "info" record.
+log = logging.getLogger(__name__)
+
 CHUNKS = "newsbot_chunks"
 LOG = "newsbot_articles"
 META = "newsbot_meta"
@@ -39,6 +42,8 @@ NO_VECTOR = [0.0]
 # A writer refreshes its lock this often; one not refreshed for LOCK_STALE seconds was killed.
 LOCK_REFRESH = 20
 LOCK_STALE = 120
+# A batch a Chroma server failed to take is tried again this many times, waiting 1, 2, 4 ... s.
+COMMIT_RETRIES = 6
 # The layout before this one: generation folders with a pointer file.
 OLD_POINTER = "CURRENT"
 
@@ -288,7 +293,21 @@ class ChunkStore:
 
     def _keep_lock(self, holder: str, stop: threading.Event) -> None:
         while not stop.wait(LOCK_REFRESH):
-            self._meta_put("writer", {"holder": holder, "host": socket.gethostname(), "pid": os.getpid(), "beat": time.time()})
+            try:
+                self._meta_put("writer", {"holder": holder, "host": socket.gethostname(), "pid": os.getpid(), "beat": time.time()})
+            except Exception as error:  # noqa: BLE001 - a server away for a moment; the next beat will do
+                log.warning("could not refresh the writer's lock: %s", _short(error))
+
+    def patiently(self, work, *args):
+        """`work(*args)`, done again with backoff while a Chroma server does not answer."""
+        for attempt in range(COMMIT_RETRIES + 1):
+            try:
+                return work(*args)
+            except Exception as error:
+                if not self.is_remote or not _connection_failed(error) or attempt == COMMIT_RETRIES:
+                    raise
+                log.warning("the index server did not answer (%s); trying again in %d s", _short(error), 2**attempt)
+                time.sleep(2**attempt)
 
     # Small JSON records in the meta collection
 
@@ -378,12 +397,25 @@ class Writer:
     def commit(self, puts: list[tuple[str, ArticleRecord, list]], removes: dict[str, ArticleRecord], replaced: dict[str, ArticleRecord]) -> None:
         """Write `puts` (article id, its new record, its embedded nodes; none when only the record
         changed), log `removes` (article id -> the record being removed) as removed, and delete the
-        chunks of `removes` and of `replaced` versions (article id -> its record before)."""
+        chunks of `removes` and of `replaced` versions (article id -> its record before). A Chroma
+        server that stops answering is waited for, with backoff; every step can be done again."""
+        seq, attempts = self.seq, []
+
+        def attempt():
+            self.seq = seq  # a failed attempt numbered nothing that stays
+            attempts.append(None)
+            self._commit(puts, removes, replaced, again=len(attempts) > 1)
+
+        self.store.patiently(attempt)
+
+    def _commit(self, puts, removes, replaced, again: bool) -> None:
         if not puts and not removes:
             return
         touched = [article_id for article_id, _, _ in puts] + list(removes)
         self.store.set_meta(self._pending, {"articles": touched})
         nodes = [node for _, _, article_nodes in puts for node in article_nodes]
+        if nodes and again:
+            self.chunks.delete(ids=[node.node_id for node in nodes])  # what the failed attempt got in
         if nodes:
             from llama_index.vector_stores.chroma import ChromaVectorStore
 

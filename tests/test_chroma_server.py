@@ -114,3 +114,45 @@ def test_a_reader_says_the_index_is_unavailable_then_answers_when_the_server_ret
         assert "Umerov" in reader.ask("Who heads the Ukrainian delegation?").text  # the same reader, reconnected
     finally:
         restarted.stop()
+
+
+def test_the_writer_waits_out_a_server_restart_and_finishes(chroma_server, tmp_path, corpus_copy):
+    import threading
+
+    from tests.test_index import many_articles
+
+    many_articles(corpus_copy, 100)
+    reader = make_pipeline(tmp_path / "reader", NEWSBOT_CHROMA_URL=chroma_server.url)
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "writer"), "NEWSBOT_CHROMA_URL": chroma_server.url}
+    writer = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    said: list[str] = []
+    listener = threading.Thread(target=lambda: said.extend(writer.stderr), daemon=True)
+    listener.start()
+    restarted = None
+    try:
+        # The first batch is in: the writer is embedding the next ones when the server goes away,
+        # and stays away until the writer has found it gone.
+        wait_for(lambda: (info := reader.store.info()) is not None and reader.store.head(info.identity) > 0, 300, "a first batch")
+        chroma_server.stop()
+        wait_for(lambda: any("trying again" in line for line in said), 300, "the writer to find the server gone")
+        restarted = ChromaServer(tmp_path / "chroma-data", port=chroma_server.port)
+        restarted.wait_until_ready()
+        out = writer.stdout.read()
+        writer.wait(timeout=600)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+    try:
+        listener.join(timeout=30)
+        assert writer.returncode == 0, "".join(said)
+        assert "Traceback" not in "".join(said) and "101 articles" in out
+        reader.store.require_info()
+        records = reader.store.articles()
+        assert len(records) == 101
+        assert reader.store.chunks.count() == sum(record.chunks for record in records.values())
+        assert reader.stats().articles == 101
+    finally:
+        if restarted is not None:
+            restarted.stop()
