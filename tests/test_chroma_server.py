@@ -156,3 +156,29 @@ def test_the_writer_waits_out_a_server_restart_and_finishes(chroma_server, tmp_p
     finally:
         if restarted is not None:
             restarted.stop()
+
+
+def test_a_bot_started_before_its_server_waits_and_says_so(tmp_path, caplog):
+    import dataclasses
+    import logging
+    import threading
+
+    from bot.discord.bot import load_pipeline
+
+    port = free_port()
+    settings = dataclasses.replace(
+        make_pipeline(tmp_path / "setup").settings,
+        data_dir=tmp_path / "bot", chroma_url=f"http://127.0.0.1:{port}", sources=(SEED_FILE,),
+    )
+    loaded = []
+    with caplog.at_level(logging.WARNING, logger="newsbot.discord"):
+        starting = threading.Thread(target=lambda: loaded.append(load_pipeline(settings)), daemon=True)
+        starting.start()
+        wait_for(lambda: "waiting for it" in caplog.text, 120, "the bot to say it waits")
+        server = ChromaServer(tmp_path / "chroma-data", port=port)
+        try:
+            server.wait_until_ready()
+            starting.join(timeout=300)
+            assert loaded and "Umerov" in loaded[0].ask("Who heads the Ukrainian delegation?").text
+        finally:
+            server.stop()

@@ -9,6 +9,7 @@ refresh, when NEWSBOT_REFRESH_MINUTES is set); the feedback buttons are a persis
 import asyncio
 import logging
 import signal
+import time
 
 import aiohttp
 import discord
@@ -137,10 +138,28 @@ class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
         super().__init__(settings, discord_settings, shard_ids=shard_ids, shard_count=shard_count, **options)
 
 
+# A bot started before its Chroma server waits this long for it, saying so.
+SERVER_WAIT_SECONDS = 300
+
+
+def _wait_for_index(settings: Settings) -> Pipeline:
+    from index.store import IndexUnavailable
+
+    deadline = time.monotonic() + SERVER_WAIT_SECONDS
+    while True:
+        try:
+            return Pipeline(settings)
+        except IndexUnavailable as error:
+            if time.monotonic() > deadline:
+                raise DiscordStartError(str(error)) from None
+            log.warning("%s; waiting for it", error)
+            time.sleep(5)
+
+
 def load_pipeline(settings: Settings, read_only: bool = False) -> Pipeline:
     """The pipeline, with the configured sources indexed first if the index is empty (unless
     `read_only`), and the index opened, so the first question doesn't pay for it."""
-    pipeline = Pipeline(settings)
+    pipeline = _wait_for_index(settings)
     if not pipeline.has_articles():
         if read_only:
             raise DiscordStartError(
