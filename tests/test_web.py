@@ -3,7 +3,7 @@ runs, politeness and every kind of failure, each named while the rest is indexed
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 import signal
 import subprocess
 import sys
@@ -80,7 +80,7 @@ def test_a_feed_then_a_new_entry_an_edit_and_a_dropped_entry(server, tmp_path):
     title, paragraphs = STORIES["ferry"]
     server.set("/news/ferry", article_page(title, paragraphs[:2] + ["The opening has now been moved to June."], "2026-11-20T09:00:00+00:00"))
     # The bridge entry falls off the feed; the ferry entry says it was updated, after the last fetch.
-    edited = datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")
+    edited = (datetime.now(timezone.utc) + timedelta(seconds=2)).replace(tzinfo=None).isoformat(timespec="seconds")
     server.set("/feed.xml", rss("Harbour Gazette", [("Ferry", ferry, edited), ("Library", library, "2026-11-25")]), "application/rss+xml")
     changed = pipeline.index([server.url("/feed.xml")])
     assert (changed.added, changed.updated, changed.removed) == (1, 1, 0)

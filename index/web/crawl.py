@@ -100,7 +100,8 @@ def _listed_unchanged(entry: Entry, fetched: float | None) -> bool:
     if fetched is None or not stamp:
         return False
     try:
-        return datetime.fromisoformat(stamp).timestamp() <= fetched
+        # Listings give whole seconds: an entry stamped within the second of the fetch may be newer.
+        return datetime.fromisoformat(stamp).timestamp() + 1 < fetched
     except ValueError:
         return False
 
