@@ -33,7 +33,7 @@ def watch(pipeline, given: list, every: float, on_report) -> int:
     last_fetch: dict[str, float] = {}
     try:
         while not stopping.is_set():
-            paths, web = pipeline.sources(given)
+            _, web = pipeline.sources(given)
             now = time.monotonic()
             due = [source for source in web if now - last_fetch.get(source.url, -1e18) >= (source.every or every) - 1]
             in_round.set()

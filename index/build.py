@@ -5,7 +5,7 @@ import dataclasses
 import logging
 import time
 from datetime import datetime, timezone
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from index.articles import MAX_PASSAGES, Article, Note, Problem, Scan, scan_sour
 from index.chunk import CHUNKER_VERSION, chunk_article, embed_text, make_splitter
 from index.catalog import Catalog
 from index.embed import Embedder
-from index.store import ArticleRecord, ChunkStore, IndexInfo, Writer, batched
+from index.store import ArticleRecord, ChunkStore, IndexInfo, Writer
 from index.web.crawl import WebScan, crawl
 from index.web.fetch import Fetcher
 from index.web.sources import WebSource
@@ -143,7 +143,8 @@ def update_index(
         if web is not None:
             if building is not answering:
                 web.fetcher.validators.clear()  # a new build has none of the pages a 304 would skip
-            crawled = crawl(web.sources, known, web.fetcher, store.meta("sources") or {})
+            statuses = store.meta("sources") or {}
+            crawled = crawl(web.sources, known, web.fetcher, statuses)
             web_unchanged = crawled.unchanged + plan_web_changes(plan, known, crawled, web.keep_days, time.time())
             report.problems += crawled.problems
             report.failed += len(crawled.problems)
@@ -153,7 +154,7 @@ def update_index(
 
         apply_changes(writer, None if aside else catalog, known, plan, embedder, batch_size, progress)
         if web is not None:
-            writer.set_source_status({**(store.meta("sources") or {}), **report.sources})
+            writer.set_source_status({**statuses, **report.sources})
             web.fetcher.save()
         if aside:
             store.publish(building)
@@ -245,3 +246,14 @@ def _record(article: Article, chunks: int, fetched: float = 0.0) -> ArticleRecor
         chunks=chunks,
         fetched=fetched,
     )
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -189,7 +189,7 @@ class ChunkStore:
 
     def info(self) -> IndexInfo | None:
         """The build that answers, or None before the first `newsbot index`."""
-        found = self._meta_get("info")
+        found = self.meta("info")
         return IndexInfo(**found) if found else None
 
     def require_info(self) -> IndexInfo:
@@ -223,7 +223,7 @@ class ChunkStore:
 
     def publish(self, info: IndexInfo) -> None:
         """Make the build `info` describes the one that answers."""
-        self._meta_put("info", asdict(info))
+        self.set_meta("info", asdict(info))
 
     def drop_other_builds(self, identity: str) -> None:
         """Remove the collections of every build but `identity`'s: replaced or abandoned rebuilds."""
@@ -238,7 +238,7 @@ class ChunkStore:
 
     def head(self, identity: str | None = None) -> int:
         """The highest sequence number the log holds, as the writer last recorded it."""
-        return int((self._meta_get(f"head:{identity or self.identity}") or {}).get("seq", 0))
+        return int((self.meta(f"head:{identity or self.identity}") or {}).get("seq", 0))
 
     def log_since(self, seq: int, identity: str | None = None) -> list[LogEntry]:
         """Log records numbered above `seq`, in order."""
@@ -277,24 +277,24 @@ class ChunkStore:
         finally:
             stop.set()
             keeper.join()
-            self._meta_delete("writer")
+            self.delete_meta("writer")
 
     def lock_holder(self) -> str:
-        found = self._meta_get("writer")
+        found = self.meta("writer")
         return found["holder"] if found else "nobody"
 
     def _take_lock(self, holder: str) -> bool:
-        found = self._meta_get("writer")
+        found = self.meta("writer")
         if found and not _lock_is_stale(found):
             return False
-        self._meta_put("writer", {"holder": holder, "host": socket.gethostname(), "pid": os.getpid(), "beat": time.time()})
+        self.set_meta("writer", {"holder": holder, "host": socket.gethostname(), "pid": os.getpid(), "beat": time.time()})
         time.sleep(0.05)  # a rival who read the same stale lock has written by now; the last write wins
-        return (self._meta_get("writer") or {}).get("holder") == holder
+        return (self.meta("writer") or {}).get("holder") == holder
 
     def _keep_lock(self, holder: str, stop: threading.Event) -> None:
         while not stop.wait(LOCK_REFRESH):
             try:
-                self._meta_put("writer", {"holder": holder, "host": socket.gethostname(), "pid": os.getpid(), "beat": time.time()})
+                self.set_meta("writer", {"holder": holder, "host": socket.gethostname(), "pid": os.getpid(), "beat": time.time()})
             except Exception as error:  # noqa: BLE001 - a server away for a moment; the next beat will do
                 log.warning("could not refresh the writer's lock: %s", _short(error))
 
@@ -312,19 +312,13 @@ class ChunkStore:
     # Small JSON records in the meta collection
 
     def meta(self, key: str) -> dict | None:
-        return self._meta_get(key)
-
-    def set_meta(self, key: str, value: dict) -> None:
-        self._meta_put(key, value)
-
-    def _meta_get(self, key: str) -> dict | None:
         found = self.collection(META).get(ids=[key], include=["documents"])
         return json.loads(found["documents"][0]) if found["ids"] else None
 
-    def _meta_put(self, key: str, value: dict) -> None:
+    def set_meta(self, key: str, value: dict) -> None:
         self.collection(META).upsert(ids=[key], embeddings=[NO_VECTOR], documents=[json.dumps(value, ensure_ascii=False)])
 
-    def _meta_delete(self, key: str) -> None:
+    def delete_meta(self, key: str) -> None:
         self.collection(META).delete(ids=[key])
 
     def _read(self, name: str, include: list[str], where: dict | None = None, ids: list[str] | None = None, identity: str | None = None) -> dict[str, list]:
@@ -354,12 +348,6 @@ class ChunkStore:
             # another process has written many chunks, reading theirs fails ("Error finding id").
             self.reopen()
             return self._read(CHUNKS, include, ids=ids)
-
-    def close(self) -> None:
-        self._collections.clear()
-        closer = getattr(self.client, "close", None)
-        if closer is not None:
-            closer()
 
 
 class Writer:
@@ -505,14 +493,3 @@ def remove_old_layout(data_dir: Path) -> None:
     import shutil
 
     shutil.rmtree(Path(data_dir) / "index", ignore_errors=True)
-
-
-def batched(items: Iterable, size: int) -> Iterator[list]:
-    batch = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

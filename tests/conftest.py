@@ -48,6 +48,18 @@ def make_pipeline(data_dir: Path, **env) -> Pipeline:
     return Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(data_dir), **env}))
 
 
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate `process` if it still runs, killing it after 30 s; idempotent."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def free_port() -> int:
     import socket
 
@@ -113,15 +125,7 @@ class LlamaServer:
 
     def stop(self) -> None:
         """Idempotent: a test may stop the server itself and again in its cleanup."""
-        if self.process.poll() is not None:
-            self.log.close()
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        stop_process(self.process)
         self.log.close()
 
 

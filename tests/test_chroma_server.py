@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED_FILE, free_port, make_pipeline
+from tests.conftest import SEED_FILE, free_port, make_pipeline, stop_process
 from tests.news_server import wait_for
 
 FERRY = "Ferry terminal delayed\n\nThe harbour authority said on Tuesday that the new ferry terminal will open in May, two years late."
@@ -38,13 +38,7 @@ class ChromaServer:
         wait_for(answers, 120, "chroma run to answer")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.log.close()
 
 

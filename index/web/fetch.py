@@ -5,6 +5,8 @@ nothing but http(s), and asks again with ETag / Last-Modified so an unchanged fe
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -121,23 +123,16 @@ class Fetcher:
         with self._hosts_lock:
             return self._hosts.setdefault(host_of(url), _Host())
 
-    def _turn(self, url: str):
+    @contextmanager
+    def _turn(self, url: str) -> Iterator[None]:
         """At most PER_HOST requests at once per host, each starting `delay` after the one before."""
         host = self._host(url)
-        politeness = self.politeness
-
-        class Turn:
-            def __enter__(self):
-                host.slots.acquire()
-                with host.lock:
-                    start = max(time.monotonic(), host.next_start)
-                    host.next_start = start + max(politeness.delay, host.delay or 0.0)
-                time.sleep(max(0.0, start - time.monotonic()))
-
-            def __exit__(self, *exc):
-                host.slots.release()
-
-        return Turn()
+        with host.slots:
+            with host.lock:
+                start = max(time.monotonic(), host.next_start)
+                host.next_start = start + max(self.politeness.delay, host.delay or 0.0)
+            time.sleep(max(0.0, start - time.monotonic()))
+            yield
 
     def _allowed(self, url: str) -> bool:
         host = self._host(url)
