@@ -78,9 +78,9 @@ SETTINGS = {
     ),
     "embed_backend": Setting(
         "NEWSBOT_EMBED_BACKEND", "torch",
-        "How the model runs: 'torch' (sentence-transformers), 'onnx' (the same model exported to ONNX) or "
-        "'onnx-int8' (that export quantised to int8). The ONNX files are built from the model once, with no "
-        "download. An index remembers its backend; changing it needs `newsbot index --rebuild`.",
+        "How the model runs: 'torch' (sentence-transformers), 'onnx' (the same model exported to ONNX), "
+        "'onnx-int8' (that export quantised to int8) or 'openvino' (the ONNX export run by OpenVINO, in "
+        "bfloat16 where the CPU has it). The ONNX files are built from the model once, with no download. An index remembers its backend; changing it needs `newsbot index --rebuild`.",
     ),
     "model_cache": Setting(
         "NEWSBOT_MODEL_CACHE", "",
@@ -261,7 +261,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
 
 
 ANSWER_MODES = ("extractive", "openai", "llamacpp")
-EMBED_BACKENDS = ("torch", "onnx", "onnx-int8")
+EMBED_BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
 
 
 @dataclass(frozen=True)
