@@ -215,7 +215,7 @@ class ExtractiveAnswerer:
             return []
         texts = [context[index].text for _, _, context, index in found]
         question_vector = self.embedder.embed_query(question)
-        vectors = self.embedder.embed_sentences(texts)
+        vectors = self.embedder.embed_sentences(texts, [passage.sentence_vectors for passage in passages])
         question_words = content_words(question)
         kind = question_kind(question)
         rare = rare_word_overlaps(question_words, texts)

@@ -155,7 +155,7 @@ class CitationVerifier:
                 start += len(piece)
         if not found:
             return []
-        vectors = self.embedder.embed_sentences([sentence for *_, sentence in found])
+        vectors = self.embedder.embed_sentences([sentence for *_, sentence in found], [passage.sentence_vectors for passage in passages])
         names = [frozenset(vocabulary_of(f"{passage.title} {passage.readable_text}")) for passage in passages]
         spans = [self._span(p, passages[p].readable_text[a:b], vector, 1, names[p]) for (p, a, b, _), vector in zip(found, vectors)]
         for i in range(len(found) - 1):

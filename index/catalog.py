@@ -22,13 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from index.lexical import lexical_tokens, match_expression
+from index.sentence_vectors import from_metadata
 from index.store import ArticleRecord, ChunkStore, IndexInfo, LogEntry
 
 log = logging.getLogger(__name__)
 
 CATALOG_FILE = "catalog.sqlite"
 # Bumped when the file's layout changes: an older file is refilled from the store.
-FORMAT = 2
+FORMAT = 3
 # Articles applied per transaction while catching up.
 SYNC_BATCH = 200
 # Times the log is read again when an article it names lacks chunks, before it is left out: it
@@ -46,7 +47,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     day INTEGER NOT NULL,
     seq INTEGER NOT NULL,
     text TEXT NOT NULL,
-    vector BLOB NOT NULL
+    vector BLOB NOT NULL,
+    sentence_vectors BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks (article_id);
 CREATE INDEX IF NOT EXISTS chunks_by_day ON chunks (day);
@@ -67,6 +69,7 @@ class StoredChunk:
     position: int
     text: str
     vector: np.ndarray
+    sentence_vectors: bytes  # index/sentence_vectors.py; empty when the writer stored none
 
 
 class Catalog:
@@ -171,12 +174,13 @@ class Catalog:
                 )
                 day = _day(entry.record.published)
                 for position, chunk_id in enumerate(entry.record.chunk_ids(entry.article_id)):
-                    text, vector = chunks[chunk_id]["text"], chunks[chunk_id]["vector"]
+                    chunk = chunks[chunk_id]
                     cursor = db.execute(
-                        "INSERT INTO chunks (chunk_id, article_id, position, day, seq, text, vector) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (chunk_id, entry.article_id, position, day, entry.seq, text, vector.tobytes()),
+                        "INSERT INTO chunks (chunk_id, article_id, position, day, seq, text, vector, sentence_vectors) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (chunk_id, entry.article_id, position, day, entry.seq, chunk["text"], chunk["vector"].tobytes(), chunk["sentences"]),
                     )
-                    tokens = lexical_tokens(entry.record.title, text)
+                    tokens = lexical_tokens(entry.record.title, chunk["text"])
                     db.execute("INSERT INTO words (rowid, tokens, day) VALUES (?, ?, ?)", (cursor.lastrowid, tokens, f"d{day}"))
             db.execute("UPDATE state SET value = ? WHERE key = 'synced'", (str(entries[-1].seq),))
             db.execute("COMMIT")
@@ -218,11 +222,12 @@ class Catalog:
             return {}
         marks = ",".join("?" * len(chunk_ids))
         rows = self._db().execute(
-            f"SELECT chunk_id, article_id, position, text, vector FROM chunks WHERE chunk_id IN ({marks})", chunk_ids  # noqa: S608
+            f"SELECT chunk_id, article_id, position, text, vector, sentence_vectors FROM chunks WHERE chunk_id IN ({marks})",  # noqa: S608
+            chunk_ids,
         )
         return {
-            chunk_id: StoredChunk(chunk_id, article_id, position, text, np.frombuffer(vector, dtype=np.float32))
-            for chunk_id, article_id, position, text, vector in rows
+            chunk_id: StoredChunk(chunk_id, article_id, position, text, np.frombuffer(vector, dtype=np.float32), sentences)
+            for chunk_id, article_id, position, text, vector, sentences in rows
         }
 
     def lexical(self, query: str, k: int, days: tuple[int, int] | None = None) -> list[tuple[str, float]]:
@@ -263,12 +268,13 @@ class Catalog:
 
 
 def _read_chunks(store: ChunkStore, entries: list[LogEntry]) -> tuple[dict[str, dict], set[str]]:
-    """Text and vector of every chunk the entries name, and the articles some of whose chunks are gone."""
+    """Text, vector and sentence vectors of every chunk the entries name, and the articles some of
+    whose chunks are gone."""
     ids = [chunk_id for entry in entries if entry.record is not None for chunk_id in entry.record.chunk_ids(entry.article_id)]
-    found = store.read_chunks(ids, ["documents", "embeddings"])
+    found = store.read_chunks(ids, ["documents", "embeddings", "metadatas"])
     chunks = {
-        chunk_id: {"text": text, "vector": np.asarray(vector, dtype=np.float32)}
-        for chunk_id, text, vector in zip(found["ids"], found["documents"], found["embeddings"])
+        chunk_id: {"text": text, "vector": np.asarray(vector, dtype=np.float32), "sentences": from_metadata(metadata)}
+        for chunk_id, text, vector, metadata in zip(found["ids"], found["documents"], found["embeddings"], found["metadatas"])
     }
     missing = {
         entry.article_id for entry in entries

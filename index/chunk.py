@@ -12,7 +12,8 @@ from index.store import version_of
 
 CHUNK_OVERLAP_TOKENS = 32
 # Bumped whenever chunking changes, so an index made the old way is rebuilt, not mixed.
-CHUNKER_VERSION = 1
+# 2: chunks carry their sentences' vectors (index/sentence_vectors.py).
+CHUNKER_VERSION = 2
 
 NOT_EMBEDDED = ["article_id", "version", "source", "url", "published", "published_ts", "position"]
 

@@ -9,16 +9,19 @@ and both runtimes already spread one call over every core.
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from index.encoders import open_encoder
+from index.sentence_vectors import sentence_key, unpack
 
 BUNDLED_MODEL = "bundled"
 DEFAULT_BACKEND = "torch"
-# Sentences of retrieved passages, kept so that answering and then verifying a model's answer (or the
-# next question on the same passages) embed each sentence once. About 1.5 KB each with MiniLM.
+# Sentences of retrieved passages that were not stored with their chunk (an index built before
+# sentence vectors, or a sentence the answerer reads differently), kept so that each is embedded
+# once. About 1.5 KB each with MiniLM.
 SENTENCE_CACHE_SIZE = 20_000
 
 
@@ -56,6 +59,10 @@ class Embedder:
         """Word pieces the model reads, including its special tokens; the rest is cut off."""
         return self._encoder.max_tokens
 
+    @property
+    def dimension(self) -> int:
+        return self._encoder.dimension
+
     def count_tokens(self, text: str) -> list[int]:
         """Token ids without special tokens; the chunker measures chunks with this."""
         with self._turn:
@@ -71,22 +78,32 @@ class Embedder:
                 batches.append(self._encoder.encode(texts[start : start + batch_size], batch_size))
         return np.concatenate(batches).astype(np.float32, copy=False)
 
-    def embed_sentences(self, texts: list[str]) -> np.ndarray:
-        """Like `embed`, for passage sentences: each is embedded once, then served from a bounded
-        least-recently-used cache."""
+    def embed_sentences(self, texts: list[str], stored: Iterable[bytes] = ()) -> np.ndarray:
+        """Like `embed`, for passage sentences: taken from the vectors `stored` with their chunks
+        (index/sentence_vectors.py) when they are there, else embedded once and then served from a
+        bounded least-recently-used cache."""
         if not texts:
             return self.embed([])
+        packed = unpack(stored, self.dimension)
+        known = {text: vector for text in texts if (vector := packed.get(sentence_key(text))) is not None}
         with self._sentences_lock:
-            known = {text: self._sentences[text] for text in texts if text in self._sentences}
+            known.update((text, self._sentences[text]) for text in texts if text not in known and text in self._sentences)
         missing = [text for text in dict.fromkeys(texts) if text not in known]
-        known.update(zip(missing, self.embed(missing)))
+        embedded = dict(zip(missing, self.embed(missing)))
+        known.update(embedded)
         with self._sentences_lock:
             for text in dict.fromkeys(texts):
-                self._sentences[text] = known[text]
-                self._sentences.move_to_end(text)
+                if text in embedded or text in self._sentences:
+                    self._sentences[text] = known[text]
+                    self._sentences.move_to_end(text)
             while len(self._sentences) > SENTENCE_CACHE_SIZE:
                 self._sentences.popitem(last=False)
         return np.stack([known[text] for text in texts])
+
+    @property
+    def cached_sentences(self) -> int:
+        """Sentences embedded at question time and kept."""
+        return len(self._sentences)
 
     def forget_sentences(self) -> None:
         """Empty the sentence cache (benchmarks measure each question from cold)."""

@@ -38,3 +38,20 @@ def tail_from(text: str, following: str) -> str:
         return ""
     first = split_sentences(stripped)[0].rstrip()
     return (after[: len(after) - len(stripped)] or " ") + first
+
+
+def edges(previous: str | None, text: str, following: str | None) -> tuple[str, str]:
+    """(lead, tail): what completes the sentences `text` starts and ends in the middle of, from the
+    chunks before and after it (None where there is none). Search and indexing agree on this, so the
+    sentences indexed with a chunk are the ones an answer reads."""
+    lead = lead_from(previous, text) if previous is not None and starts_mid_sentence(text) else ""
+    tail = tail_from(text, following) if following is not None and ends_mid_sentence(text) else ""
+    return lead, tail
+
+
+def starts_mid_sentence(text: str) -> bool:
+    return bool(text) and (text[0].islower() or text[0] in ",;:)")
+
+
+def ends_mid_sentence(text: str) -> bool:
+    return bool(text) and text.rstrip()[-1:] not in ".!?\"'”’)]:"

@@ -13,7 +13,7 @@ benchmarks.
 """
 
 import threading
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -21,7 +21,7 @@ import numpy as np
 from index.catalog import Catalog
 from index.diversify import Outlet, cap_per_article, collapse_copies
 from index.embed import Embedder
-from index.neighbours import lead_from, tail_from
+from index.neighbours import edges, ends_mid_sentence, starts_mid_sentence
 from index.store import ArticleRecord, ChunkStore, IndexInfo
 from index.when import TimeWindow, time_window
 
@@ -59,6 +59,8 @@ class Passage:
     also_reported_by: tuple[Outlet, ...] = ()
     lead: str = ""  # the start of a sentence cut at the chunk's start, from the chunk before
     tail: str = ""  # the end of a sentence cut at the chunk's end, from the chunk after
+    # The readable text's sentences' vectors, as stored at indexing (index/sentence_vectors.py).
+    sentence_vectors: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def readable_text(self) -> str:
@@ -66,7 +68,9 @@ class Passage:
         return self.lead + self.text + self.tail
 
     def to_json(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        del data["sentence_vectors"]
+        return data
 
 
 class Searcher:
@@ -189,10 +193,10 @@ class Searcher:
         """`passages` with each sentence cut at a chunk edge completed from the chunk beside it."""
         wanted = {}
         for passage in passages:
-            if passage.position > 0 and _starts_mid_sentence(passage.text):
-                wanted[passage.chunk_id] = [_beside(passage, -1), None]
-            if _ends_mid_sentence(passage.text):
-                wanted.setdefault(passage.chunk_id, [None, None])[1] = _beside(passage, +1)
+            before = _beside(passage, -1) if passage.position > 0 and starts_mid_sentence(passage.text) else None
+            after = _beside(passage, +1) if ends_mid_sentence(passage.text) else None
+            if before or after:
+                wanted[passage.chunk_id] = (before, after)
         if not wanted:
             return passages
         ids = list(dict.fromkeys(chunk_id for pair in wanted.values() for chunk_id in pair if chunk_id))
@@ -200,8 +204,7 @@ class Searcher:
         completed = []
         for passage in passages:
             before, after = wanted.get(passage.chunk_id, (None, None))
-            lead = lead_from(texts[before], passage.text) if before in texts else ""
-            tail = tail_from(passage.text, texts[after]) if after in texts else ""
+            lead, tail = edges(texts.get(before), passage.text, texts.get(after))
             completed.append(replace(passage, lead=lead, tail=tail) if lead or tail else passage)
         return completed
 
@@ -226,14 +229,6 @@ def _beside(passage: Passage, step: int) -> str:
     return f"{article_version}:{passage.position + step}"
 
 
-def _starts_mid_sentence(text: str) -> bool:
-    return bool(text) and (text[0].islower() or text[0] in ",;:)")
-
-
-def _ends_mid_sentence(text: str) -> bool:
-    return bool(text) and text.rstrip()[-1:] not in ".!?\"'”’)]:"
-
-
 def _passage(chunk, record: ArticleRecord | None, cosine: float) -> Passage:
     return Passage(
         chunk_id=chunk.chunk_id,
@@ -245,4 +240,5 @@ def _passage(chunk, record: ArticleRecord | None, cosine: float) -> Passage:
         position=chunk.position,
         text=chunk.text,
         score=round(cosine, 6),
+        sentence_vectors=chunk.sentence_vectors,
     )

@@ -3,6 +3,9 @@
 from functools import cache
 from pathlib import Path
 
+# Sentences shorter than this are never quoted (the answerer's floor is 4 words, the verifier's 3).
+SENTENCE_MIN_WORDS = 3
+
 # Punkt's English model misses these news abbreviations and splits "Gov. J.B. Pritzker" apart.
 EXTRA_ABBREVIATIONS = {
     "gov", "sen", "rep", "gen", "lt", "col", "sgt", "capt", "cmdr", "adm", "maj", "st", "mr",
@@ -56,3 +59,9 @@ def split_sentences(text: str) -> list[str]:
             end = starts[i + 1] if i + 1 < len(starts) else len(line)
             pieces.append(line[start:end])
     return [p for p in pieces if p]
+
+
+def sentence_texts(text: str) -> list[str]:
+    """The sentences of `text` that answers may quote or a model's claims may cite, stripped: those
+    of at least SENTENCE_MIN_WORDS words. Their vectors are stored with each chunk."""
+    return [stripped for piece in split_sentences(text) if len((stripped := piece.strip()).split()) >= SENTENCE_MIN_WORDS]

@@ -2,8 +2,10 @@
 
 from datetime import date
 
+import numpy as np
 import pytest
 
+from index.sentence_vectors import sentence_key, unpack
 from tests.conftest import make_pipeline
 
 
@@ -105,3 +107,13 @@ def test_an_index_whose_articles_were_all_removed_finds_nothing(tmp_path, embedd
     assert pipeline.index([folder]).removed == 1
     assert pipeline.searcher.search("Freedonia budget this week", 3, date(2026, 6, 5)) == []
     assert pipeline.searcher.search("Freedonia budget", 3) == []
+
+
+def test_a_sentence_completed_across_a_chunk_edge_was_stored(search_pipeline, embedder):
+    found = search_pipeline.searcher.search("When will the new container terminal at Port Ellery open?", 5, date(2026, 5, 2))
+    cut = [p for p in found if p.article_id == "port" and p.lead]
+    assert cut
+    stored = unpack([p.sentence_vectors for p in cut], embedder.dimension)
+    assert sentence_key(LONG_SENTENCE) in stored
+    assert float(stored[sentence_key(LONG_SENTENCE)] @ embedder.embed([LONG_SENTENCE])[0]) > 0.995
+    assert np.isclose(np.linalg.norm(stored[sentence_key(LONG_SENTENCE)]), 1.0)

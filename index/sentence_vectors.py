@@ -1,0 +1,57 @@
+"""Sentence vectors stored with their chunk, so that answering and verifying embed nothing at
+question time: one blob per chunk, each sentence as an 8-byte key of its text, a float32 scale and
+its vector in int8 (396 bytes for MiniLM, against 1,536 in float32).
+
+Chroma keeps the blob, base64-encoded, in the chunk's metadata, so a reader anywhere gets it with
+the chunk; each reader's catalog keeps it raw.
+"""
+
+import base64
+import hashlib
+from collections.abc import Iterable
+
+import numpy as np
+
+METADATA_KEY = "sentence_vectors"
+KEY_BYTES = 8
+SCALE = np.dtype("<f4")
+
+
+def sentence_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=KEY_BYTES).digest()
+
+
+def pack(texts: list[str], vectors: np.ndarray) -> bytes:
+    """The blob for `texts` and their L2-normalised `vectors`, row for row."""
+    if not texts:
+        return b""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127.0
+    quantised = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
+    return b"".join(sentence_key(text) + scale.astype(SCALE).tobytes() + row.tobytes()
+                    for text, scale, row in zip(texts, scales, quantised))
+
+
+def unpack(blobs: Iterable[bytes], dimension: int) -> dict[bytes, np.ndarray]:
+    """Key -> L2-normalised float32 vector, from any number of blobs of vectors of `dimension`."""
+    record = KEY_BYTES + SCALE.itemsize + dimension
+    found: dict[bytes, np.ndarray] = {}
+    for blob in blobs:
+        if not blob or len(blob) % record:
+            continue  # an empty blob, or one of another dimension: those sentences get embedded
+        rows = np.frombuffer(blob, dtype=np.uint8).reshape(-1, record)
+        scales = rows[:, KEY_BYTES : KEY_BYTES + SCALE.itemsize].copy().view(SCALE)[:, 0]
+        vectors = rows[:, KEY_BYTES + SCALE.itemsize :].view(np.int8).astype(np.float32) * scales[:, None]
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        for key, vector in zip(rows[:, :KEY_BYTES], vectors):
+            found[key.tobytes()] = vector
+    return found
+
+
+def to_metadata(blob: bytes) -> str:
+    return base64.b64encode(blob).decode("ascii")
+
+
+def from_metadata(metadata: dict | None) -> bytes:
+    value = (metadata or {}).get(METADATA_KEY)
+    return base64.b64decode(value) if isinstance(value, str) and value else b""

@@ -1,0 +1,49 @@
+"""Sentence vectors stored with their chunks: packed compactly, written by the indexer, and found for
+every sentence the answerer and the verifier read, so a question embeds nothing but itself."""
+
+from bot.answer import quotable
+from bot.quoting import sentences_of
+from bot.verify import CitationVerifier
+from index.sentence_vectors import pack, sentence_key, unpack
+from index.sentences import sentence_texts
+
+QUESTIONS = [
+    "Who heads the Ukrainian delegation?",
+    "Where were the Ukraine-Russia peace talks held?",
+    "What did Russia demand?",
+]
+
+
+def test_packed_vectors_come_back_close_and_keyed_by_text(embedder):
+    texts = ["The talks took place in Istanbul.", "Rustem Umerov leads the Ukrainian delegation.", "A third, unrelated sentence about ferries."]
+    vectors = embedder.embed(texts)
+    found = unpack([pack(texts, vectors)], vectors.shape[1])
+    assert set(found) == {sentence_key(text) for text in texts}
+    for text, vector in zip(texts, vectors):
+        assert float(found[sentence_key(text)] @ vector) > 0.999
+    assert unpack([b"", b"not a multiple of a record"], vectors.shape[1]) == {}
+
+
+def stored_for(passages, embedder):
+    return unpack([p.sentence_vectors for p in passages], embedder.dimension)
+
+
+def test_every_sentence_an_answer_reads_was_stored_at_indexing(seed_pipeline, embedder):
+    for question in QUESTIONS:
+        passages = seed_pipeline.searcher.search(question, 5)
+        stored = stored_for(passages, embedder)
+        quoted = [s.text for p in passages for s in sentences_of(p.readable_text) if quotable(s.text)]
+        verified = [text for p in passages for text in sentence_texts(p.readable_text)]
+        assert quoted and verified
+        missing = [text for text in quoted + verified if sentence_key(text) not in stored]
+        assert not missing, missing
+        fresh = embedder.embed(quoted)
+        assert min(float(stored[sentence_key(t)] @ v) for t, v in zip(quoted, fresh)) > 0.995
+
+
+def test_answering_and_verifying_embed_no_sentence(seed_pipeline, embedder):
+    embedder.forget_sentences()
+    passages = seed_pipeline.searcher.search(QUESTIONS[0], 5)
+    seed_pipeline.answerer.answer(QUESTIONS[0], passages)
+    assert CitationVerifier(embedder).spans(passages)
+    assert embedder.cached_sentences == 0, "a sentence was embedded at question time"
