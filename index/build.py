@@ -9,15 +9,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from index.articles import MAX_PASSAGES, Article, Note, Problem, Scan, scan_sources
 from index.chunk import CHUNKER_VERSION, chunk_article, embed_text, make_splitter
 from index.catalog import Catalog
 from index.embed import Embedder
-from index.neighbours import edges
-from index.sentence_vectors import pack
-from index.sentences import sentence_texts
 from index.store import ArticleRecord, ChunkStore, IndexInfo, Writer
 from index.web.crawl import WebScan, crawl
 from index.web.fetch import Fetcher
@@ -164,7 +159,7 @@ def update_index(
         if aside:
             store.publish(building)
             store.drop_other_builds(building.identity)
-        store.patiently(catalog.sync, store)
+        store.patiently(catalog.sync, store, embedder)
         report.articles = len(catalog.articles())
         report.chunks = catalog.chunk_count()
     report.seconds = time.perf_counter() - started
@@ -190,11 +185,10 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
                     nodes = nodes[:MAX_PASSAGES]
                 puts.append((article.id, _record(article, len(nodes), time.time() if is_web(article.origin) else 0.0), nodes))
             _embed_nodes([node for _, _, nodes in puts for node in nodes], embedder, batch_size)
-            sentences = _embed_sentences([nodes for _, _, nodes in puts], embedder, batch_size)
             replaced = {article.id: known[article.id] for article in batch if article.id in known}
-            writer.commit(puts, {}, replaced, sentences)
+            writer.commit(puts, {}, replaced)
             if catalog is not None:
-                writer.store.patiently(catalog.sync, writer.store)
+                writer.store.patiently(catalog.sync, writer.store, embedder)
             bar.update(len(batch))
 
 
@@ -239,21 +233,6 @@ def _embed_nodes(nodes: list, embedder: Embedder, batch_size: int) -> None:
     vectors = embedder.embed([texts[i] for i in order], batch_size=batch_size)
     for i, vector in zip(order, vectors):
         nodes[i].embedding = vector.tolist()
-
-
-def _embed_sentences(articles: list[list], embedder: Embedder, batch_size: int) -> dict[str, bytes]:
-    """Chunk id -> the packed vectors of the sentences an answer may read in it: its text with the
-    sentences its edges cut completed from the chunks beside it, as search completes them. A sentence
-    two chunks share is embedded once."""
-    sentences: dict[str, list[str]] = {}
-    for nodes in articles:
-        texts = [node.text for node in nodes]
-        for i, node in enumerate(nodes):
-            lead, tail = edges(texts[i - 1] if i else None, texts[i], texts[i + 1] if i + 1 < len(texts) else None)
-            sentences[node.node_id] = sentence_texts(lead + texts[i] + tail)
-    distinct = list(dict.fromkeys(text for texts in sentences.values() for text in texts))
-    vectors = dict(zip(distinct, embedder.embed(distinct, batch_size=batch_size)))
-    return {chunk_id: pack(texts, np.stack([vectors[t] for t in texts]) if texts else None) for chunk_id, texts in sentences.items()}
 
 
 def _record(article: Article, chunks: int, fetched: float = 0.0) -> ArticleRecord:

@@ -1,5 +1,10 @@
 """What a reader keeps beside Chroma, in one local SQLite file: the articles and chunks as of the last
-change it followed, each chunk's text, publication day and vector, and a lexical index (FTS5).
+change it followed, each chunk's text, publication day and vector, its sentences' vectors, and a
+lexical index (FTS5).
+
+The sentence vectors are embedded here, by whoever applies a change, from the chunks it reads. Kept
+in Chroma as a metadata string per chunk, they took 131 MB of strings on rtqa-2026, and Chroma
+indexes every metadata string: its file grew past twice the size of everything else.
 
 Everything here is derived from the shared index (index/store.py) and follows its change log before
 each question: a change costs reading the changed articles' chunks, never the whole index, and a
@@ -21,8 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
+from index.embed import Embedder
 from index.lexical import lexical_tokens, match_expression
-from index.sentence_vectors import from_metadata
+from index.neighbours import edges
+from index.sentence_vectors import pack
+from index.sentences import sentence_texts
 from index.store import ArticleRecord, ChunkStore, IndexInfo, LogEntry
 
 log = logging.getLogger(__name__)
@@ -69,7 +77,7 @@ class StoredChunk:
     position: int
     text: str
     vector: np.ndarray
-    sentence_vectors: bytes  # index/sentence_vectors.py; empty when the writer stored none
+    sentence_vectors: bytes  # index/sentence_vectors.py
 
 
 class Catalog:
@@ -119,8 +127,9 @@ class Catalog:
 
     # Following the store
 
-    def sync(self, store: ChunkStore) -> int:
-        """Apply the store's changes since the last sync; the number of articles changed."""
+    def sync(self, store: ChunkStore, embedder: Embedder) -> int:
+        """Apply the store's changes since the last sync, embedding the changed chunks' sentences;
+        the number of articles changed."""
         info = store.require_info()
         if self.info != info or self._state("format") != str(FORMAT):
             self._reset(info)
@@ -138,6 +147,7 @@ class Catalog:
                 continue
             if missing:
                 log.warning("the index names chunks it does not hold for articles %s; they are left out", ", ".join(sorted(missing)))
+            _embed_sentences(batch, chunks, missing, embedder)
             if self._apply(start, batch, chunks, missing):  # else another process applied these first
                 applied += len(batch) - len(missing)
             retries = 0
@@ -268,19 +278,37 @@ class Catalog:
 
 
 def _read_chunks(store: ChunkStore, entries: list[LogEntry]) -> tuple[dict[str, dict], set[str]]:
-    """Text, vector and sentence vectors of every chunk the entries name, and the articles some of
-    whose chunks are gone."""
+    """Text and vector of every chunk the entries name, and the articles some of whose chunks are gone."""
     ids = [chunk_id for entry in entries if entry.record is not None for chunk_id in entry.record.chunk_ids(entry.article_id)]
-    found = store.read_chunks(ids, ["documents", "embeddings", "metadatas"])
+    found = store.read_chunks(ids, ["documents", "embeddings"])
     chunks = {
-        chunk_id: {"text": text, "vector": np.asarray(vector, dtype=np.float32), "sentences": from_metadata(metadata)}
-        for chunk_id, text, vector, metadata in zip(found["ids"], found["documents"], found["embeddings"], found["metadatas"])
+        chunk_id: {"text": text, "vector": np.asarray(vector, dtype=np.float32)}
+        for chunk_id, text, vector in zip(found["ids"], found["documents"], found["embeddings"])
     }
     missing = {
         entry.article_id for entry in entries
         if entry.record is not None and any(chunk_id not in chunks for chunk_id in entry.record.chunk_ids(entry.article_id))
     }
     return chunks, missing
+
+
+def _embed_sentences(entries: list[LogEntry], chunks: dict[str, dict], missing: set[str], embedder: Embedder) -> None:
+    """Give each chunk its "sentences": the packed vectors of the sentences an answer may read in it,
+    its text with the sentences its edges cut completed from the chunks beside it, as search
+    completes them. A sentence two chunks share is embedded once."""
+    sentences: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry.record is None or entry.article_id in missing:
+            continue
+        ids = entry.record.chunk_ids(entry.article_id)
+        texts = [chunks[chunk_id]["text"] for chunk_id in ids]
+        for i, chunk_id in enumerate(ids):
+            lead, tail = edges(texts[i - 1] if i else None, texts[i], texts[i + 1] if i + 1 < len(texts) else None)
+            sentences[chunk_id] = sentence_texts(lead + texts[i] + tail)
+    distinct = list(dict.fromkeys(text for texts in sentences.values() for text in texts))
+    vectors = dict(zip(distinct, embedder.embed(distinct)))
+    for chunk_id, texts in sentences.items():
+        chunks[chunk_id]["sentences"] = pack(texts, np.stack([vectors[text] for text in texts])) if texts else b""
 
 
 def _stacked(rows: list[tuple[str, bytes]]) -> np.ndarray:

@@ -12,8 +12,7 @@ from index.store import version_of
 
 CHUNK_OVERLAP_TOKENS = 32
 # Bumped whenever chunking changes, so an index made the old way is rebuilt, not mixed.
-# 2: chunks carry their sentences' vectors (index/sentence_vectors.py).
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 1
 
 NOT_EMBEDDED = ["article_id", "version", "source", "url", "published", "published_ts", "position"]
 

@@ -87,7 +87,7 @@ class Searcher:
         """Follow the index's changes since the last question; the index's description."""
         # One thread follows the log while the others wait: they would only repeat its reads.
         with self._sync_lock, self.store.reachable():
-            self.catalog.sync(self.store)
+            self.catalog.sync(self.store, self.embedder)
         info = self.catalog.info
         if info.model != self.embedder.label:
             raise IndexModelMismatch(

@@ -1,18 +1,14 @@
-"""Sentence vectors stored with their chunk, so that answering and verifying embed nothing at
-question time: one blob per chunk, each sentence as an 8-byte key of its text, a float32 scale and
-its vector in int8 (396 bytes for MiniLM, against 1,536 in float32).
-
-Chroma keeps the blob, base64-encoded, in the chunk's metadata, so a reader anywhere gets it with
-the chunk; each reader's catalog keeps it raw.
+"""Sentence vectors kept with their chunk in the reader's catalog (index/catalog.py), so that
+answering and verifying embed nothing at question time: one blob per chunk, each sentence as an
+8-byte key of its text, a float32 scale and its vector in int8 (396 bytes for MiniLM, against
+1,536 in float32).
 """
 
-import base64
 import hashlib
 from collections.abc import Iterable
 
 import numpy as np
 
-METADATA_KEY = "sentence_vectors"
 KEY_BYTES = 8
 SCALE = np.dtype("<f4")
 
@@ -46,12 +42,3 @@ def unpack(blobs: Iterable[bytes], dimension: int) -> dict[bytes, np.ndarray]:
         for key, vector in zip(rows[:, :KEY_BYTES], vectors):
             found[key.tobytes()] = vector
     return found
-
-
-def to_metadata(blob: bytes) -> str:
-    return base64.b64encode(blob).decode("ascii")
-
-
-def from_metadata(metadata: dict | None) -> bytes:
-    value = (metadata or {}).get(METADATA_KEY)
-    return base64.b64decode(value) if isinstance(value, str) and value else b""

@@ -196,7 +196,7 @@ def test_a_reader_never_follows_an_article_whose_chunks_are_missing(tmp_path, co
     ferry = next(a for a, r in pipeline.store.articles().items() if r.title == "Ferry")
     pipeline.store.chunks.delete(ids=chunk_ids(pipeline, ferry))  # as if the log ran ahead of Chroma
     fresh = Catalog(tmp_path / "another-reader.sqlite")
-    fresh.sync(pipeline.store)
+    fresh.sync(pipeline.store, pipeline.embedder)
     assert ferry not in fresh.articles() and SEED_ID in fresh.articles()
 
 
