@@ -6,11 +6,12 @@ sweep the refusal threshold. A question counts as right when it is answerable, a
 answer contains an expected fact; or unanswerable and refused (by the threshold, or because it
 names something the passages never mention).
 
-    python bench/calibrate_relevance.py [--questions FILE ...] [--corpus corpus] [--verbose]
+    [NEWSBOT_EMBED_BACKEND=torch] python bench/calibrate_relevance.py [--questions FILE ...] [--corpus corpus] [--verbose]
 """
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 import index  # noqa: E402,F401  (sets the offline defaults before any model import)
 from bot.answer import SIMILARITY_WEIGHT, ExtractiveAnswerer, missing_names  # noqa: E402
-from bot.settings import SETTINGS  # noqa: E402
+from bot.settings import SETTINGS, load_settings  # noqa: E402
 from index.build import update_index  # noqa: E402
 from index.embed import Embedder  # noqa: E402
 from index.search import Searcher  # noqa: E402
@@ -95,7 +96,7 @@ def main():
 
     questions = [json.loads(line) for path in args.questions
                  for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    embedder = Embedder()
+    embedder = Embedder(backend=load_settings(os.environ).embed_backend)
     with tempfile.TemporaryDirectory() as data_dir:
         store, catalog = ChunkStore.local(Path(data_dir) / "chroma"), Catalog(Path(data_dir) / CATALOG_FILE)
         update_index(store, catalog, embedder, [args.corpus])

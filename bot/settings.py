@@ -77,7 +77,7 @@ SETTINGS = {
         "a local folder, or a hub name already in the local cache.",
     ),
     "embed_backend": Setting(
-        "NEWSBOT_EMBED_BACKEND", "torch",
+        "NEWSBOT_EMBED_BACKEND", "openvino",
         "How the model runs: 'torch' (sentence-transformers), 'onnx' (the same model exported to ONNX), "
         "'onnx-int8' (that export quantised to int8) or 'openvino' (the ONNX export run by OpenVINO, in "
         "bfloat16 where the CPU has it). The ONNX files are built from the model once, with no download. An index remembers its backend; changing it needs `newsbot index --rebuild`.",

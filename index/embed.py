@@ -18,7 +18,9 @@ from index.encoders import open_encoder
 from index.sentence_vectors import sentence_key, unpack
 
 BUNDLED_MODEL = "bundled"
-DEFAULT_BACKEND = "torch"
+# The fastest backend whose retrieval and answers on rtqa-2026 stay within a point of torch's
+# (docs/benchmarks.md, issue 13).
+DEFAULT_BACKEND = "openvino"
 # Sentences of retrieved passages that were not stored with their chunk (an index built before
 # sentence vectors, or a sentence the answerer reads differently), kept so that each is embedded
 # once. About 1.5 KB each with MiniLM.

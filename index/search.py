@@ -13,6 +13,7 @@ benchmarks.
 """
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 
@@ -82,6 +83,7 @@ class Searcher:
         self.catalog = catalog
         self.embedder = embedder
         self._sync_lock = threading.Lock()
+        self._lexical_worker = ThreadPoolExecutor(2, thread_name_prefix="newsbot-lexical")
 
     def refresh(self) -> IndexInfo:
         """Follow the index's changes since the last question; the index's description."""
@@ -108,6 +110,9 @@ class Searcher:
             return []
         now = now or date.today()
         depth = max(CANDIDATES, k)
+        # BM25 over every chunk is the slowest ranking and needs neither the time nor the embedding:
+        # it runs meanwhile.
+        lexical = self._lexical_worker.submit(self._lexical_ranking, query, depth)
         window, weight = time_window(query, now), NAMED_TIME_WEIGHT
         if window is None:
             window, weight = TimeWindow(now - timedelta(days=RECENT_DAYS), now, ""), RECENT_WEIGHT
@@ -117,7 +122,7 @@ class Searcher:
         with self.catalog.snapshot():
             rankings = [
                 self.catalog.known(nearest),
-                self._lexical_ranking(query, depth),
+                lexical.result(),
                 self._nearest_within(embedding, depth, window),
                 self._lexical_ranking(query, depth, window),
             ]

@@ -28,8 +28,13 @@ def onnx_embedder(request, model_cache):
     return Embedder("bundled", request.param, model_cache)
 
 
-def test_onnx_vectors_match_torch(onnx_embedder, embedder):
-    ours, torch = onnx_embedder.embed(SENTENCES), embedder.embed(SENTENCES)
+@pytest.fixture(scope="session")
+def torch_embedder():
+    return Embedder("bundled", "torch")
+
+
+def test_onnx_vectors_match_torch(onnx_embedder, torch_embedder):
+    ours, torch = onnx_embedder.embed(SENTENCES), torch_embedder.embed(SENTENCES)
     cosines = (ours * torch).sum(axis=1)
     floor = {"onnx": 0.9999, "onnx-int8": 0.97, "openvino": 0.999}[onnx_embedder.backend]
     assert cosines.min() > floor, cosines
@@ -37,9 +42,9 @@ def test_onnx_vectors_match_torch(onnx_embedder, embedder):
     assert (ours[0] @ ours[1:].T).argmax() == (torch[0] @ torch[1:].T).argmax()
 
 
-def test_onnx_counts_tokens_as_torch_does(onnx_embedder, embedder, seed_text):
-    assert onnx_embedder.count_tokens(seed_text) == embedder.count_tokens(seed_text)
-    assert onnx_embedder.max_tokens == embedder.max_tokens
+def test_onnx_counts_tokens_as_torch_does(onnx_embedder, torch_embedder, seed_text):
+    assert onnx_embedder.count_tokens(seed_text) == torch_embedder.count_tokens(seed_text)
+    assert onnx_embedder.max_tokens == torch_embedder.max_tokens
 
 
 def test_the_export_is_built_once(onnx_embedder, model_cache):
@@ -54,9 +59,9 @@ def test_the_export_is_built_once(onnx_embedder, model_cache):
 def test_an_index_refuses_another_backends_questions(tmp_path, model_cache):
     env = {"NEWSBOT_DATA_DIR": str(tmp_path / "data"), "NEWSBOT_SOURCES": str(SEED_FILE), "NEWSBOT_MODEL_CACHE": str(model_cache)}
     Pipeline(load_settings({**env, "NEWSBOT_EMBED_BACKEND": "onnx-int8"})).index()
-    torch_pipeline = Pipeline(load_settings(env))
+    default_pipeline = Pipeline(load_settings(env))
     with pytest.raises(IndexModelMismatch, match="onnx-int8"):
-        torch_pipeline.ask("Who leads the Ukrainian delegation?")
+        default_pipeline.ask("Who leads the Ukrainian delegation?")
 
 
 def test_a_model_the_onnx_backend_cannot_run_is_named(tmp_path, model_cache):
