@@ -25,6 +25,7 @@ DEFAULT_BACKEND = "openvino"
 # sentence vectors, or a sentence the answerer reads differently), kept so that each is embedded
 # once. About 1.5 KB each with MiniLM.
 SENTENCE_CACHE_SIZE = 20_000
+QUERY_CACHE_SIZE = 64
 
 
 def default_cache_dir() -> Path:
@@ -54,6 +55,7 @@ class Embedder:
         self._turn = threading.Lock()
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sentences_lock = threading.Lock()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._encoder = open_encoder(location, backend, cache_dir or default_cache_dir())
 
     @property
@@ -113,4 +115,13 @@ class Embedder:
             self._sentences.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self.embed([text])[0]
+        """The question's vector; search and the answerer both ask for it, so the last few are kept."""
+        with self._sentences_lock:
+            found = self._queries.get(text)
+        if found is None:
+            found = self.embed([text])[0]
+            with self._sentences_lock:
+                self._queries[text] = found
+                while len(self._queries) > QUERY_CACHE_SIZE:
+                    self._queries.popitem(last=False)
+        return found
