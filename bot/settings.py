@@ -80,7 +80,8 @@ SETTINGS = {
         "NEWSBOT_EMBED_BACKEND", "openvino",
         "How the model runs: 'torch' (sentence-transformers), 'onnx' (the same model exported to ONNX), "
         "'onnx-int8' (that export quantised to int8) or 'openvino' (the ONNX export run by OpenVINO, in "
-        "bfloat16 where the CPU has it). The ONNX files are built from the model once, with no download. An index remembers its backend; changing it needs `newsbot index --rebuild`.",
+        "bfloat16 where the CPU has it). The ONNX files are built from the model once, with no download. "
+        "An index remembers its backend; changing it needs `newsbot index --rebuild`.",
     ),
     "model_cache": Setting(
         "NEWSBOT_MODEL_CACHE", "",

@@ -21,9 +21,9 @@ BUNDLED_MODEL = "bundled"
 # The fastest backend whose retrieval and answers on rtqa-2026 stay within a point of torch's
 # (docs/benchmarks.md, issue 13).
 DEFAULT_BACKEND = "openvino"
-# Sentences of retrieved passages that were not stored with their chunk (an index built before
-# sentence vectors, or a sentence the answerer reads differently), kept so that each is embedded
-# once. About 1.5 KB each with MiniLM.
+# Sentences of retrieved passages that the catalog does not hold (one the answerer reads differently,
+# such as a sentence with its trailing credit cut off), kept so that each is embedded once. About
+# 1.5 KB each with MiniLM.
 SENTENCE_CACHE_SIZE = 20_000
 QUERY_CACHE_SIZE = 64
 
@@ -54,7 +54,7 @@ class Embedder:
         self.label = label if backend == "torch" else f"{label} [{backend}]"
         self._turn = threading.Lock()
         self._sentences: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._sentences_lock = threading.Lock()
+        self._caches_lock = threading.Lock()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._encoder = open_encoder(location, backend, cache_dir or default_cache_dir())
 
@@ -90,12 +90,12 @@ class Embedder:
             return self.embed([])
         packed = unpack(stored, self.dimension)
         known = {text: vector for text in texts if (vector := packed.get(sentence_key(text))) is not None}
-        with self._sentences_lock:
+        with self._caches_lock:
             known.update((text, self._sentences[text]) for text in texts if text not in known and text in self._sentences)
         missing = [text for text in dict.fromkeys(texts) if text not in known]
         embedded = dict(zip(missing, self.embed(missing)))
         known.update(embedded)
-        with self._sentences_lock:
+        with self._caches_lock:
             for text in dict.fromkeys(texts):
                 if text in embedded or text in self._sentences:
                     self._sentences[text] = known[text]
@@ -111,16 +111,16 @@ class Embedder:
 
     def forget_sentences(self) -> None:
         """Empty the sentence cache (benchmarks measure each question from cold)."""
-        with self._sentences_lock:
+        with self._caches_lock:
             self._sentences.clear()
 
     def embed_query(self, text: str) -> np.ndarray:
         """The question's vector; search and the answerer both ask for it, so the last few are kept."""
-        with self._sentences_lock:
+        with self._caches_lock:
             found = self._queries.get(text)
         if found is None:
             found = self.embed([text])[0]
-            with self._sentences_lock:
+            with self._caches_lock:
                 self._queries[text] = found
                 while len(self._queries) > QUERY_CACHE_SIZE:
                     self._queries.popitem(last=False)

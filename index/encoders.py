@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
-# Texts per OpenVINO call: 16 ran 105 chunks/s where 64 ran 94 (bench/bench_index.py's chunks).
+# Texts per OpenVINO call: on rtqa-2026 chunks 16 ran 105 chunks/s where 64 ran 94 (one exploratory run).
 OPENVINO_BATCH = 16
 
 
