@@ -30,6 +30,22 @@ def test_help_does_not_import_heavy_libraries():
     assert result.stdout.strip().endswith("[]")
 
 
+def test_a_question_imports_no_torch_llama_index_or_discord(tmp_path):
+    """The cold start: the default backend answers without torch, and the question path without
+    llama-index or discord.py."""
+    env = {"NEWSBOT_DATA_DIR": str(tmp_path / "data"), "NEWSBOT_SOURCES": str(SEED_FILE)}
+    assert run_cli("index", env=env).returncode == 0
+    # llama_index itself is a namespace package, found (not run) to locate the nltk data it bundles.
+    heavy = ("torch", "sentence_transformers", "llama_index.core", "discord")
+    code = (
+        "import sys; from bot.cli import main\nmain(['ask', 'Who heads the Ukrainian delegation?'])\n"
+        "print([m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in %r)])" % (heavy,)
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env}, timeout=180)
+    assert "Umerov" in result.stdout, result.stderr
+    assert result.stdout.strip().endswith("[]")
+
+
 @pytest.mark.slow
 def test_a_first_ask_indexes_the_bundled_corpus_and_prints_one_object(tmp_path):
     """The Quickstart as a new user meets it: the seed and the Wikinews articles indexed on a fresh data dir."""
