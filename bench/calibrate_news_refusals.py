@@ -26,7 +26,7 @@ def main():
     parser.add_argument("--k", type=int, default=10)
     args = parser.parse_args()
 
-    from bot.answer import missing_names
+    from bot.answering.answer import missing_names
     from bot.evaluate import RARE_ANSWER_DF, question_date
     from bot.pipeline import Pipeline
     from bot.settings import load_settings

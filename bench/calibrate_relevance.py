@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import index  # noqa: E402,F401  (sets the offline defaults before any model import)
-from bot.answer import SIMILARITY_WEIGHT, ExtractiveAnswerer, missing_names  # noqa: E402
+from bot.answering.answer import SIMILARITY_WEIGHT, ExtractiveAnswerer, missing_names  # noqa: E402
 from bot.settings import SETTINGS, load_settings  # noqa: E402
 from index.build import update_index  # noqa: E402
 from index.embed import Embedder  # noqa: E402

@@ -18,7 +18,7 @@ from collections import Counter
 from common import ROOT
 
 import index  # noqa: F401  (offline defaults before any model import)
-from bot.verify import MIN_SUPPORT, SIMILARITY_WEIGHT, Claim, CitationVerifier
+from bot.answering.verify import MIN_SUPPORT, SIMILARITY_WEIGHT, Claim, CitationVerifier
 from index.embed import Embedder
 from index.search import Passage
 

@@ -19,9 +19,9 @@ from common import DEFAULT_EVAL, read_jsonl
 import numpy as np
 
 import index  # noqa: F401
-from bot.answer import SIMILARITY_WEIGHT, content_words, quotable, word_overlap
+from bot.answering.answer import SIMILARITY_WEIGHT, content_words, quotable, word_overlap
 from bot.evaluate import RARE_ANSWER_DF
-from bot.quoting import sentences_of
+from bot.answering.quoting import sentences_of
 from index.articles import scan_sources
 from index.chunk import chunk_article, embed_text, make_splitter
 from index.embed import Embedder

@@ -17,10 +17,10 @@ import sys
 
 from common import chosen, open_tuning_run
 
-import bot.answer as answer
+import bot.answering.answer as answer
 import index.embed
 from bot.evaluate import Scores, question_date
-from bot.quoting import shape_problems
+from bot.answering.quoting import shape_problems
 
 SETTINGS = ("RANK_PRIOR", "KIND_BONUS", "RARE_WORDS_WEIGHT", "SELF_CONTAINED_MARGIN", "QUOTE_FLOOR_SLACK", "TIE_MARGIN")
 SHIPPED = {setting: getattr(answer, setting) for setting in SETTINGS}

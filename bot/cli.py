@@ -238,7 +238,7 @@ def check_data_dir(data_dir: Path) -> None:
 
 def run(args, settings) -> int:
     if settings.llm.enabled and args.command in ("ask", "repl", "discord"):
-        from bot.prompts import load_prompts
+        from bot.answering.prompts import load_prompts
 
         load_prompts(settings.llm.prompts_dir)  # a broken prompt file stops us before anything loads
     if args.command == "feedback":

@@ -67,7 +67,7 @@ class Scores:
     def add(self, gold: str, passages: list[str], answer: str, refused: bool, quotes: list[str] = ()) -> None:
         """One question: its gold answer, the ranked passage texts, the answer text (with its [n]
         markers) and the quotes its citations show."""
-        from bot.quoting import shape_problems
+        from bot.answering.quoting import shape_problems
 
         self.questions += 1
         for budget in BUDGETS:

@@ -15,7 +15,7 @@ from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.answer import Answer
+from bot.answering.answer import Answer
 
 FILENAME = "feedback.sqlite3"
 SCHEMA = """

@@ -12,13 +12,13 @@ from functools import cache
 from pathlib import Path
 
 import index  # noqa: F401  (offline defaults before any model import)
-from bot.answer import REFUSAL, Answer, Citation, ExtractiveAnswerer, Verification, content_words
-from bot.conversation import Turn, is_follow_up
-from bot.llm import LLMError, load_chat_model
-from bot.llm_answer import LLMAnswerer
-from bot.prompts import load_prompts
+from bot.answering.answer import REFUSAL, Answer, Citation, ExtractiveAnswerer, Verification, content_words
+from bot.answering.conversation import Turn, is_follow_up
+from bot.answering.llm import LLMError, load_chat_model
+from bot.answering.llm_answer import LLMAnswerer
+from bot.answering.prompts import load_prompts
 from bot.settings import Settings, default_sources
-from bot.verify import CitationVerifier
+from bot.answering.verify import CitationVerifier
 from index.articles import CONTROL_CHARACTERS
 from index.build import IndexReport, WebRun, update_index
 from index.embed import DEFAULT_BACKEND, Embedder

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import REFUSAL
-from bot.quoting import shape_problems
+from bot.answering.answer import REFUSAL
+from bot.answering.quoting import shape_problems
 from bot.render import render_answer
 
 from tests.conftest import SEED_ID
@@ -144,7 +144,7 @@ def test_a_list_comes_with_its_lead_in_and_quotes_balance(seed_pipeline):
 
 
 def test_each_article_is_one_source_holding_all_its_quotes(seed_pipeline):
-    from bot.answer import Quote, cite
+    from bot.answering.answer import Quote, cite
 
     passages = seed_pipeline.searcher.search("Who leads the Ukrainian delegation and what does Russia demand?", 5)
     candidates = seed_pipeline.answerer.candidates("Who leads the Ukrainian delegation?", passages)
@@ -162,7 +162,7 @@ def test_the_span_that_answers_is_bold_in_the_terminal(seed_pipeline):
 
 
 def test_a_follow_up_does_not_repeat_the_previous_answer(seed_pipeline):
-    from bot.conversation import Turn
+    from bot.answering.conversation import Turn
 
     first = seed_pipeline.ask("Who leads the Ukrainian delegation?")
     follow_up = seed_pipeline.ask("What about the Russian delegation?", history=[Turn(first.question, first.search_query, first.text)])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.answer_type import DATE, NAME, NUMBER, PERSON, PLACE, highlight, kind_spans, question_kind
+from bot.answering.answer_type import DATE, NAME, NUMBER, PERSON, PLACE, highlight, kind_spans, question_kind
 
 
 @pytest.mark.parametrize(

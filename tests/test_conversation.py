@@ -3,7 +3,7 @@ language model is set (the model's condensing is tested in test_llm.py)."""
 
 from datetime import date
 
-from bot.conversation import Conversation, Turn, is_follow_up
+from bot.answering.conversation import Conversation, Turn, is_follow_up
 from bot.repl import Repl
 
 

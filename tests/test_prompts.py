@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from bot.prompts import PromptError, format_passages, load_prompts
+from bot.answering.prompts import PromptError, format_passages, load_prompts
 from bot.settings import PROJECT_ROOT
 from index.search import Passage
 
@@ -68,10 +68,10 @@ def test_the_cli_rejects_a_broken_prompt_before_loading_anything(tmp_path, monke
 def test_the_answer_prompt_carries_the_date_and_the_passages_that_fit(embedder):
     from datetime import date
 
-    from bot.llm import load_chat_model
-    from bot.llm_answer import LLMAnswerer
+    from bot.answering.llm import load_chat_model
+    from bot.answering.llm_answer import LLMAnswerer
     from bot.settings import load_settings
-    from bot.verify import CitationVerifier
+    from bot.answering.verify import CitationVerifier
 
     settings = load_settings({"NEWSBOT_ANSWER_MODE": "openai", "NEWSBOT_LLM_BASE_URL": "http://127.0.0.1:9/v1",
                               "NEWSBOT_LLM_MODEL": "m", "NEWSBOT_LLM_CONTEXT_WINDOW": "1024", "NEWSBOT_LLM_MAX_TOKENS": "100"})

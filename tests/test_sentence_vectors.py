@@ -1,9 +1,9 @@
 """Sentence vectors stored with their chunks: packed compactly, written by the indexer, and found for
 every sentence the answerer and the verifier read, so a question embeds nothing but itself."""
 
-from bot.answer import quotable
-from bot.quoting import sentences_of
-from bot.verify import CitationVerifier
+from bot.answering.answer import quotable
+from bot.answering.quoting import sentences_of
+from bot.answering.verify import CitationVerifier
 from index.sentence_vectors import pack, sentence_key, unpack
 from index.sentences import sentence_texts
 

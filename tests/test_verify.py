@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.verify import CitationVerifier, Claim, parse_claims
+from bot.answering.verify import CitationVerifier, Claim, parse_claims
 from index.search import Passage
 
 DATA = Path(__file__).parent / "data"

@@ -22,7 +22,7 @@ from bot.discord.questions import Questions
 from bot.discord.refresh import Refresh
 from bot.discord.replies import apology, respond_ephemeral
 from bot.feedback import FeedbackStore
-from bot.llm import LLMError
+from bot.answering.llm import LLMError
 from bot.pipeline import Pipeline
 from bot.settings import SETTINGS, DiscordSettings, Settings
 

@@ -9,9 +9,9 @@ import re
 import time
 from dataclasses import dataclass
 
-from bot.answer import Answer, Citation
+from bot.answering.answer import Answer, Citation
 from bot.render import also_reported, emphasise, human_date, web_source_status
-from bot.verify import MARKER
+from bot.answering.verify import MARKER
 from index.sentences import split_sentences
 
 CONTENT_LIMIT = 2000

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answer import Citation, Verification, addresses_a_model, content_words, mentioned, names_in, vocabulary_of, words
+from bot.answering.answer import Citation, Verification, addresses_a_model, content_words, mentioned, names_in, vocabulary_of, words
 from index.embed import Embedder
 from index.search import Passage
 from index.sentences import split_sentences

@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.llm import ChatModel, Generated, LLMError, generate
-from bot.prompts import Prompts, as_data, format_history, format_passages
+from bot.answering.llm import ChatModel, Generated, LLMError, generate
+from bot.answering.prompts import Prompts, as_data, format_history, format_passages
 from bot.settings import LLMSettings
-from bot.verify import CitationVerifier, Verified
+from bot.answering.verify import CitationVerifier, Verified
 from index.search import Passage
 
 # Characters of passages per token of context window left after the prompt and the answer:

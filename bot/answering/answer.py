@@ -1,7 +1,7 @@
 """Answers: the objects every front end renders, and the offline extractive answerer.
 
 The extractive answerer quotes the retrieved sentence that best answers the question, widened into
-a span that reads on its own (bot/quoting.py), followed by a citation [n]; a second one only when
+a span that reads on its own (bot/answering/quoting.py), followed by a citation [n]; a second one only when
 the two can't be told apart. It refuses, with no citations, when the question names someone or
 something the retrieved passages never mention, or when no sentence is relevant enough.
 How the relevance weights and threshold were chosen: docs/answering.md.
@@ -15,8 +15,8 @@ from functools import cache
 
 import numpy as np
 
-from bot.answer_type import highlight, kind_spans, question_kind
-from bot.quoting import Sentence, ends_a_sentence, is_lead_in, refers_back, sentences_of, span_text, widen
+from bot.answering.answer_type import highlight, kind_spans, question_kind
+from bot.answering.quoting import Sentence, ends_a_sentence, is_lead_in, refers_back, sentences_of, span_text, widen
 from index.diversify import Outlet
 from index.embed import Embedder
 from index.search import Passage
@@ -93,7 +93,7 @@ class Citation:
 
 @dataclass(frozen=True)
 class Verification:
-    """What checking a model's citations did (bot/verify.py)."""
+    """What checking a model's citations did (bot/answering/verify.py)."""
 
     kept: int
     moved: int
