@@ -27,9 +27,9 @@ from pathlib import Path
 from common import median
 
 from discord_load import ask
-from tests.conftest import free_port
+from tests.conftest import ChromaServer, free_port
 from tests.discord_standin import SEED_ARTICLE, DiscordStandIn
-from tests.test_chroma_server import FERRY, ChromaServer
+from tests.test_chroma_server import FERRY
 
 QUESTION = "Who heads the Ukrainian delegation?"
 ANSWERED = "Umerov"

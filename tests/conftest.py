@@ -3,6 +3,7 @@ of the bundled corpus) built once per session in a temporary data dir."""
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,8 +90,6 @@ class LlamaServer:
     MODEL = "gemma3-270m"
 
     def __init__(self, gguf: Path, log_path: Path):
-        import sys
-
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.log = open(log_path, "w")
@@ -140,3 +139,35 @@ def llm_server(gguf_path, tmp_path_factory):
 def openai_pipeline(llm_server, seed_pipeline):
     """The seed index, answered by the small model over HTTP."""
     return make_pipeline(seed_pipeline.settings.data_dir, **llm_server.env())
+
+
+class ChromaServer:
+    """A real `chroma run` on 127.0.0.1 serving the folder `path`."""
+
+    def __init__(self, path: Path, port: int | None = None):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        chroma = Path(sys.executable).with_name("chroma")
+        self.log = open(path.parent / "chroma.log", "wb")
+        self.process = subprocess.Popen(
+            [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )
+
+    def wait_until_ready(self) -> None:
+        import httpx
+
+        from tests.news_server import wait_for
+
+        def answers() -> bool:
+            assert self.process.poll() is None, "chroma run exited"
+            try:
+                return httpx.get(f"{self.url}/api/v2/heartbeat", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_for(answers, 120, "chroma run to answer")
+
+    def stop(self) -> None:
+        stop_process(self.process)
+        self.log.close()

@@ -4,42 +4,13 @@ data dirs, as on separate machines, sharing only the server."""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import SEED_FILE, free_port, make_pipeline, stop_process
+from tests.conftest import SEED_FILE, ChromaServer, free_port, make_pipeline
 from tests.news_server import wait_for
 
 FERRY = "Ferry terminal delayed\n\nThe harbour authority said on Tuesday that the new ferry terminal will open in May, two years late."
-
-
-class ChromaServer:
-    def __init__(self, path: Path, port: int | None = None):
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        chroma = Path(sys.executable).with_name("chroma")
-        self.log = open(path.parent / "chroma.log", "wb")
-        self.process = subprocess.Popen(
-            [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )
-
-    def wait_until_ready(self) -> None:
-        import httpx
-
-        def answers() -> bool:
-            assert self.process.poll() is None, "chroma run exited"
-            try:
-                return httpx.get(f"{self.url}/api/v2/heartbeat", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(answers, 120, "chroma run to answer")
-
-    def stop(self) -> None:
-        stop_process(self.process)
-        self.log.close()
 
 
 @pytest.fixture

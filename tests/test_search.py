@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from index.sentence_vectors import sentence_key, unpack
-from tests.conftest import make_pipeline
+from tests.conftest import ChromaServer, make_pipeline
 
 
 def article(article_id: str, title: str, source: str, published: str, body: str) -> str:
@@ -48,12 +48,19 @@ ARTICLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def search_pipeline(tmp_path_factory, embedder):
+@pytest.fixture(scope="module", params=["local", "chroma-server"])
+def search_pipeline(request, tmp_path_factory, embedder):
+    """The articles above indexed in a local Chroma folder, and again on a real `chroma run`."""
     folder = tmp_path_factory.mktemp("search-articles")
     for name, text in ARTICLES.items():
         (folder / name).write_text(text, encoding="utf-8")
-    pipeline = make_pipeline(tmp_path_factory.mktemp("search-data"))
+    env = {}
+    if request.param == "chroma-server":
+        server = ChromaServer(tmp_path_factory.mktemp("search-chroma") / "chroma-data")
+        request.addfinalizer(server.stop)
+        server.wait_until_ready()
+        env["NEWSBOT_CHROMA_URL"] = server.url
+    pipeline = make_pipeline(tmp_path_factory.mktemp("search-data"), **env)
     pipeline.index([folder])
     return pipeline
 
