@@ -1,7 +1,8 @@
 """The `newsbot` command: index, ask, repl, stats, discord, feedback.
 
-Only the standard library and settings are imported at start-up; the pipeline (torch, Chroma,
-llama-index) loads inside the commands, so --help and configuration errors answer at once.
+Only the standard library and settings are imported at start-up; the pipeline (the embedding
+runtime, Chroma, and llama-index for indexing) loads inside the commands, so --help and
+configuration errors answer at once.
 """
 
 import argparse
