@@ -5,8 +5,8 @@ float32 rows), `token_ids` (without special tokens), `max_tokens` and `dimension
 - onnx / onnx-int8: the same model exported to ONNX (index/onnx_export.py) and run by onnxruntime,
   tokenised by the model's own tokenizer.json. No torch is imported to answer questions.
 - openvino: that ONNX file run by OpenVINO, which computes in bfloat16 on CPUs with AMX or
-  AVX-512 BF16 and in float32 elsewhere (its own default): 3x torch's speed on chunks and 10x on
-  sentences here, with vectors at 0.9999 cosine of torch's (docs/benchmarks.md).
+  AVX-512 BF16 and in float32 elsewhere (its own default): 2.5x torch's speed on news chunks here,
+  with vectors at 0.9999 cosine of torch's (docs/benchmarks.md).
 """
 
 import json
