@@ -8,7 +8,7 @@ from bot.answering.answer import REFUSAL
 from bot.answering.quoting import shape_problems
 from bot.render import render_answer
 
-from tests.conftest import SEED_ID
+from tests.conftest import SEED_FILE, SEED_ID, ChromaServer, make_pipeline
 
 DATA = Path(__file__).parent / "data"
 LABELLED = [
@@ -18,6 +18,19 @@ LABELLED = [
 ]
 ANSWERABLE = [q for q in LABELLED if q["answerable"]]
 UNANSWERABLE = [q for q in LABELLED if not q["answerable"]]
+
+
+@pytest.fixture(scope="module", params=["local", "chroma-server"])
+def seed_pipeline(request, seed_pipeline, tmp_path_factory):
+    """The ask suite twice: on the session's local index of the seed article, and on the same
+    article indexed on a real `chroma run` and asked by a reader with its own data dir."""
+    if request.param == "local":
+        return seed_pipeline
+    server = ChromaServer(tmp_path_factory.mktemp("answer-chroma") / "chroma-data")
+    request.addfinalizer(server.stop)
+    server.wait_until_ready()
+    make_pipeline(tmp_path_factory.mktemp("answer-writer"), NEWSBOT_CHROMA_URL=server.url).index([SEED_FILE])
+    return make_pipeline(tmp_path_factory.mktemp("answer-reader"), NEWSBOT_CHROMA_URL=server.url)
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,20 @@ import pytest
 from index.chunk import chunk_article, embed_text, make_splitter
 from index.articles import read_file
 
-from tests.conftest import SEED_FILE, SEED_ID, make_pipeline
+from tests.conftest import SEED_FILE, SEED_ID, ChromaServer, make_pipeline
 
 STORY = "The harbour authority said on Tuesday that the new ferry terminal will open in May, two years late."
+
+
+@pytest.fixture(params=["local", "chroma-server"])
+def store_env(request, tmp_path):
+    """The settings of a local Chroma folder, and of a real `chroma run` started for the test."""
+    if request.param == "local":
+        return {}
+    server = ChromaServer(tmp_path / "chroma-data")
+    request.addfinalizer(server.stop)
+    server.wait_until_ready()
+    return {"NEWSBOT_CHROMA_URL": server.url}
 
 
 def chunk_ids(pipeline, article_id):
@@ -58,8 +69,8 @@ def test_no_chunk_holds_the_seed_boilerplate(seed_pipeline):
             assert phrase not in text
 
 
-def test_reindex_adds_nothing(tmp_path, corpus_copy):
-    pipeline = make_pipeline(tmp_path / "data")
+def test_reindex_adds_nothing(tmp_path, corpus_copy, store_env):
+    pipeline = make_pipeline(tmp_path / "data", **store_env)
     first = pipeline.index([corpus_copy])
     second = pipeline.index([corpus_copy])
     assert (first.added, first.chunks) == (1, pipeline.stats().chunks)
@@ -68,8 +79,8 @@ def test_reindex_adds_nothing(tmp_path, corpus_copy):
     assert_consistent(pipeline, first.chunks)
 
 
-def test_changed_article_is_replaced_and_deleted_one_removed(tmp_path, corpus_copy):
-    pipeline = make_pipeline(tmp_path / "data")
+def test_changed_article_is_replaced_and_deleted_one_removed(tmp_path, corpus_copy, store_env):
+    pipeline = make_pipeline(tmp_path / "data", **store_env)
     extra = corpus_copy / "ferry.md"
     extra.write_text(f"---\nid: ferry\ntitle: Ferry terminal\n---\n{STORY}\n", encoding="utf-8")
     assert pipeline.index([corpus_copy]).added == 2
@@ -89,19 +100,19 @@ def test_changed_article_is_replaced_and_deleted_one_removed(tmp_path, corpus_co
     assert chunk_ids(pipeline, SEED_ID)
 
 
-def test_only_the_given_sources_are_pruned(tmp_path, corpus_copy):
+def test_only_the_given_sources_are_pruned(tmp_path, corpus_copy, store_env):
     other = tmp_path / "other"
     other.mkdir()
     (other / "ferry.txt").write_text(f"Ferry\n\n{STORY}", encoding="utf-8")
-    pipeline = make_pipeline(tmp_path / "data")
+    pipeline = make_pipeline(tmp_path / "data", **store_env)
     pipeline.index([corpus_copy])
     pipeline.index([other])
     report = pipeline.index([corpus_copy])
     assert (report.removed, report.articles) == (0, 2)
 
 
-def test_a_file_that_breaks_keeps_its_last_good_article(tmp_path, corpus_copy):
-    pipeline = make_pipeline(tmp_path / "data")
+def test_a_file_that_breaks_keeps_its_last_good_article(tmp_path, corpus_copy, store_env):
+    pipeline = make_pipeline(tmp_path / "data", **store_env)
     extra = corpus_copy / "ferry.txt"
     extra.write_text(f"Ferry\n\n{STORY}", encoding="utf-8")
     pipeline.index([corpus_copy])
@@ -111,8 +122,8 @@ def test_a_file_that_breaks_keeps_its_last_good_article(tmp_path, corpus_copy):
     assert "ferry.txt" in str(report.problems[0])
 
 
-def test_rebuild_starts_from_scratch(tmp_path, corpus_copy):
-    pipeline = make_pipeline(tmp_path / "data")
+def test_rebuild_starts_from_scratch(tmp_path, corpus_copy, store_env):
+    pipeline = make_pipeline(tmp_path / "data", **store_env)
     first = pipeline.index([corpus_copy])
     report = pipeline.index([corpus_copy], rebuild=True)
     assert (report.added, report.unchanged, report.chunks) == (1, 0, first.chunks)
@@ -294,9 +305,9 @@ def test_whole_collections_are_read_a_page_at_a_time(seed_pipeline, monkeypatch)
     assert list(store.articles()) == [SEED_ID]
 
 
-def test_an_article_removed_then_added_again_is_back(tmp_path, corpus_copy):
+def test_an_article_removed_then_added_again_is_back(tmp_path, corpus_copy, store_env):
     """Chroma merges metadata on upsert: a removal's mark once stuck to the article's next version."""
-    pipeline = make_pipeline(tmp_path / "data")
+    pipeline = make_pipeline(tmp_path / "data", **store_env)
     extra = corpus_copy / "ferry.txt"
     extra.write_text(f"Ferry\n\n{STORY}", encoding="utf-8")
     pipeline.index([corpus_copy])
