@@ -5,7 +5,7 @@ answering and verifying embed nothing at question time: one blob per chunk, each
 """
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
@@ -17,7 +17,7 @@ def sentence_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=KEY_BYTES).digest()
 
 
-def pack(texts: list[str], vectors: np.ndarray) -> bytes:
+def pack(texts: list[str], vectors: Sequence[np.ndarray] | np.ndarray) -> bytes:
     """The blob for `texts` and their L2-normalised `vectors`, row for row."""
     if not texts:
         return b""
