@@ -3,9 +3,11 @@ answers are in the articles) against unanswerable ones (bench/questions/unanswer
 events no article of the set covers, checked by their key words never appearing together), as the
 relevance threshold sweeps. Each question is asked as of its date.
 
-A question is refused by the name check (it names something no retrieved passage mentions) or
-because its best sentence scores under the threshold. The table is the curve; the shipped threshold
-is marked.
+A question is refused by the name check (it names something no retrieved passage mentions), by the
+learned picker's check of its distinguishing words against the best sentence's article, or because
+its best sentence scores under the threshold: the learned picker's confidence, or with
+NEWSBOT_ANSWER_PICKER=weighted the hand-weighted relevance. The table is the curve; the shipped
+threshold is marked.
 
     python bench/calibrate_news_refusals.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
 """
@@ -16,7 +18,8 @@ from pathlib import Path
 
 from common import DEFAULT_EVAL, ROOT, read_jsonl
 
-THRESHOLDS = [round(0.25 + 0.025 * i, 3) for i in range(13)]
+WEIGHTED_THRESHOLDS = [round(0.25 + 0.025 * i, 3) for i in range(13)]
+LEARNED_THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 19)]
 
 
 def main():
@@ -26,7 +29,7 @@ def main():
     parser.add_argument("--k", type=int, default=10)
     args = parser.parse_args()
 
-    from bot.answering.answer import missing_names
+    from bot.answering.answer import missing_names, unmatched_terms
     from bot.evaluate import RARE_ANSWER_DF, question_date
     from bot.pipeline import Pipeline
     from bot.settings import load_settings
@@ -35,22 +38,30 @@ def main():
     answerable = [row for row in read_jsonl(args.eval / "questions.jsonl") if row.get("answer_df", 0) <= RARE_ANSWER_DF]
     unanswerable = read_jsonl(ROOT / "bench" / "questions" / f"unanswerable-{args.eval.name}.jsonl")
 
+    answerer = pipeline.answerer
+    learned = answerer.picker is not None
+
     def gate(row) -> tuple[bool, float]:
-        """(refused by the name check, best sentence relevance)."""
+        """(refused by the name check, or the distinguishing words, at any threshold; best sentence score)."""
         passages = pipeline.searcher.search(row["question"], args.k, question_date(row))
         if missing_names(row["question"], passages):
             return True, -1.0
-        candidates = pipeline.answerer.candidates(row["question"], passages)
-        return False, max(map(pipeline.answerer.relevance, candidates), default=-1.0)
+        candidates = answerer.candidates(row["question"], passages)
+        if not learned:
+            return False, max(map(answerer.relevance, candidates), default=-1.0)
+        best = max(answerer.scored(row["question"], candidates, question_date(row)), key=lambda c: c.confidence, default=None)
+        if best is None:
+            return False, -1.0
+        return bool(unmatched_terms(row["question"], best.passage, passages)), best.confidence
 
     scored = {"answerable": [gate(row) for row in answerable], "unanswerable": [gate(row) for row in unanswerable]}
-    shipped = pipeline.settings.min_relevance
+    shipped = pipeline.settings.min_confidence if learned else pipeline.settings.min_relevance
     print(f"{len(answerable)} answerable (answer_df <= {RARE_ANSWER_DF}), {len(unanswerable)} unanswerable; k={args.k}\n")
     for group, results in scored.items():
         print(f"{group}: {sum(named for named, _ in results)} refused by the name check")
     print("\n| threshold | answerable refused | unanswerable refused | balanced accuracy |")
     print("|---|---|---|---|")
-    for threshold in sorted({*THRESHOLDS, shipped}):
+    for threshold in sorted({*(LEARNED_THRESHOLDS if learned else WEIGHTED_THRESHOLDS), shipped}):
         refused = {group: sum(named or best < threshold for named, best in results) / len(results) for group, results in scored.items()}
         balanced = (1 - refused["answerable"] + refused["unanswerable"]) / 2
         mark = " (shipped)" if threshold == shipped else ""

@@ -221,12 +221,13 @@ def redact_secrets(secrets: list[str]) -> None:
 
 
 def known_failure(error: Exception) -> bool:
+    from bot.answering.picker import PickerModelError
     from index.encoders import EmbedModelError
     from index.search import IndexModelMismatch
     from index.store import IndexBusy, IndexMissing, IndexUnavailable
     from index.web.sources import SourcesError
 
-    known = (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing, IndexUnavailable, SourcesError)
+    known = (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing, IndexUnavailable, SourcesError, PickerModelError)
     # Only a started bot raises DiscordStartError; other commands never import discord.
     discord_bot = sys.modules.get("bot.discord.bot")
     return isinstance(error, known) or (discord_bot is not None and isinstance(error, discord_bot.DiscordStartError))
@@ -283,6 +284,8 @@ def run(args, settings) -> int:
     from bot.pipeline import Pipeline
 
     pipeline = Pipeline(settings)
+    if args.command in ("ask", "repl", "eval"):
+        pipeline.answerer  # a missing or broken picker model stops us before any indexing or search
     if args.command == "index":
         return run_index(pipeline, args.sources, args.rebuild, args.strict, summary_to=sys.stdout)
     if args.command == "watch":
@@ -410,6 +413,7 @@ def run_stats(pipeline, as_json: bool) -> int:
     print(f"dates:     {span}")
     print(f"sources:   {', '.join(f'{name} ({count})' for name, count in stats.sources.items()) or 'none'}")
     print(f"model:     {stats.model}")
+    print(f"picker:    {stats.picker}")
     print(f"data dir:  {stats.data_dir}")
     for line in web_source_lines(stats.web_sources, time.time()):
         print(line)

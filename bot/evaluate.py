@@ -63,10 +63,14 @@ class Scores:
     recall_at_5: int = 0
     reciprocal_ranks: float = 0.0
     refused: int = 0
+    ceiling: int = 0  # questions whose answer is in some retrieved passage
+    picked_in_ceiling: int = 0  # of those, the ones the answer holds
+    refused_in_ceiling: int = 0
+    highlights_holding: int = 0  # of the answers with the gold answer in their first sentence
 
-    def add(self, gold: str, passages: list[str], answer: str, refused: bool, quotes: list[str] = ()) -> None:
+    def add(self, gold: str, passages: list[str], answer: str, refused: bool, quotes: list[str] = (), highlight: str = "") -> None:
         """One question: its gold answer, the ranked passage texts, the answer text (with its [n]
-        markers) and the quotes its citations show."""
+        markers), the quotes its citations show and the span its first citation highlights."""
         from bot.answering.quoting import shape_problems
 
         self.questions += 1
@@ -75,12 +79,18 @@ class Scores:
         hit_ranks = [rank for rank, passage in enumerate(passages[:10], start=1) if contains(passage, gold)]
         self.recall_at_5 += bool(hit_ranks) and hit_ranks[0] <= 5
         self.reciprocal_ranks += 1 / hit_ranks[0] if hit_ranks else 0.0
+        reachable = any(contains(passage, gold) for passage in passages)
+        self.ceiling += reachable
         self.refused += refused
         if refused:
+            self.refused_in_ceiling += reachable
             return
         plain = MARKERS.sub("", answer)
         self.answer_hits += contains(plain, gold)
-        self.first_sentence_hits += contains(first_sentence(answer), gold)
+        self.picked_in_ceiling += reachable and contains(plain, gold)
+        in_first = contains(first_sentence(answer), gold)
+        self.first_sentence_hits += in_first
+        self.highlights_holding += in_first and contains(highlight, gold)
         self.lead_words_hits += contains(" ".join(plain.split()[:LEAD_WORDS]), gold)
         self.answer_words.append(len(plain.split()))
         problems = [problem for quote in quotes for problem in shape_problems(quote)]
@@ -98,6 +108,10 @@ class Scores:
             "answer_recall@5": round(self.recall_at_5 / n, 3),
             "mrr@10": round(self.reciprocal_ranks / n, 3),
             "refusal_rate": round(self.refused / n, 3),
+            "ceiling": round(self.ceiling / n, 3),
+            "picker_share_of_ceiling": round(self.picked_in_ceiling / max(self.ceiling, 1), 3),
+            "refused_in_ceiling": round(self.refused_in_ceiling / max(self.ceiling, 1), 3),
+            "highlight_holds_answer": round(self.highlights_holding / max(self.first_sentence_hits, 1), 3),
             "median_answer_words": statistics.median(self.answer_words) if self.answer_words else None,
             "answers_with_fragments": self.fragments,
             "answers_with_unbalanced_quotes": self.unbalanced,
@@ -148,7 +162,10 @@ def run_eval(pipeline, questions: list[dict], out: Path, k: int, progress=None) 
             }
             run.write(json.dumps(record, ensure_ascii=False) + "\n")
             for scores in (everything, rare) if row.get("answer_df", 0) <= RARE_ANSWER_DF else (everything,):
-                scores.add(str(row["answer"]), passages, record["answer"], answer.refused, [q for c in answer.citations for q in c.quotes])
+                scores.add(
+                    str(row["answer"]), passages, record["answer"], answer.refused, [q for c in answer.citations for q in c.quotes],
+                    answer.citations[0].highlight if answer.citations else "",
+                )
             if progress:
                 progress(n, len(questions), time.perf_counter() - started)
     return {

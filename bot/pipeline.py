@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import index  # noqa: F401  (offline defaults before any model import)
@@ -16,6 +16,7 @@ from bot.answering.answer import REFUSAL, Answer, Citation, ExtractiveAnswerer, 
 from bot.answering.conversation import Turn, is_follow_up
 from bot.answering.llm import LLMError, load_chat_model
 from bot.answering.llm_answer import LLMAnswerer
+from bot.answering.picker import CARD_FILE, MODEL_DIR, AnswerPicker
 from bot.answering.prompts import load_prompts
 from bot.settings import Settings, default_sources
 from bot.answering.verify import CitationVerifier
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 # ETag and Last-Modified of every web address fetched, in the data dir.
 VALIDATORS_FILE = "web-validators.json"
+MODEL_CARD_PATH = f"bot/answering/{MODEL_DIR.name}/{CARD_FILE}"
 # An answer whose newest source is older than this says how old it is.
 STALE_DAYS = 30
 
@@ -52,6 +54,7 @@ class IndexStats:
     last_published: str | None
     undated: int
     model: str
+    picker: str  # the answer picker and its model card's figures
     data_dir: str
     # What each web source did: url, name, last_success and last_error_at (epoch seconds or absent),
     # last_error, entries listed, newest (the newest entry's date).
@@ -76,6 +79,12 @@ def check_question(question: str, max_chars: int) -> str:
 def load_embedder(model: str, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> Embedder:
     """One copy of a model per process, however many pipelines use it."""
     return Embedder(model, backend, cache_dir)
+
+
+@cache
+def load_picker() -> AnswerPicker:
+    """The shipped answer picker, once per process."""
+    return AnswerPicker()
 
 
 def load_llm_answerer(settings: Settings, embedder: Embedder) -> LLMAnswerer:
@@ -118,8 +127,14 @@ class Pipeline:
             self.store = ChunkStore.local(settings.data_dir / "chroma")
         self.catalog = Catalog(settings.data_dir / CATALOG_FILE)
         self.searcher = Searcher(self.store, self.catalog, self.embedder)
-        self.answerer = ExtractiveAnswerer(self.embedder, settings.min_relevance)
         self.llm = load_llm_answerer(settings, self.embedder) if settings.llm.enabled else None
+
+    @cached_property
+    def answerer(self) -> ExtractiveAnswerer:
+        """Loaded at the first question: indexing never needs the picker."""
+        settings = self.settings
+        picker = load_picker() if settings.answer_picker == "learned" else None
+        return ExtractiveAnswerer(self.embedder, settings.min_relevance, picker=picker, min_confidence=settings.min_confidence)
 
     def has_articles(self) -> bool:
         if self.store.info() is None:
@@ -207,7 +222,7 @@ class Pipeline:
         searched = time.perf_counter()
         # A follow-up wants something new: what the previous answer quoted is passed over.
         previous = history[-1].answer if history and query != question else ""
-        text, refused, citations = self.answerer.answer(ranked_against, passages, avoid=previous)
+        text, refused, citations = self.answerer.answer(ranked_against, passages, avoid=previous, today=today)
         answered = time.perf_counter()
         answer = Answer(
             question=question, search_query=query, text=text, refused=refused, citations=citations,
@@ -251,6 +266,8 @@ class Pipeline:
             answer.note = f"The language model could not answer: {error}. These are quotes from the articles instead."
             return
         verified = written.verified
+        # What the picker found in the extractive answer: a model's answer must say it too.
+        picked = answer.citations[0].highlight if answer.citations else ""
         answer.verification = verified.verification
         answer.generated_tokens = written.generated.chunks
         timings["generate"] = written.generated.seconds * 1000
@@ -262,8 +279,21 @@ class Pipeline:
         elif not self.answerer.addresses(question, verified.sentences):
             answer.verification = replace(verified.verification, fallback=True)
             answer.note = "The language model's answer didn't address the question, so these are quotes from the articles instead."
+        elif picked and " ".join(picked.lower().split()) not in " ".join(verified.text.lower().split()):
+            answer.verification = replace(verified.verification, fallback=True)
+            answer.note = f"The language model's answer left out {picked}, which the articles give, so these are quotes from them instead."
         else:
             answer.text, answer.citations = verified.text, verified.citations
+
+    def picker_description(self) -> str:
+        """Which picker answers, and for the learned one its model card's figures."""
+        if self.settings.answer_picker != "learned":
+            return f"weighted (min relevance {self.settings.min_relevance})"
+        card = self.answerer.picker.card
+        return (
+            f"learned ({MODEL_CARD_PATH}): trained on {card.get('data', {}).get('training_questions', '?')} rtqa-train "
+            f"questions, hit@1 {card.get('validation_hit@1', '?')} on held-out weeks; min confidence {self.settings.min_confidence}"
+        )
 
     def stats(self) -> IndexStats:
         articles = self.searcher.articles()
@@ -279,6 +309,7 @@ class Pipeline:
             last_published=dates[-1] if dates else None,
             undated=len(articles) - len(dates),
             model=self.catalog.info.model,
+            picker=self.picker_description(),
             data_dir=str(self.settings.data_dir),
             web_sources=list((self.store.meta("sources") or {}).values()),
         )

@@ -88,9 +88,19 @@ SETTINGS = {
         "Where the ONNX exports are kept. Empty means ~/.cache/newsbot/models (or $XDG_CACHE_HOME/newsbot/models).",
     ),
     "top_k": Setting("NEWSBOT_TOP_K", "5", "Passages retrieved per question (1-50)."),
+    "answer_picker": Setting(
+        "NEWSBOT_ANSWER_PICKER", "learned",
+        "How the quoted sentence is picked: 'learned' (the cross-encoder shipped in the package, trained on "
+        "RealTimeQA 2023-2024) or 'weighted' (the hand-weighted relevance it replaced); see docs/answering.md.",
+    ),
+    "min_confidence": Setting(
+        "NEWSBOT_MIN_CONFIDENCE", "0.2",
+        "With the learned picker: below this probability (0-1) that the best sentence answers, the answer is a "
+        "refusal; see docs/answering.md.",
+    ),
     "min_relevance": Setting(
         "NEWSBOT_MIN_RELEVANCE", "0.35",
-        "Below this sentence relevance (0-1) the answer is a refusal; see docs/answering.md.",
+        "With the weighted picker: below this sentence relevance (0-1) the answer is a refusal.",
     ),
     "max_question_chars": Setting("NEWSBOT_MAX_QUESTION_CHARS", "500", "Longest question accepted."),
     "max_article_mb": Setting(
@@ -183,6 +193,8 @@ class Settings:
     embed_backend: str
     model_cache: Path | None
     top_k: int
+    answer_picker: str
+    min_confidence: float
     min_relevance: float
     max_question_chars: int
     max_article_mb: float
@@ -250,6 +262,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         "embed_backend": _choice("embed_backend", raw("embed_backend").lower(), EMBED_BACKENDS),
         "model_cache": Path(raw("model_cache")).expanduser() if raw("model_cache") else None,
         "top_k": _number("top_k", raw("top_k"), int, 1, 50),
+        "answer_picker": _choice("answer_picker", raw("answer_picker").lower(), ANSWER_PICKERS),
+        "min_confidence": _number("min_confidence", raw("min_confidence"), float, 0.0, 1.0),
         "min_relevance": _number("min_relevance", raw("min_relevance"), float, 0.0, 1.0),
         "max_question_chars": _number("max_question_chars", raw("max_question_chars"), int, 10, 4000),
         "max_article_mb": _number("max_article_mb", raw("max_article_mb"), float, 0.001, 1000),
@@ -263,6 +277,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
 
 ANSWER_MODES = ("extractive", "openai", "llamacpp")
 EMBED_BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
+ANSWER_PICKERS = ("learned", "weighted")
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,26 @@
 The extractive answerer quotes the retrieved sentence that best answers the question, widened into
 a span that reads on its own (bot/answering/quoting.py), followed by a citation [n]; a second one only when
 the two can't be told apart. It refuses, with no citations, when the question names someone or
-something the retrieved passages never mention, or when no sentence is relevant enough.
-How the relevance weights and threshold were chosen: docs/answering.md.
+something the retrieved passages never mention, when the article of the best sentence lacks one of
+the question's distinguishing words (Peace, 2019), or when no sentence is likely enough to answer.
+
+Sentences are picked by the learned answer picker (bot/answering/picker.py), a logistic model over
+each sentence's features (`sentence_features`) whose probability is also the refusal gate; or, with
+NEWSBOT_ANSWER_PICKER=weighted, by the hand-weighted relevance it replaced. How each was chosen:
+docs/answering.md.
 """
 
 import math
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from functools import cache
 
 import numpy as np
 
 from bot.answering.answer_type import highlight, kind_spans, question_kind
+from bot.answering.picker import AnswerPicker
 from bot.answering.quoting import Sentence, ends_a_sentence, is_lead_in, refers_back, sentences_of, span_text, widen
 from index.diversify import Outlet
 from index.embed import Embedder
@@ -155,6 +162,7 @@ class Candidate:
     index: int  # of this sentence in `context`
     of_kind: bool = False  # holds a thing of the kind the question asks for (a name, number, date)
     rare_overlap: float = 0.0  # word overlap weighted by how few of the candidates hold each word
+    confidence: float | None = None  # the learned picker's probability that it answers, once scored
 
 
 @dataclass(frozen=True)
@@ -184,21 +192,49 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         min_relevance: float,
         similarity_weight: float = SIMILARITY_WEIGHT,
+        picker: AnswerPicker | None = None,
+        min_confidence: float = 0.2,
     ):
         self.embedder = embedder
         self.min_relevance = min_relevance
         self.similarity_weight = similarity_weight
+        self.picker = picker
+        self.min_confidence = min_confidence
 
-    def answer(self, question: str, passages: list[Passage], avoid: str = "") -> tuple[str, bool, list[Citation]]:
-        """(answer text, refused, citations). Sentences quoted in `avoid` (the previous answer of a
-        follow-up) are passed over while others are relevant enough."""
+    def answer(
+        self, question: str, passages: list[Passage], avoid: str = "", today: date | None = None,
+    ) -> tuple[str, bool, list[Citation]]:
+        """(answer text, refused, citations), as of `today`. Sentences quoted in `avoid` (the
+        previous answer of a follow-up) are passed over while others are relevant enough."""
         missing = missing_names(question, passages)
         if missing:
             listed = ", ".join(missing[:3])
             return f"{REFUSAL} None of the passages found mention {listed}.", True, []
-        ranked = self.rank(self.candidates(question, passages))
+        candidates = self.candidates(question, passages)
+        if self.picker is not None:
+            candidates = self.scored(question, candidates, today)
+            best = max(candidates, key=lambda c: c.confidence, default=None)
+            if best is not None and best.confidence >= self.min_confidence:
+                absent = unmatched_terms(question, best.passage, passages)
+                covering = [c for c in candidates if not unmatched_terms(question, c.passage, passages)] if absent else candidates
+                if not covering or max(c.confidence for c in covering) < self.min_confidence:
+                    return f"{REFUSAL} The closest article found, “{best.passage.title}”, doesn't mention {' or '.join(absent[:3])}.", True, []
+                candidates = covering
+        ranked = self.rank(candidates)
         fresh = [candidate for candidate in ranked if candidate.sentence not in avoid] if avoid else ranked
         return self.compose(question, fresh or ranked)
+
+    def scored(self, question: str, candidates: list[Candidate], today: date | None = None) -> list[Candidate]:
+        """The candidates with the learned picker's confidence that each answers, as of `today`."""
+        facts = QuestionFacts.of(question)
+        rows = [
+            sentence_features(
+                facts, c.sentence, c.similarity, c.passage.title, c.passage.position == 0 and c.index == 0, c.rank,
+                age_in_days(c.passage.published, today or date.today()),
+            )
+            for c in candidates
+        ]
+        return [replace(c, confidence=float(p)) for c, p in zip(candidates, self.picker.confidences(np.array(rows)))]
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         """Every distinct sentence of the passages, scored against the question."""
@@ -232,10 +268,18 @@ class ExtractiveAnswerer:
         return self.similarity_weight * candidate.similarity + (1 - self.similarity_weight) * candidate.overlap
 
     def addresses(self, question: str, sentences: list[str]) -> bool:
-        """Whether any of `sentences` (a model's answer) is as relevant to the question as a
+        """Whether any of `sentences` (a model's answer) is as likely to answer the question as a
         quoted sentence must be."""
         if not sentences:
             return False
+        if self.picker is not None:
+            facts = QuestionFacts.of(question)
+            question_vector = self.embedder.embed_query(question)
+            rows = [
+                sentence_features(facts, sentence, float(vector @ question_vector), "", False, 0, 0)
+                for sentence, vector in zip(sentences, self.embedder.embed(sentences))
+            ]
+            return float(self.picker.confidences(np.array(rows)).max()) >= self.min_confidence
         question_vector = self.embedder.embed_query(question)
         question_words = content_words(question)
         relevances = [
@@ -245,17 +289,25 @@ class ExtractiveAnswerer:
         return max(relevances) >= self.min_relevance
 
     def priority(self, candidate: Candidate) -> float:
-        """Relevance, plus a little for sentences of passages that search ranked higher (search
-        weighs names, dates and the time asked about, which sentence similarity doesn't see) and
-        for sentences holding the kind of thing the question asks for."""
+        """The learned picker's confidence; or, hand-weighted, relevance plus a little for sentences
+        of passages that search ranked higher (search weighs names, dates and the time asked about,
+        which sentence similarity doesn't see) and for sentences holding the kind of thing the
+        question asks for."""
+        if candidate.confidence is not None:
+            return candidate.confidence
         return (
             self.relevance(candidate) + RANK_PRIOR / (1 + candidate.rank) + KIND_BONUS * candidate.of_kind
             + RARE_WORDS_WEIGHT * candidate.rare_overlap
         )
 
     def rank(self, candidates: list[Candidate]) -> list[Candidate]:
-        """The candidates that may be quoted, by priority: none unless the best is relevant enough
-        (the refusal gate), then those at most QUOTE_FLOOR_SLACK below that bar."""
+        """The candidates that may be quoted, by priority: none unless the best is likely or
+        relevant enough (the refusal gate); then, hand-weighted, those at most QUOTE_FLOOR_SLACK
+        below that bar."""
+        if candidates and candidates[0].confidence is not None:
+            if max(c.confidence for c in candidates) < self.min_confidence:
+                return []
+            return sorted(candidates, key=self.priority, reverse=True)
         if not candidates or max(map(self.relevance, candidates)) < self.min_relevance:
             return []
         floor = self.min_relevance - QUOTE_FLOOR_SLACK
@@ -298,7 +350,7 @@ class ExtractiveAnswerer:
         """A second quote, only for a sentence whose priority ties with the lead's (within
         TIE_MARGIN): the answerer can't tell which answers, so the reader sees both. Never one that
         repeats the lead."""
-        if not TIE_MARGIN:
+        if not TIE_MARGIN or lead.candidate.confidence is not None:
             return None
         bar = self.priority(lead.candidate) - TIE_MARGIN
         for candidate in ranked:
@@ -309,6 +361,60 @@ class ExtractiveAnswerer:
             if float(candidate.vector @ lead.candidate.vector) >= REDUNDANT_SIMILARITY:
                 continue
             return self.quote(question, candidate)
+        return None
+
+
+@dataclass(frozen=True)
+class QuestionFacts:
+    """What the picker's features need of a question, worked out once per question."""
+
+    text: str
+    words: frozenset[str]
+    kind: str | None
+    terms: tuple[str, ...]
+    vocabulary: frozenset[str]
+
+    @classmethod
+    def of(cls, question: str) -> "QuestionFacts":
+        return cls(question, content_words(question), question_kind(question), tuple(distinguishing_terms(question)), frozenset(vocabulary_of(question)))
+
+
+NUMBER = re.compile(r"\d")
+MAX_AGE_DAYS = 3650
+
+
+def sentence_features(
+    question: QuestionFacts, sentence: str, similarity: float, title: str, opens_article: bool, rank: int, age_days: int | None,
+) -> list[float]:
+    """The learned picker's features of one sentence, in bot/answering/picker.py's FEATURES order;
+    train/answer_picker.py computes them with this same function. `rank` is its passage's among the
+    search results (0 = best); `age_days` the days between its article's date and the day asked
+    about, or None when undated."""
+    vocabulary = vocabulary_of(sentence)
+    new_names = [name for name in names_in(sentence) if not mentioned(name, question.vocabulary)]
+    return [
+        similarity,
+        word_overlap(question.words, sentence),
+        word_overlap(question.words, title),
+        sum(mentioned(term, vocabulary) for term in question.terms) / len(question.terms) if question.terms else 1.0,
+        float(question.kind is not None and bool(kind_spans(sentence, question.kind, question.text))),
+        math.log1p(len(new_names)),
+        float(bool(NUMBER.search(sentence))),
+        math.log(max(len(sentence.split()), 1)),
+        float(opens_article),
+        float(refers_back(sentence)),
+        1 / (1 + rank),
+        math.log1p(min(abs(age_days), MAX_AGE_DAYS) if age_days is not None else MAX_AGE_DAYS),
+    ]
+
+
+def age_in_days(published: str, today: date | None) -> int | None:
+    """Days between an article's ISO date and `today`, or None when either is unknown."""
+    if today is None:
+        return None
+    try:
+        return (today - date.fromisoformat(published[:10])).days
+    except ValueError:
         return None
 
 
@@ -373,6 +479,31 @@ def missing_names(question: str, passages: list[Passage]) -> list[str]:
         return []
     vocabulary = vocabulary_of(" ".join(f"{passage.title} {passage.readable_text}" for passage in passages))
     return [name for name in names if not mentioned(name, vocabulary)]
+
+
+YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+SENTENCE_OPENER = re.compile(r"(?:^|[.?!]\s+)[\"“‘']?([A-Z][\w’'-]*)")
+
+
+def distinguishing_terms(question: str) -> list[str]:
+    """The words that single out what a question asks about: its names (Peace, Berlin) and years
+    (2019). A sentence from an article that lacks one answers about a neighbour (the Physics prize
+    of 2019 for "Who won the Nobel Peace Prize in 2019?")."""
+    # A question's sentences open with a capital whether or not the word is a name ("Plenty of sports…").
+    openers = {match.group(1) for match in SENTENCE_OPENER.finditer(question)}
+    names = [name for name in names_in(question) if name.lower() not in CALENDAR_WORDS and name not in openers]
+    return list(dict.fromkeys(names + YEAR.findall(question)))
+
+
+def unmatched_terms(question: str, passage: Passage, passages: list[Passage]) -> list[str]:
+    """The question's distinguishing terms that no retrieved passage of `passage`'s article, nor its
+    title, mentions."""
+    terms = distinguishing_terms(question)
+    if not terms:
+        return []
+    text = " ".join(f"{p.title} {p.readable_text}" for p in passages if p.article_id == passage.article_id)
+    vocabulary = vocabulary_of(text)
+    return [term for term in terms if not mentioned(term, vocabulary)]
 
 
 def vocabulary_of(text: str) -> set[str]:

@@ -160,6 +160,7 @@ def load_pipeline(settings: Settings, read_only: bool = False) -> Pipeline:
     """The pipeline, with the configured sources indexed first if the index is empty (unless
     `read_only`), and the index opened, so the first question doesn't pay for it."""
     pipeline = _wait_for_index(settings)
+    pipeline.answerer  # a missing or broken picker model stops the bot before it connects
     if not pipeline.has_articles():
         if read_only:
             raise DiscordStartError(
