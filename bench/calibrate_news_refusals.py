@@ -42,17 +42,17 @@ def main():
     learned = answerer.picker is not None
 
     def gate(row) -> tuple[bool, float]:
-        """(refused by the name check, or the distinguishing words, at any threshold; best sentence score)."""
+        """(refused by the name check at any threshold; the best score of a sentence that may be
+        quoted: with the learned picker, one whose article holds the question's names and years)."""
         passages = pipeline.searcher.search(row["question"], args.k, question_date(row))
         if missing_names(row["question"], passages):
             return True, -1.0
         candidates = answerer.candidates(row["question"], passages)
         if not learned:
             return False, max(map(answerer.relevance, candidates), default=-1.0)
-        best = max(answerer.scored(row["question"], candidates, question_date(row)), key=lambda c: c.confidence, default=None)
-        if best is None:
-            return False, -1.0
-        return bool(unmatched_terms(row["question"], best.passage, passages)), best.confidence
+        scored = answerer.scored(row["question"], candidates, question_date(row))
+        covering = [c for c in scored if not unmatched_terms(row["question"], c.passage, passages)]
+        return False, max((c.confidence for c in covering), default=-1.0)
 
     scored = {"answerable": [gate(row) for row in answerable], "unanswerable": [gate(row) for row in unanswerable]}
     shipped = pipeline.settings.min_confidence if learned else pipeline.settings.min_relevance

@@ -79,8 +79,9 @@ def test_the_cli_names_a_broken_model_without_a_traceback(tmp_path, monkeypatch,
     assert err.count("\n") == 1 and str(broken) in err and "reinstall" in err and "Traceback" not in err
 
 
-def test_distinguishing_terms_are_names_and_years():
-    assert distinguishing_terms("Who won the Nobel Peace Prize in 2019?") == ["Nobel", "Peace", "Prize", "2019"]
+def test_distinguishing_terms_are_names_of_several_words_and_years():
+    assert distinguishing_terms("Who won the Nobel Peace Prize in 2019?") == [("Nobel", "Peace", "Prize"), ("2019",)]
+    assert distinguishing_terms("Which influential American economist died at the age of 100?") == []
     assert distinguishing_terms("When did the talks resume on Monday?") == []
 
 

@@ -371,12 +371,13 @@ class QuestionFacts:
     text: str
     words: frozenset[str]
     kind: str | None
-    terms: tuple[str, ...]
+    terms: tuple[str, ...]  # its names and years
     vocabulary: frozenset[str]
 
     @classmethod
     def of(cls, question: str) -> "QuestionFacts":
-        return cls(question, content_words(question), question_kind(question), tuple(distinguishing_terms(question)), frozenset(vocabulary_of(question)))
+        names = [name for name in names_in(question) if name.lower() not in CALENDAR_WORDS]
+        return cls(question, content_words(question), question_kind(question), tuple(dict.fromkeys(names + YEAR.findall(question))), frozenset(vocabulary_of(question)))
 
 
 NUMBER = re.compile(r"\d")
@@ -482,28 +483,40 @@ def missing_names(question: str, passages: list[Passage]) -> list[str]:
 
 
 YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+NAME_RUN = re.compile(r"[A-Z][\w’'.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'.-]*)*")
 SENTENCE_OPENER = re.compile(r"(?:^|[.?!]\s+)[\"“‘']?([A-Z][\w’'-]*)")
 
 
-def distinguishing_terms(question: str) -> list[str]:
-    """The words that single out what a question asks about: its names (Peace, Berlin) and years
-    (2019). A sentence from an article that lacks one answers about a neighbour (the Physics prize
-    of 2019 for "Who won the Nobel Peace Prize in 2019?")."""
+def distinguishing_terms(question: str) -> list[tuple[str, ...]]:
+    """What singles out the thing a question asks about: each name of several words ("Nobel Peace
+    Prize", "Berlin Film Festival"), as its words, and each year ("2019",). An article that holds
+    part of a name but not all of it, or lacks the year, is about a neighbour (the 2019 Physics
+    prize for "Who won the Nobel Peace Prize in 2019?"). A lone name no passage mentions is the
+    name check's (`missing_names`); a lone name some article lacks ("American") singles out little."""
     # A question's sentences open with a capital whether or not the word is a name ("Plenty of sports…").
     openers = {match.group(1) for match in SENTENCE_OPENER.finditer(question)}
-    names = [name for name in names_in(question) if name.lower() not in CALENDAR_WORDS and name not in openers]
-    return list(dict.fromkeys(names + YEAR.findall(question)))
+    terms = []
+    for run in NAME_RUN.finditer(question):
+        parts = tuple(name for name in names_in(run.group()) if name.lower() not in CALENDAR_WORDS and name not in openers)
+        if len(parts) > 1:
+            terms.append(parts)
+    return list(dict.fromkeys(terms + [(year,) for year in YEAR.findall(question)]))
 
 
 def unmatched_terms(question: str, passage: Passage, passages: list[Passage]) -> list[str]:
-    """The question's distinguishing terms that no retrieved passage of `passage`'s article, nor its
-    title, mentions."""
+    """The parts of the question's distinguishing terms that `passage`'s article (its retrieved
+    passages, title and year) lacks while holding the rest: ["Peace"] for the Physics prize."""
     terms = distinguishing_terms(question)
     if not terms:
         return []
     text = " ".join(f"{p.title} {p.readable_text}" for p in passages if p.article_id == passage.article_id)
-    vocabulary = vocabulary_of(text)
-    return [term for term in terms if not mentioned(term, vocabulary)]
+    vocabulary = vocabulary_of(f"{text} {passage.published[:4]}")
+    unmatched = []
+    for parts in terms:
+        missing = [part for part in parts if not mentioned(part, vocabulary)]
+        if missing and (len(parts) == 1 or len(missing) < len(parts)):
+            unmatched.extend(missing)
+    return unmatched
 
 
 def vocabulary_of(text: str) -> set[str]:
