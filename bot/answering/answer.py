@@ -1,8 +1,8 @@
 """Answers: the objects every front end renders, and the offline extractive answerer.
 
 The extractive answerer quotes the retrieved sentence that best answers the question, widened into
-a span that reads on its own (bot/answering/quoting.py), followed by a citation [n]; a second one only when
-the two can't be told apart. It refuses, with no citations, when the question names someone or
+a span that reads on its own (bot/answering/quoting.py), followed by a citation [n]; with the
+weighted picker, a second one when the two can't be told apart. It refuses, with no citations, when the question names someone or
 something the retrieved passages never mention, when the article of the best sentence lacks one of
 the question's distinguishing words (Peace, 2019), or when no sentence is likely enough to answer.
 
@@ -23,7 +23,9 @@ import numpy as np
 
 from bot.answering.answer_type import highlight, kind_spans, question_kind
 from bot.answering.picker import AnswerPicker
-from bot.answering.quoting import Sentence, ends_a_sentence, is_lead_in, refers_back, sentences_of, span_text, widen
+from bot.answering.quoting import (
+    Sentence, ends_a_sentence, is_lead_in, refers_back, sentences_of, shape_problems, span_text, widen,
+)
 from index.diversify import Outlet
 from index.embed import Embedder
 from index.search import Passage
@@ -215,11 +217,12 @@ class ExtractiveAnswerer:
             candidates = self.scored(question, candidates, today)
             best = max(candidates, key=lambda c: c.confidence, default=None)
             if best is not None and best.confidence >= self.min_confidence:
-                absent = unmatched_terms(question, best.passage, passages)
-                covering = [c for c in candidates if not unmatched_terms(question, c.passage, passages)] if absent else candidates
-                if not covering or max(c.confidence for c in covering) < self.min_confidence:
-                    return f"{REFUSAL} The closest article found, “{best.passage.title}”, doesn't mention {' or '.join(absent[:3])}.", True, []
-                candidates = covering
+                lacking = {p.article_id: unmatched_terms(question, p, passages) for p in passages}
+                if lacking[best.passage.article_id]:
+                    candidates = [c for c in candidates if not lacking[c.passage.article_id]]
+                    if max((c.confidence for c in candidates), default=0.0) < self.min_confidence:
+                        absent = " or ".join(lacking[best.passage.article_id][:3])
+                        return f"{REFUSAL} The closest article found, “{best.passage.title}”, doesn't mention {absent}.", True, []
         ranked = self.rank(candidates)
         fresh = [candidate for candidate in ranked if candidate.sentence not in avoid] if avoid else ranked
         return self.compose(question, fresh or ranked)
@@ -268,18 +271,11 @@ class ExtractiveAnswerer:
         return self.similarity_weight * candidate.similarity + (1 - self.similarity_weight) * candidate.overlap
 
     def addresses(self, question: str, sentences: list[str]) -> bool:
-        """Whether any of `sentences` (a model's answer) is as likely to answer the question as a
-        quoted sentence must be."""
+        """Whether any of `sentences` (a model's answer) is as relevant to the question as a
+        quoted sentence of the weighted picker must be. The learned picker's probability ranks a
+        question's candidates against each other; it can't judge a model's sentences alone."""
         if not sentences:
             return False
-        if self.picker is not None:
-            facts = QuestionFacts.of(question)
-            question_vector = self.embedder.embed_query(question)
-            rows = [
-                sentence_features(facts, sentence, float(vector @ question_vector), "", False, 0, 0)
-                for sentence, vector in zip(sentences, self.embedder.embed(sentences))
-            ]
-            return float(self.picker.confidences(np.array(rows)).max()) >= self.min_confidence
         question_vector = self.embedder.embed_query(question)
         question_words = content_words(question)
         relevances = [
@@ -319,6 +315,8 @@ class ExtractiveAnswerer:
         if span is None:
             return None
         text = span_text(candidate.passage.readable_text, candidate.context, span)
+        if {"fragment", "unbalanced quotes"} & set(shape_problems(text)):
+            return None  # cut mid-sentence by the splitter or a chunk edge: it wouldn't read on its own
         found = highlight(candidate.sentence, question, question_kind(question))
         return Quote(candidate, text, candidate.sentence[found[0] : found[1]] if found else "")
 
