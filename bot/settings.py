@@ -94,7 +94,7 @@ SETTINGS = {
         "RealTimeQA 2023-2024) or 'weighted' (the hand-weighted relevance it replaced); see docs/answering.md.",
     ),
     "min_confidence": Setting(
-        "NEWSBOT_MIN_CONFIDENCE", "0.2",
+        "NEWSBOT_MIN_CONFIDENCE", "0.15",
         "With the learned picker: below this probability (0-1) that the best sentence answers, the answer is a "
         "refusal; see docs/answering.md.",
     ),

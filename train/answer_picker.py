@@ -45,7 +45,7 @@ L2 = 1e-3  # per question, on the standardised weights: a light hand, not tuned
 # similarity), and the seed questions' answers lost to their article's opening sentence.
 NON_NEGATIVE = ("similarity", "overlap", "names_held", "of_kind")
 # Chosen on rtqa-2026 and rtqa-2025-dev by bench/select_picker_features.py (docs/answering.md).
-SHIPPED_FEATURES = ("similarity", "overlap", "new_names", "age", "has_number")
+SHIPPED_FEATURES = ("similarity", "overlap", "new_names", "age", "has_number", "of_kind", "search_rank")
 
 
 def read_jsonl(path: Path):

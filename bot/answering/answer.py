@@ -195,7 +195,7 @@ class ExtractiveAnswerer:
         min_relevance: float,
         similarity_weight: float = SIMILARITY_WEIGHT,
         picker: AnswerPicker | None = None,
-        min_confidence: float = 0.2,
+        min_confidence: float = 0.15,
     ):
         self.embedder = embedder
         self.min_relevance = min_relevance
