@@ -98,8 +98,8 @@ def candidates(question: dict, articles: dict[str, dict]) -> list[dict]:
         bm25s.tokenize([question["question"]], stopwords="en", show_progress=False), k=min(PASSAGES, len(pieces)), show_progress=False
     )
     found: dict[str, dict] = {}
-    for rank, index in enumerate(order[0]):
-        article, position, text = pieces[int(index)]
+    for rank, chosen in enumerate(order[0]):
+        article, position, text = pieces[int(chosen)]
         age = age_in_days(article.get("published") or "", asked)
         for number, sentence in enumerate(sentences_of(text)):
             if quotable(sentence.text) and sentence.text not in found:
