@@ -16,7 +16,7 @@ from bot.answering.answer import REFUSAL, Answer, Citation, ExtractiveAnswerer, 
 from bot.answering.conversation import Turn, is_follow_up
 from bot.answering.llm import LLMError, load_chat_model
 from bot.answering.llm_answer import LLMAnswerer
-from bot.answering.picker import CARD_FILE, MODEL_DIR, AnswerPicker
+from bot.answering.picker import CARD_FILE, AnswerPicker
 from bot.answering.prompts import load_prompts
 from bot.settings import Settings, default_sources
 from bot.answering.verify import CitationVerifier
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 
 # ETag and Last-Modified of every web address fetched, in the data dir.
 VALIDATORS_FILE = "web-validators.json"
-MODEL_CARD_PATH = f"bot/answering/{MODEL_DIR.name}/{CARD_FILE}"
 # An answer whose newest source is older than this says how old it is.
 STALE_DAYS = 30
 
@@ -289,9 +288,10 @@ class Pipeline:
         """Which picker answers, and for the learned one its model card's figures."""
         if self.settings.answer_picker != "learned":
             return f"weighted (min relevance {self.settings.min_relevance})"
-        card = self.answerer.picker.card
+        picker = self.answerer.picker
+        card = picker.card
         return (
-            f"learned ({MODEL_CARD_PATH}): trained on {card.get('data', {}).get('training_questions', '?')} rtqa-train "
+            f"learned ({picker.folder / CARD_FILE}): trained on {card.get('data', {}).get('training_questions', '?')} rtqa-train "
             f"questions, hit@1 {card.get('validation_hit@1', '?')} on held-out weeks; min confidence {self.settings.min_confidence}"
         )
 

@@ -90,7 +90,7 @@ SETTINGS = {
     "top_k": Setting("NEWSBOT_TOP_K", "5", "Passages retrieved per question (1-50)."),
     "answer_picker": Setting(
         "NEWSBOT_ANSWER_PICKER", "learned",
-        "How the quoted sentence is picked: 'learned' (the cross-encoder shipped in the package, trained on "
+        "How the quoted sentence is picked: 'learned' (the linear model shipped in the package, trained on "
         "RealTimeQA 2023-2024) or 'weighted' (the hand-weighted relevance it replaced); see docs/answering.md.",
     ),
     "min_confidence": Setting(

@@ -16,7 +16,6 @@ Seeded; 22 minutes of training on the 2-core development machine (docs/answering
 """
 
 import argparse
-import gzip
 import json
 import random
 import shutil
@@ -30,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from bot.answering.answer import quotable  # noqa: E402
 from bot.answering.quoting import sentences_of  # noqa: E402
 from bot.evaluate import contains  # noqa: E402
+from answer_picker import read_jsonl  # noqa: E402  (train/ is the script's folder)
 
 MODEL_FILE = "model-int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -47,14 +47,6 @@ LEARNING_RATE = 3e-5
 WARMUP_SHARE = 0.1
 POINTWISE_WEIGHT = 0.5
 VALIDATION_SHARE = 0.1  # of rtqa-train's weeks, held out of training to report hit@1 on the card
-
-
-def read_jsonl(path: Path):
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
 
 
 def question_examples(question: dict, articles: dict[str, dict], rng: random.Random) -> list[dict]:

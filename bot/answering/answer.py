@@ -374,8 +374,8 @@ class QuestionFacts:
 
     @classmethod
     def of(cls, question: str) -> "QuestionFacts":
-        names = [name for name in names_in(question) if name.lower() not in CALENDAR_WORDS]
-        return cls(question, content_words(question), question_kind(question), tuple(dict.fromkeys(names + YEAR.findall(question))), frozenset(vocabulary_of(question)))
+        terms = tuple(dict.fromkeys(asked_names(question) + YEAR.findall(question)))
+        return cls(question, content_words(question), question_kind(question), terms, frozenset(vocabulary_of(question)))
 
 
 NUMBER = re.compile(r"\d")
@@ -468,12 +468,17 @@ def names_in(text: str) -> list[str]:
     return names
 
 
+def asked_names(question: str) -> list[str]:
+    """The names a question asks about. A date in it ("in June 2025", "on Monday") is matched by
+    search, not by name."""
+    return [name for name in names_in(question) if name.lower() not in CALENDAR_WORDS]
+
+
 def missing_names(question: str, passages: list[Passage]) -> list[str]:
     """Names in the question that no passage (text or title) mentions. News questions about
     someone the articles never name ("What did Erdogan say?") can't be answered from them, however
     similar the rest of the wording; this catches what embedding similarity can't."""
-    # A date in the question ("in June 2025", "on Monday") is matched by search, not by name.
-    names = [name for name in names_in(question) if name.lower() not in CALENDAR_WORDS]
+    names = asked_names(question)
     if not names:
         return []
     vocabulary = vocabulary_of(" ".join(f"{passage.title} {passage.readable_text}" for passage in passages))
