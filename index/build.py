@@ -13,6 +13,7 @@ from index.articles import MAX_PASSAGES, Article, Note, Problem, Scan, scan_sour
 from index.chunk import CHUNKER_VERSION, chunk_article, embed_text, make_splitter
 from index.catalog import Catalog
 from index.embed import Embedder
+from index.stories import StoryBook, sketch
 from index.store import ArticleRecord, ChunkStore, IndexInfo, Writer
 from index.web.crawl import WebScan, crawl
 from index.web.fetch import Fetcher
@@ -133,6 +134,8 @@ def update_index(
             store.drop_other_builds(building.identity)
         writer = Writer(store, building)
         known = writer.articles()
+        if not aside:
+            store.patiently(catalog.sync, store, embedder)  # stories are matched against what it holds
 
         scan = scan_sources(roots, max_article_bytes)
         report.problems = scan.problems
@@ -152,7 +155,8 @@ def update_index(
         report.added, report.updated = len(plan.add), len(plan.update)
         report.unchanged, report.removed = len(plan.unchanged) + web_unchanged, len(plan.remove)
 
-        apply_changes(writer, None if aside else catalog, known, plan, embedder, batch_size, progress)
+        book = stories_to_match(catalog, known, plan, answering if aside else None, store)
+        apply_changes(writer, None if aside else catalog, known, plan, embedder, batch_size, progress, book)
         if web is not None:
             writer.set_source_status({**statuses, **report.sources})
             web.fetcher.save()
@@ -166,15 +170,43 @@ def update_index(
     return report
 
 
-def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, ArticleRecord], plan: Plan, embedder: Embedder, batch_size: int, progress: bool) -> None:
-    """Write `plan` a batch of articles at a time; the catalog, if given, follows each batch."""
+def stories_to_match(catalog: Catalog, known: dict[str, ArticleRecord], plan: Plan, replaced: IndexInfo | None, store: ChunkStore) -> StoryBook:
+    """The stories new articles are matched against. For an update in place, the catalog's articles,
+    after the plan's removals; articles indexed before stories existed are given theirs now, oldest
+    first, as relabels. A rebuild starts empty, and an unchanged article keeps the story it had in
+    the build it replaces (`replaced`)."""
+    if replaced is not None:
+        book = StoryBook()
+        book.carried = {record.hash: (record.story, record.copy_of) for record in store.articles(replaced.identity).values() if record.story}
+        return book
+    book = StoryBook({item.article_id: item for item in catalog.sketches() if item.article_id in known})
+    book.remove(plan.remove)
+    changing = {article.id for article in plan.add + plan.update}
+    relabels = dict(plan.relabel)
+    missing = sorted((item for item in book.sketches.values() if not item.story and item.article_id not in changing), key=lambda item: (item.day, item.article_id))
+    if missing:
+        log.info("giving stories to %d articles indexed before stories existed", len(missing))
+    for item in missing:
+        book.remove([item.article_id])
+        placed = book.place(item)
+        record = relabels.get(item.article_id, known[item.article_id])
+        relabels[item.article_id] = dataclasses.replace(record, story=placed.story, copy_of=placed.copy_of)
+    plan.relabel = list(relabels.items())
+    return book
+
+
+def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, ArticleRecord], plan: Plan, embedder: Embedder, batch_size: int, progress: bool, book: StoryBook | None = None) -> None:
+    """Write `plan` a batch of articles at a time, each changed article placed in a story of `book`;
+    the catalog, if given, follows each batch."""
     from tqdm import tqdm
 
+    book = book if book is not None else StoryBook()
     if plan.remove:
         writer.commit([], {article_id: known[article_id] for article_id in plan.remove}, {})
     writer.commit([(article_id, record, []) for article_id, record in plan.relabel], {}, {})
     splitter = make_splitter(embedder.count_tokens, embedder.max_tokens)
-    changed = plan.add + plan.update
+    # Oldest first, so that a story is named after its first article however the sources list them.
+    changed = sorted(plan.add + plan.update, key=lambda article: (article.published or "", article.id))
     with tqdm(total=len(changed), desc="indexing articles", unit="article", disable=not progress or not changed) as bar:
         for batch in batched(changed, COMMIT_ARTICLES):
             puts = []
@@ -185,11 +217,24 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
                     nodes = nodes[:MAX_PASSAGES]
                 puts.append((article.id, _record(article, len(nodes), time.time() if is_web(article.origin) else 0.0), nodes))
             _embed_nodes([node for _, _, nodes in puts for node in nodes], embedder, batch_size)
+            puts = [(article_id, _placed(book, article_id, record, nodes, known.get(article_id)), nodes) for article_id, record, nodes in puts]
             replaced = {article.id: known[article.id] for article in batch if article.id in known}
             writer.commit(puts, {}, replaced)
             if catalog is not None:
                 writer.store.patiently(catalog.sync, writer.store, embedder)
             bar.update(len(batch))
+
+
+def _placed(book: StoryBook, article_id: str, record: ArticleRecord, nodes: list, before: ArticleRecord | None) -> ArticleRecord:
+    """`record` with its story: the one it had before it changed, or the one `book` places it in."""
+    item = sketch(article_id, record.title, record.source, record.published, [node.text for node in nodes], [node.embedding for node in nodes])
+    kept = (before.story, before.copy_of) if before is not None and before.story else book.carried.get(record.hash)
+    if kept:
+        item.story, item.copy_of = kept
+        book.add(item)
+    else:
+        book.place(item)
+    return dataclasses.replace(record, story=item.story, copy_of=item.copy_of)
 
 
 def plan_web_changes(plan: Plan, known: dict[str, ArticleRecord], crawled: WebScan, keep_days: int, now: float) -> int:

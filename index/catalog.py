@@ -31,6 +31,7 @@ from index.lexical import lexical_tokens, match_expression
 from index.neighbours import edges
 from index.sentence_vectors import pack
 from index.sentences import sentence_texts
+from index.stories import Sketch, sketch
 from index.store import ArticleRecord, ChunkStore, IndexInfo, LogEntry
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,16 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks (article_id);
 CREATE INDEX IF NOT EXISTS chunks_by_day ON chunks (day);
 CREATE INDEX IF NOT EXISTS chunks_by_seq ON chunks (seq);
+CREATE TABLE IF NOT EXISTS stories (
+    article_id TEXT PRIMARY KEY,
+    story_id TEXT NOT NULL,
+    copy_of TEXT NOT NULL,
+    source TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    published TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS stories_by_day ON stories (day);
+CREATE INDEX IF NOT EXISTS stories_by_story ON stories (story_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5 (tokens, day, tokenize = "unicode61 remove_diacritics 0 tokenchars '_'");
 """
 # BM25 over the words only: the day column ("d" and the day's ordinal, "d0" when undated) lets FTS5
@@ -133,6 +144,8 @@ class Catalog:
         info = store.require_info()
         if self.info != info or self._state("format") != str(FORMAT):
             self._reset(info)
+        elif self._state("stories") != "1":
+            self._fill_stories()
         applied = retries = 0
         while True:
             start = self.synced
@@ -140,15 +153,16 @@ class Catalog:
             if not entries:
                 return applied
             batch = entries[:SYNC_BATCH]
-            chunks, missing = _read_chunks(store, batch)
+            relabelled = self._same_versions(batch)
+            chunks, missing = _read_chunks(store, [entry for entry in batch if entry.article_id not in relabelled])
             if missing and retries < MAX_RETRIES:
                 # An article changed again while its chunks were read: the log now names the new version.
                 retries += 1
                 continue
             if missing:
                 log.warning("the index names chunks it does not hold for articles %s; they are left out", ", ".join(sorted(missing)))
-            _embed_sentences(batch, chunks, missing, embedder)
-            if self._apply(start, batch, chunks, missing):  # else another process applied these first
+            _embed_sentences([entry for entry in batch if entry.article_id not in relabelled], chunks, missing, embedder)
+            if self._apply(start, batch, chunks, missing, relabelled):  # else another process applied these first
                 applied += len(batch) - len(missing)
             retries = 0
 
@@ -156,19 +170,47 @@ class Catalog:
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
-            for table in ("articles", "chunks", "words", "state"):
+            for table in ("articles", "chunks", "stories", "words", "state"):
                 db.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 - fixed table names
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
             db.execute(RANK)
-            db.execute("INSERT INTO state VALUES ('info', ?), ('format', ?), ('synced', '0')", (json.dumps(asdict(info)), str(FORMAT)))
+            db.execute("INSERT INTO state VALUES ('info', ?), ('format', ?), ('synced', '0'), ('stories', '1')", (json.dumps(asdict(info)), str(FORMAT)))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
 
-    def _apply(self, start: int, entries: list[LogEntry], chunks: dict[str, dict], missing: set[str]) -> bool:
+    def _fill_stories(self) -> None:
+        """Give a catalog written before stories existed its story table, from the records it holds."""
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for article_id, record in db.execute("SELECT article_id, record FROM articles").fetchall():
+                self._write_record(article_id, ArticleRecord(**json.loads(record)))
+            db.execute("INSERT OR REPLACE INTO state VALUES ('stories', '1')")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def _same_versions(self, entries: list[LogEntry]) -> set[str]:
+        """The articles of `entries` whose new record names the version this catalog holds: only
+        their record changed (a new story, a new address), so their chunks need not be read."""
+        held = self._versions([entry.article_id for entry in entries if entry.record is not None])
+        return {entry.article_id for entry in entries if entry.record is not None and held.get(entry.article_id) == entry.record.version}
+
+    def _versions(self, article_ids: list[str]) -> dict[str, str]:
+        found = {}
+        for start in range(0, len(article_ids), 500):
+            part = article_ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db().execute(f"SELECT article_id, record FROM articles WHERE article_id IN ({marks})", part)  # noqa: S608
+            found.update({article_id: json.loads(record)["hash"][:12] for article_id, record in rows})
+        return found
+
+    def _apply(self, start: int, entries: list[LogEntry], chunks: dict[str, dict], missing: set[str], relabelled: set[str] = frozenset()) -> bool:
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -176,12 +218,13 @@ class Catalog:
                 db.execute("ROLLBACK")
                 return False
             for entry in entries:
+                if entry.article_id in relabelled and self._versions([entry.article_id]).get(entry.article_id) == entry.record.version:
+                    self._write_record(entry.article_id, entry.record)
+                    continue
                 self._forget(entry.article_id)
                 if entry.record is None or entry.article_id in missing:
                     continue
-                db.execute(
-                    "INSERT INTO articles VALUES (?, ?)", (entry.article_id, json.dumps(asdict(entry.record), ensure_ascii=False))
-                )
+                self._write_record(entry.article_id, entry.record)
                 day = _day(entry.record.published)
                 for position, chunk_id in enumerate(entry.record.chunk_ids(entry.article_id)):
                     chunk = chunks[chunk_id]
@@ -199,12 +242,21 @@ class Catalog:
             db.execute("ROLLBACK")
             raise
 
+    def _write_record(self, article_id: str, record: ArticleRecord) -> None:
+        db = self._db()
+        db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?)", (article_id, json.dumps(asdict(record), ensure_ascii=False)))
+        db.execute(
+            "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, ?)",
+            (article_id, record.story, record.copy_of, record.source, _day(record.published), record.published),
+        )
+
     def _forget(self, article_id: str) -> None:
         db = self._db()
         rows = db.execute("SELECT id FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
         db.executemany("DELETE FROM words WHERE rowid = ?", rows)
         db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+        db.execute("DELETE FROM stories WHERE article_id = ?", (article_id,))
 
     # Reading
 
@@ -215,6 +267,57 @@ class Catalog:
     def article(self, article_id: str) -> ArticleRecord | None:
         row = self._db().execute("SELECT record FROM articles WHERE article_id = ?", (article_id,)).fetchone()
         return ArticleRecord(**json.loads(row[0])) if row else None
+
+    def sketches(self) -> list[Sketch]:
+        """What story matching knows of every article held, with its story."""
+        records = self.articles()
+        rows: dict[str, tuple[list[str], list[np.ndarray]]] = {}
+        for article_id, text, vector in self._db().execute("SELECT article_id, text, vector FROM chunks ORDER BY article_id, position"):
+            texts, vectors = rows.setdefault(article_id, ([], []))
+            texts.append(text)
+            vectors.append(np.frombuffer(vector, dtype=np.float32))
+        found = []
+        for article_id, (texts, vectors) in rows.items():
+            record = records.get(article_id)
+            if record is None:
+                continue
+            item = sketch(article_id, record.title, record.source, record.published, texts, vectors)
+            item.story, item.copy_of = record.story, record.copy_of
+            found.append(item)
+        return found
+
+    def story_members(self, days: tuple[int, int]) -> list[tuple[str, ArticleRecord]]:
+        """(article id, record) of every dated article published within `days` (first and last day
+        ordinals), oldest first."""
+        rows = self._db().execute(
+            "SELECT s.article_id, a.record FROM stories s JOIN articles a ON a.article_id = s.article_id "
+            "WHERE s.day BETWEEN ? AND ? AND s.day > 0 ORDER BY s.published, s.article_id",
+            (max(days[0], 1), days[1]),
+        )
+        return [(article_id, ArticleRecord(**json.loads(record))) for article_id, record in rows]
+
+    def unstoried(self) -> int:
+        """How many articles have no story yet: the index was built before stories existed."""
+        return self._db().execute("SELECT count(*) FROM stories WHERE story_id = ''").fetchone()[0]
+
+    def article_vectors(self, article_ids: list[str]) -> dict[str, np.ndarray]:
+        """Each article's unit mean chunk vector."""
+        found: dict[str, list[np.ndarray]] = {}
+        for start in range(0, len(article_ids), 500):
+            part = article_ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for article_id, vector in self._db().execute(f"SELECT article_id, vector FROM chunks WHERE article_id IN ({marks})", part):  # noqa: S608
+                found.setdefault(article_id, []).append(np.frombuffer(vector, dtype=np.float32))
+        means = {article_id: np.mean(vectors, axis=0) for article_id, vectors in found.items()}
+        return {article_id: mean / max(float(np.linalg.norm(mean)), 1e-12) for article_id, mean in means.items()}
+
+    def article_chunks(self, article_id: str) -> list[StoredChunk]:
+        """The chunks of one article, in order."""
+        rows = self._db().execute(
+            "SELECT chunk_id, article_id, position, text, vector, sentence_vectors FROM chunks WHERE article_id = ? ORDER BY position",
+            (article_id,),
+        )
+        return [StoredChunk(c, a, p, t, np.frombuffer(v, dtype=np.float32), s) for c, a, p, t, v, s in rows]
 
     def chunk_count(self) -> int:
         return self._db().execute("SELECT count(*) FROM chunks").fetchone()[0]

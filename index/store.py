@@ -72,6 +72,8 @@ class ArticleRecord:
     published: str
     chunks: int
     fetched: float = 0.0  # when a web article was last fetched; 0 for files
+    story: str = ""  # the story it belongs to (index/stories.py); empty before stories existed
+    copy_of: str = ""  # the article it is a syndicated copy of, if any
 
     @property
     def version(self) -> str:
