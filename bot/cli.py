@@ -26,6 +26,8 @@ examples:
   newsbot index https://example.com/rss.xml    fetch a feed, sitemap or page and index its articles
   newsbot watch --every 15m                    keep the configured sources fresh until Ctrl-C
   newsbot stats
+  newsbot brief --since 7d                     the week's top stories, each with cited sentences
+  newsbot brief "hurricane" --json             the stories about a topic, as JSON
   newsbot eval --articles A.jsonl --questions Q.jsonl --out run.jsonl   score retrieval on news questions
   newsbot discord --sync                       run the Discord bot (DISCORD_TOKEN in .env); see README
 
@@ -92,6 +94,21 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Articles, chunks, publishers, date range and model of the index.")
     stats.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
+    stories = commands.add_parser("stories", parents=[common], help="list the stories of a time window",
+                                  description="The stories with articles published in the window, most publishers first "
+                                  "(syndicated copies count once), each with its articles.")
+    window_arguments(stories)
+
+    brief = commands.add_parser(
+        "brief", parents=[common], help="the top stories of a time window, each with cited sentences",
+        description="The window's top stories (or those about TOPIC): each story's headline, one or two whole "
+        "sentences quoted from its most central article with their citation, the other publishers that "
+        "reported it, and the figures its reports give differently (\"Reports differ\").",
+    )
+    brief.add_argument("topic", nargs="?", default="", metavar="TOPIC", help="only the stories about this")
+    window_arguments(brief)
+    brief.add_argument("--limit", type=positive_k, default=10, metavar="N", help="stories to show (default: 10)")
+
     discord = commands.add_parser(
         "discord", parents=[common], help="run the Discord bot",
         description="Run the Discord bot until Ctrl-C or SIGTERM. The token comes from DISCORD_TOKEN "
@@ -132,6 +149,22 @@ def build_parser() -> argparse.ArgumentParser:
     feedback.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     feedback.add_argument("--recent", type=positive_k, default=10, metavar="N", help="unhelpful answers to list (default: 10)")
     return parser
+
+
+def window_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--since", type=since_days, default=7, metavar="SPAN",
+                         help="how far back the window reaches: days, weeks or months, like 7d, 2w or 1m (default: 7d)")
+    command.add_argument("--as-of", type=iso_date, metavar="DATE", help="the window's last day, YYYY-MM-DD (default: today)")
+    command.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def since_days(value: str) -> int:
+    from bot.briefing.digest import BriefError, parse_since
+
+    try:
+        return parse_since(value)
+    except BriefError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--since ")) from None
 
 
 def positive_k(value: str) -> int:
@@ -227,7 +260,9 @@ def known_failure(error: Exception) -> bool:
     from index.store import IndexBusy, IndexMissing, IndexUnavailable
     from index.web.sources import SourcesError
 
-    known = (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing, IndexUnavailable, SourcesError, PickerModelError)
+    from bot.briefing.digest import BriefError
+
+    known = (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing, IndexUnavailable, SourcesError, PickerModelError, BriefError)
     # Only a started bot raises DiscordStartError; other commands never import discord.
     discord_bot = sys.modules.get("bot.discord.bot")
     return isinstance(error, known) or (discord_bot is not None and isinstance(error, discord_bot.DiscordStartError))
@@ -257,7 +292,7 @@ def run(args, settings) -> int:
 
         return run_discord(settings, discord_settings, sync=args.sync, read_only=args.read_only,
                            shard_ids=args.shards, shard_count=args.shard_count)
-    if args.command == "stats" and not settings.chroma_url and not (settings.data_dir / "chroma").is_dir():
+    if args.command in ("stats", "stories", "brief") and not settings.chroma_url and not (settings.data_dir / "chroma").is_dir():
         from index.store import IndexMissing
 
         raise IndexMissing(f"no index in {settings.data_dir} yet: run `newsbot index --data-dir {settings.data_dir}` first")
@@ -318,6 +353,8 @@ def run(args, settings) -> int:
 
             print(render_answer(answer, bold=sys.stdout.isatty()))
         return 0
+    if args.command in ("stories", "brief"):
+        return run_stories(pipeline, args)
     if args.command == "repl":
         from bot.repl import Repl
 
@@ -399,6 +436,24 @@ def run_feedback(settings, as_json: bool, recent: int) -> int:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(vote.created))
         print(f"  {when}  {vote.question or '(question not recorded)'}")
         print(f"                    → {textwrap.shorten(vote.answer, 90)}")
+    return 0
+
+
+def run_stories(pipeline, args) -> int:
+    from bot.render import render_brief, render_stories
+
+    if args.command == "stories":
+        first, last, found = pipeline.stories(args.since, args.as_of)
+        if args.json:
+            print(json.dumps({"since": first.isoformat(), "until": last.isoformat(), "stories": [story.to_json() for story in found]}, ensure_ascii=False, indent=2))
+        else:
+            print(render_stories(first, last, found))
+        return 0
+    brief = pipeline.brief(args.topic, args.since, args.as_of, args.limit)
+    if args.json:
+        print(json.dumps(brief.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render_brief(brief))
     return 0
 
 

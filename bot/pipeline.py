@@ -295,6 +295,39 @@ class Pipeline:
             f"questions, hit@1 {card.get('validation_hit@1', '?')} on held-out weeks; min confidence {self.settings.min_confidence}"
         )
 
+    def stories(self, since_days: int, as_of: date | None = None) -> tuple[date, date, list]:
+        """(first day, last day, the stories with articles between them, best first)."""
+        from bot.briefing.digest import stories_between
+
+        last = as_of or date.today()
+        first = last - timedelta(days=since_days - 1)
+        self._require_stories()
+        with self.catalog.snapshot():
+            return first, last, stories_between(self.catalog, first, last)
+
+    def brief(self, topic: str, since_days: int, as_of: date | None = None, limit: int = 10):
+        """The brief of the window: its top stories (or those matching `topic`), each with cited
+        bullets and the figures its reports disagree on."""
+        from bot.briefing.digest import Brief, brief_story, matching
+
+        first, last, found = self.stories(since_days, as_of)
+        topic = " ".join(topic.split())
+        if topic and found:
+            found = matching(found, self.catalog, self.embedder.embed_query(topic), topic, first, last)
+        with self.catalog.snapshot():
+            shown = [brief_story(story, self.catalog) for story in found[:limit]]
+        return Brief(first, last, topic, shown, more=max(0, len(found) - limit))
+
+    def _require_stories(self) -> None:
+        self.searcher.refresh()
+        if self.catalog.unstoried():
+            from bot.briefing.digest import BriefError
+
+            raise BriefError(
+                f"the index in {self.settings.data_dir} was built before stories existed: run `newsbot index` once "
+                "to give its articles stories (nothing is embedded again)"
+            )
+
     def stats(self) -> IndexStats:
         articles = self.searcher.articles()
         sources: dict[str, int] = {}

@@ -90,3 +90,54 @@ def web_source_status(status: dict, now: float) -> str:
     if status.get("last_error"):
         parts.append(f"last error {ago(now - status.get('last_error_at', now))}: {status['last_error'][:200]}")
     return "; ".join(parts)
+
+
+def window_words(first: date, last: date) -> str:
+    return f"between {human_date(first.isoformat())} and {human_date(last.isoformat())}"
+
+
+def render_stories(first: date, last: date, stories: list) -> str:
+    if not stories:
+        return f"No stories {window_words(first, last)}."
+    lines = [f"{len(stories)} stories {window_words(first, last)}:"]
+    for story in stories:
+        articles = story.articles
+        lines.append(f"- {articles[-1].title or '(untitled)'} ({len(articles)} articles; {', '.join(story.publishers)}) [{story.story_id}]")
+    return "\n".join(lines)
+
+
+def conflict_line(conflict: dict) -> str:
+    claims = " vs ".join(f"\"{claim['text']}\" [{claim['n']}]" for claim in conflict["claims"])
+    lead = "Updated" if conflict["kind"] == "update" else "Reports differ"
+    return f"{lead} on {conflict['about']}: {claims}"
+
+
+def render_brief(brief) -> str:
+    about = f" about {brief.topic!r}" if brief.topic else ""
+    if not brief.stories:
+        return f"No stories{about} {window_words(brief.since, brief.until)}."
+    lines = [f"Top stories{about} {window_words(brief.since, brief.until)}:", ""]
+    for number, item in enumerate(brief.stories, 1):
+        lines.append(f"{number}. {item.story.headline or '(untitled)'}")
+        for bullet in item.bullets:
+            lines.extend(textwrap.wrap(bullet, WIDTH, initial_indent="   • ", subsequent_indent="     "))
+        if not item.bullets:
+            lines.append("   (no sentence of its lead reads well alone; see its sources)")
+        for conflict in item.conflicts:
+            lines.extend(textwrap.wrap(conflict_line(conflict), WIDTH, initial_indent="   ", subsequent_indent="     "))
+        numbers: dict[str, list[int]] = {}
+        for citation in item.citations:
+            numbers.setdefault(citation.article.article_id, []).append(citation.n)
+        for citation in item.citations:
+            article = citation.article
+            if numbers[article.article_id][0] != citation.n:
+                continue  # one line per article, with all its numbers
+            parts = [article.title or "(untitled)", article.source or "unknown publisher", human_date(article.published)]
+            marks = ", ".join(map(str, numbers[article.article_id]))
+            lines.append(f"   [{marks}] " + " · ".join(parts + ([article.url] if article.url else [])))
+        if item.also_reported_by:
+            lines.append(f"   also reported by {', '.join(item.also_reported_by)}")
+        lines.append("")
+    if brief.more:
+        lines.append(f"{brief.more} more stories in this window; use --limit to see them.")
+    return "\n".join(lines).rstrip()

@@ -18,7 +18,7 @@ from datetime import date
 
 import numpy as np
 
-from index.diversify import COMPARE_WORDS_ABOVE, DUPLICATE_CONTAINMENT, DUPLICATE_COSINE, trigrams
+from index.diversify import COMPARE_WORDS_ABOVE, trigrams
 
 # Articles further apart than this are one story only when one is a copy of the other.
 STORY_DAYS = 3
@@ -29,6 +29,8 @@ SAME_STORY = 0.74
 NAME_BONUS = 0.025
 NAMES_CAP = 6
 DAY_PENALTY = 0.02
+# A syndicated copy shares this share of its lead's word trigrams with its original.
+COPY_CONTAINMENT = 0.8
 # Articles whose mean vectors are further apart than this are never compared passage by passage.
 COMPARE_ABOVE = 0.5
 # A name: a capitalised word that is not just the start of a sentence. Words this common in
@@ -90,11 +92,11 @@ def alike(a: Sketch, b: Sketch) -> float:
     return closest + NAME_BONUS * min(len(a.names & b.names), NAMES_CAP) - DAY_PENALTY * days
 
 
-def is_copy(a: Sketch, b: Sketch, cosine: float) -> bool:
-    if cosine >= DUPLICATE_COSINE:
-        return True
+def is_copy(a: Sketch, b: Sketch) -> bool:
+    """Whether one article is the other's text reprinted: most of its lead's word trigrams. Close
+    vectors alone are not enough: two short reports of one event are close without being copies."""
     shorter = min(len(a.shingles), len(b.shingles))
-    return shorter > 0 and len(a.shingles & b.shingles) / shorter >= DUPLICATE_CONTAINMENT
+    return shorter > 0 and len(a.shingles & b.shingles) / shorter >= COPY_CONTAINMENT
 
 
 @dataclass
@@ -164,7 +166,7 @@ class StoryBook:
             cosines = matrix @ item.vector
             for k in np.argsort(-cosines)[: int((cosines >= COMPARE_WORDS_ABOVE).sum())]:
                 other = self.sketches[self._order[k]]
-                if is_copy(item, other, float(cosines[k])):
+                if is_copy(item, other):
                     story, original = other.story, other.copy_of or other.article_id
                     break
             if not original:

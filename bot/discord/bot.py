@@ -15,6 +15,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from bot.discord.briefs import Briefs
 from bot.discord.feedback import FeedbackView
 from bot.discord.library import Library
 from bot.discord.queue import AnswerQueue
@@ -78,6 +79,7 @@ class NewsBot(commands.Bot):
             self.pipeline = await asyncio.to_thread(load_pipeline, self.settings, self.read_only)
         await self.add_cog(Questions(self))
         await self.add_cog(Library(self))
+        await self.add_cog(Briefs(self))
         if self.settings.refresh_minutes > 0 and not self.read_only:
             await self.add_cog(Refresh(self, self.settings.refresh_minutes))
         self.add_view(FeedbackView(self.feedback))

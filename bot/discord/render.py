@@ -82,6 +82,11 @@ def linked_title(title: str, url: str) -> str:
     return shown
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text`, or its verbatim start cut at a word with " …" when longer than `limit`."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def source_entry(citation: Citation) -> str:
     title = linked_title(citation.title, citation.url)
     details = " · ".join([plain(citation.source or "unknown publisher"), human_date(citation.published)])
@@ -90,8 +95,7 @@ def source_entry(citation: Citation) -> str:
     quotes = []
     for quote in citation.quotes:
         quote = " ".join(quote.split())
-        if len(quote) > QUOTE_LIMIT:
-            quote = quote[:QUOTE_LIMIT].rsplit(" ", 1)[0] + " …"
+        quote = shorten(quote, QUOTE_LIMIT)
         quotes.append(f"> {plain(quote)}")
     return f"**[{citation.n}]** {title} · {details}\n" + "\n".join(quotes)
 
@@ -214,4 +218,38 @@ def render_about(stats, answer_mode: str) -> DiscordMessage:
         "color": EMBED_COLOUR,
         "fields": [{"name": name, "value": value, "inline": name not in ("Publishers", "Answers", "Web sources")} for name, value in fields],
     }
+    return DiscordMessage("", (embed,))
+
+
+def render_brief(brief, first: int = 0) -> DiscordMessage:
+    """One embed of at most EMBEDS_PER_MESSAGE stories of a brief, from its `first`: each story's
+    headline, its bullets quoted with linked citations, its disagreements, and who else reported it."""
+    from bot.render import conflict_line, window_words
+
+    about = f" about “{brief.topic}”" if brief.topic else ""
+    heading = f"Top stories{about} {window_words(brief.since, brief.until)}"
+    shown = brief.stories[first : first + EMBEDS_PER_MESSAGE]
+    if not shown:
+        return DiscordMessage(neutralise(f"No stories{about} {window_words(brief.since, brief.until)}."))
+    blocks: list[str] = []
+    for number, item in enumerate(shown, start=first + 1):
+        links = {citation.n: citation.article for citation in item.citations}
+        lines = [f"**{number}. {plain(item.story.headline or '(untitled)')}**"]
+        for bullet in item.bullets:
+            text, _, mark = bullet.rpartition(" [")
+            n = int(mark.rstrip("]")) if mark.rstrip("]").isdigit() else 0
+            article = links.get(n)
+            source = f" — {linked_title(article.source or 'source', article.url)}, {human_date(article.published)}" if article else ""
+            lines.append(f"> {plain(shorten(text, QUOTE_LIMIT // 2))}{source}")
+        for conflict in item.conflicts:
+            lines.append(plain(shorten(conflict_line(conflict), QUOTE_LIMIT // 2)))
+        if item.also_reported_by:
+            lines.append(f"*also reported by {plain(', '.join(item.also_reported_by[:5]))}*")
+        block = "\n".join(lines)
+        if sum(len(b) + 2 for b in blocks) + len(block) > DESCRIPTION_LIMIT - 100:
+            break
+        blocks.append(block)
+    remaining = len(brief.stories) - first - len(blocks) + brief.more
+    footer = f"{remaining} more stories" if remaining > 0 else "Quotes are verbatim from the articles"
+    embed = {"title": neutralise(heading)[:256], "description": "\n\n".join(blocks), "color": EMBED_COLOUR, "footer": {"text": footer}}
     return DiscordMessage("", (embed,))

@@ -1,0 +1,263 @@
+"""Stories in a time window, and the brief: each story's headline and one or two verbatim, cited
+sentences from its most central article, with the reports in it that disagree.
+
+Everything is read from the reader's catalog (index/catalog.py); only a topic is embedded.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from bot.answering.quoting import refers_back, shape_problems
+from bot.briefing.conflicts import Claim, Disagreement, figures, find_disagreements
+from index.catalog import Catalog
+from index.sentence_vectors import sentence_key, unpack
+from index.sentences import sentence_texts
+from index.store import ArticleRecord
+
+SINCE = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$", re.IGNORECASE)
+UNIT_DAYS = {"d": 1, "w": 7, "m": 30}
+MAX_SINCE_DAYS = 3660
+# A bullet is a sentence of this many words at most and at least: a headline-like line or a
+# paragraph-long quote makes a poor bullet.
+BULLET_WORDS = (8, 60)
+# A second bullet is given when its sentence is this close to the story as a whole.
+SECOND_BULLET = 0.5
+# Sentences of the first chunks only: a story's lead says what happened.
+LEAD_CHUNKS = 2
+# Articles of one story compared for disagreeing figures, the newest first.
+COMPARED_ARTICLES = 8
+# A topic matches a passage this close to it in meaning.
+TOPIC_MATCH = 0.35
+TOPIC_DEPTH = 60
+
+
+class BriefError(ValueError):
+    """A brief that cannot be given as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class StoryArticle:
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str
+    copy_of: str = ""
+
+    def to_json(self) -> dict:
+        return {"article_id": self.article_id, "title": self.title, "source": self.source, "url": self.url or None, "published": self.published}
+
+
+@dataclass
+class Story:
+    story_id: str
+    articles: list[StoryArticle]  # oldest first
+    headline: str = ""
+
+    @property
+    def publishers(self) -> list[str]:
+        return list(dict.fromkeys(article.source or "unknown publisher" for article in self.articles))
+
+    @property
+    def independent_publishers(self) -> int:
+        """Publishers counted once however many copies of one report they carry."""
+        return len({article.source for article in self.articles if not article.copy_of})
+
+    @property
+    def first_published(self) -> str:
+        return self.articles[0].published
+
+    @property
+    def last_published(self) -> str:
+        return self.articles[-1].published
+
+    def rank_key(self) -> tuple:
+        return (-self.independent_publishers, -len(self.articles), _negated(self.last_published), self.story_id)
+
+    def to_json(self) -> dict:
+        return {
+            "story_id": self.story_id, "headline": self.headline, "publishers": self.publishers,
+            "articles": [article.to_json() for article in self.articles],
+            "first_published": self.first_published, "last_published": self.last_published,
+        }
+
+
+@dataclass(frozen=True)
+class BriefCitation:
+    n: int
+    article: StoryArticle
+    quote: str
+
+    def to_json(self) -> dict:
+        return {"n": self.n, **self.article.to_json(), "quote": self.quote}
+
+
+@dataclass
+class BriefStory:
+    story: Story
+    bullets: list[str] = field(default_factory=list)  # each a verbatim sentence ending in "[n]"
+    citations: list[BriefCitation] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+
+    @property
+    def also_reported_by(self) -> list[str]:
+        cited = {citation.article.source for citation in self.citations[:1]}
+        return [publisher for publisher in self.story.publishers if publisher not in cited]
+
+    def to_json(self) -> dict:
+        return {
+            **self.story.to_json(),
+            "bullets": [{"text": text} for text in self.bullets],
+            "citations": [citation.to_json() for citation in self.citations],
+            "conflicts": self.conflicts,
+        }
+
+
+@dataclass
+class Brief:
+    since: date
+    until: date
+    topic: str
+    stories: list[BriefStory]
+    more: int = 0  # stories in the window beyond those shown
+
+    def to_json(self) -> dict:
+        return {
+            "since": self.since.isoformat(), "until": self.until.isoformat(), "topic": self.topic or None,
+            "stories": [story.to_json() for story in self.stories],
+        }
+
+
+def parse_since(text: str) -> int:
+    """Days in a window written "7d", "2w" or "1m"."""
+    match = SINCE.match(text or "")
+    if not match:
+        raise BriefError(f"--since must be a number of days, weeks or months such as 7d, 2w or 1m, not {text!r}")
+    days = int(match.group(1)) * UNIT_DAYS[match.group(2).lower()]
+    if not 1 <= days <= MAX_SINCE_DAYS:
+        raise BriefError(f"--since must be between 1d and {MAX_SINCE_DAYS}d, not {text!r}")
+    return days
+
+
+def window(since: str, as_of: date) -> tuple[date, date]:
+    """The first and last day of a window of `since` ending on `as_of`."""
+    return as_of - timedelta(days=parse_since(since) - 1), as_of
+
+
+def stories_between(catalog: Catalog, first: date, last: date) -> list[Story]:
+    """The stories with an article published between `first` and `last`, with those articles,
+    best first: most publishers (copies count once), then most articles, then the most recent."""
+    grouped: dict[str, list[tuple[str, ArticleRecord]]] = {}
+    for article_id, record in catalog.story_members((first.toordinal(), last.toordinal())):
+        grouped.setdefault(record.story or f"s-{article_id}", []).append((article_id, record))
+    found = [
+        Story(story_id, [
+            StoryArticle(article_id, record.title, record.source, record.url, record.published, record.copy_of)
+            for article_id, record in members
+        ])
+        for story_id, members in grouped.items()
+    ]
+    return sorted(found, key=Story.rank_key)
+
+
+def matching(stories: list[Story], catalog: Catalog, topic_vector: np.ndarray, topic: str, first: date, last: date) -> list[Story]:
+    """The stories a topic matches, best match first: those with a passage close to it in meaning,
+    or sharing its words while not far from it."""
+    days = (first.toordinal(), last.toordinal())
+    dense = catalog.nearest_within(topic_vector, TOPIC_DEPTH, days)
+    lexical = [chunk_id for chunk_id, _ in catalog.lexical(topic, TOPIC_DEPTH, days)]
+    chunks = catalog.chunks(list(dict.fromkeys(dense + lexical)))
+    by_article = {story_article.article_id: story for story in stories for story_article in story.articles}
+    best: dict[str, float] = {}
+    for chunk_id in dict.fromkeys(dense + lexical):
+        chunk = chunks.get(chunk_id)
+        if chunk is None or chunk.article_id not in by_article:
+            continue
+        cosine = float(chunk.vector @ topic_vector)
+        floor = TOPIC_MATCH if chunk_id not in lexical else TOPIC_MATCH - 0.1
+        if cosine >= floor:
+            story = by_article[chunk.article_id]
+            best[story.story_id] = max(best.get(story.story_id, -1.0), cosine)
+    chosen = [story for story in stories if story.story_id in best]
+    return sorted(chosen, key=lambda story: (-best[story.story_id], story.rank_key()))
+
+
+def brief_story(story: Story, catalog: Catalog) -> BriefStory:
+    """A story's headline, bullets and citations, and the figures its reports disagree on."""
+    ids = [article.article_id for article in story.articles]
+    vectors = catalog.article_vectors(ids)
+    central = _central(story, vectors)
+    story.headline = central.title
+    centroid = np.mean([vectors[i] for i in ids if i in vectors], axis=0) if vectors else None
+    result = BriefStory(story)
+    for text in _bullets(catalog, central.article_id, centroid):
+        n = len(result.citations) + 1
+        result.citations.append(BriefCitation(n, central, text))
+        result.bullets.append(f"{text} [{n}]")
+    result.conflicts = [_conflict_json(found, result, story) for found in _disagreements(story, catalog)]
+    return result
+
+
+def _central(story: Story, vectors: dict[str, np.ndarray]) -> StoryArticle:
+    """The article closest to all the others; among copies, the original."""
+    candidates = [article for article in story.articles if not article.copy_of and article.article_id in vectors] or story.articles
+    if len(candidates) == 1 or not vectors:
+        return candidates[0]
+    stacked = np.stack([vectors[a.article_id] for a in story.articles if a.article_id in vectors])
+    return max(candidates, key=lambda article: float((stacked @ vectors[article.article_id]).sum()))
+
+
+def _sentences(catalog: Catalog, article_id: str, chunks: int | None = None) -> list[tuple[str, np.ndarray | None]]:
+    stored = catalog.article_chunks(article_id)[:chunks]
+    vectors = unpack([chunk.sentence_vectors for chunk in stored], len(stored[0].vector)) if stored else {}
+    texts = dict.fromkeys(text for chunk in stored for text in sentence_texts(chunk.text))
+    return [(text, vectors.get(sentence_key(text))) for text in texts]
+
+
+def is_bullet(sentence: str) -> bool:
+    """Whether a sentence reads well alone: whole, not leaning on the one before, of a bullet's length."""
+    words = len(sentence.split())
+    return BULLET_WORDS[0] <= words <= BULLET_WORDS[1] and not shape_problems(sentence) and not refers_back(sentence)
+
+
+def _bullets(catalog: Catalog, article_id: str, centroid: np.ndarray | None) -> list[str]:
+    """One or two self-contained sentences of the article's lead: its first that reads well alone,
+    as news puts what happened first, then the one closest to the story as a whole, if close enough."""
+    lead = [(text, vector) for text, vector in _sentences(catalog, article_id, LEAD_CHUNKS) if is_bullet(text)]
+    if not lead:
+        return []
+    chosen = [lead[0][0]]
+    rest = [(float(vector @ centroid), text) for text, vector in lead[1:] if vector is not None and centroid is not None]
+    if rest and max(rest)[0] >= SECOND_BULLET:
+        chosen.append(max(rest)[1])
+    return chosen
+
+
+def _disagreements(story: Story, catalog: Catalog) -> list[Disagreement]:
+    claims, vectors = [], []
+    # A syndicated copy repeats its original's figures: it is not a second report of them.
+    for article in [a for a in story.articles if not a.copy_of][-COMPARED_ARTICLES:]:
+        for text, vector in _sentences(catalog, article.article_id):
+            if vector is not None and figures(text):
+                claims.append(Claim(text, article.article_id, article.source, article.published))
+                vectors.append(vector)
+    return find_disagreements(claims, np.stack(vectors)) if len(claims) > 1 else []
+
+
+def _conflict_json(found: Disagreement, brief: BriefStory, story: Story) -> dict:
+    articles = {article.article_id: article for article in story.articles}
+    numbered = []
+    for claim in (found.first, found.second):
+        citation = next((c for c in brief.citations if c.quote == claim.text), None)
+        if citation is None:
+            citation = BriefCitation(len(brief.citations) + 1, articles[claim.article_id], claim.text)
+            brief.citations.append(citation)
+        numbered.append({"text": claim.text, "n": citation.n})
+    return {"about": found.about, "kind": "update" if found.update else "conflict", "claims": numbered}
+
+
+def _negated(published: str) -> tuple:
+    return tuple(-ord(character) for character in published)
