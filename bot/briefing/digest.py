@@ -168,11 +168,12 @@ def matching(stories: list[Story], catalog: Catalog, topic_vector: np.ndarray, t
     or sharing its words while not far from it."""
     days = (first.toordinal(), last.toordinal())
     dense = catalog.nearest_within(topic_vector, TOPIC_DEPTH, days)
-    lexical = [chunk_id for chunk_id, _ in catalog.lexical(topic, TOPIC_DEPTH, days)]
-    chunks = catalog.chunks(list(dict.fromkeys(dense + lexical)))
+    lexical = {chunk_id for chunk_id, _ in catalog.lexical(topic, TOPIC_DEPTH, days)}
+    ranked = list(dict.fromkeys([*dense, *lexical]))
+    chunks = catalog.chunks(ranked)
     by_article = {story_article.article_id: story for story in stories for story_article in story.articles}
     best: dict[str, float] = {}
-    for chunk_id in dict.fromkeys(dense + lexical):
+    for chunk_id in ranked:
         chunk = chunks.get(chunk_id)
         if chunk is None or chunk.article_id not in by_article:
             continue
