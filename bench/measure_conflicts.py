@@ -35,8 +35,6 @@ def score(rows: list[dict]) -> dict:
 
 def sample(data_dir: Path, out: Path, count: int, seed: int) -> None:
     from index.catalog import Catalog
-    from index.sentence_vectors import sentence_key, unpack
-    from index.sentences import sentence_texts
     from measure_stories import place_all
 
     catalog = Catalog(data_dir / "catalog.sqlite")
@@ -52,11 +50,7 @@ def sample(data_dir: Path, out: Path, count: int, seed: int) -> None:
             continue
         claims = []
         for article_id in ids:
-            chunks = catalog.article_chunks(article_id)
-            vectors = unpack([c.sentence_vectors for c in chunks], 384)
-            for text in dict.fromkeys(t for c in chunks for t in sentence_texts(c.text)):
-                if figures(text) and sentence_key(text) in vectors:
-                    claims.append((article_id, text, vectors[sentence_key(text)]))
+            claims += [(article_id, text, vector) for text, vector in catalog.article_sentences(article_id) if figures(text)]
         for i in range(len(claims)):
             for j in range(i + 1, len(claims)):
                 if claims[i][0] == claims[j][0]:

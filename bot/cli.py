@@ -164,7 +164,7 @@ def since_days(value: str) -> int:
     try:
         return parse_since(value)
     except BriefError as error:
-        raise argparse.ArgumentTypeError(str(error).removeprefix("--since ")) from None
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def positive_k(value: str) -> int:

@@ -297,10 +297,9 @@ class Pipeline:
 
     def stories(self, since_days: int, as_of: date | None = None) -> tuple[date, date, list]:
         """(first day, last day, the stories with articles between them, best first)."""
-        from bot.briefing.digest import stories_between
+        from bot.briefing.digest import stories_between, window
 
-        last = as_of or date.today()
-        first = last - timedelta(days=since_days - 1)
+        first, last = window(since_days, as_of or date.today())
         self._require_stories()
         with self.catalog.snapshot():
             return first, last, stories_between(self.catalog, first, last)

@@ -120,7 +120,7 @@ def render_brief(brief) -> str:
     for number, item in enumerate(brief.stories, 1):
         lines.append(f"{number}. {item.story.headline or '(untitled)'}")
         for bullet in item.bullets:
-            lines.extend(textwrap.wrap(bullet, WIDTH, initial_indent="   • ", subsequent_indent="     "))
+            lines.extend(textwrap.wrap(f"{bullet.text} [{bullet.n}]", WIDTH, initial_indent="   • ", subsequent_indent="     "))
         if not item.bullets:
             lines.append("   (no sentence of its lead reads well alone; see its sources)")
         for conflict in item.conflicts:

@@ -186,8 +186,8 @@ def stories_to_match(catalog: Catalog, known: dict[str, ArticleRecord], plan: Pl
     missing = sorted((item for item in book.sketches.values() if not item.story and item.article_id not in changing), key=lambda item: (item.day, item.article_id))
     if missing:
         log.info("giving stories to %d articles indexed before stories existed", len(missing))
+    book.remove(item.article_id for item in missing)  # placed one by one below, against those placed before
     for item in missing:
-        book.remove([item.article_id])
         placed = book.place(item)
         record = relabels.get(item.article_id, known[item.article_id])
         relabels[item.article_id] = dataclasses.replace(record, story=placed.story, copy_of=placed.copy_of)

@@ -21,7 +21,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +28,9 @@ import numpy as np
 from index.embed import Embedder
 from index.lexical import lexical_tokens, match_expression
 from index.neighbours import edges
-from index.sentence_vectors import pack
+from index.sentence_vectors import pack, sentence_key, unpack
 from index.sentences import sentence_texts
-from index.stories import Sketch, sketch
+from index.stories import Sketch, day_of, sketch, unit_mean
 from index.store import ArticleRecord, ChunkStore, IndexInfo, LogEntry
 
 log = logging.getLogger(__name__)
@@ -218,14 +217,14 @@ class Catalog:
                 db.execute("ROLLBACK")
                 return False
             for entry in entries:
-                if entry.article_id in relabelled and self._versions([entry.article_id]).get(entry.article_id) == entry.record.version:
+                if entry.article_id in relabelled:  # the version held is still the one named: none applied since
                     self._write_record(entry.article_id, entry.record)
                     continue
                 self._forget(entry.article_id)
                 if entry.record is None or entry.article_id in missing:
                     continue
                 self._write_record(entry.article_id, entry.record)
-                day = _day(entry.record.published)
+                day = day_of(entry.record.published)
                 for position, chunk_id in enumerate(entry.record.chunk_ids(entry.article_id)):
                     chunk = chunks[chunk_id]
                     cursor = db.execute(
@@ -247,7 +246,7 @@ class Catalog:
         db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?)", (article_id, json.dumps(asdict(record), ensure_ascii=False)))
         db.execute(
             "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, ?)",
-            (article_id, record.story, record.copy_of, record.source, _day(record.published), record.published),
+            (article_id, record.story, record.copy_of, record.source, day_of(record.published), record.published),
         )
 
     def _forget(self, article_id: str) -> None:
@@ -308,16 +307,24 @@ class Catalog:
             marks = ",".join("?" * len(part))
             for article_id, vector in self._db().execute(f"SELECT article_id, vector FROM chunks WHERE article_id IN ({marks})", part):  # noqa: S608
                 found.setdefault(article_id, []).append(np.frombuffer(vector, dtype=np.float32))
-        means = {article_id: np.mean(vectors, axis=0) for article_id, vectors in found.items()}
-        return {article_id: mean / max(float(np.linalg.norm(mean)), 1e-12) for article_id, mean in means.items()}
+        return {article_id: unit_mean(vectors) for article_id, vectors in found.items()}
 
-    def article_chunks(self, article_id: str) -> list[StoredChunk]:
-        """The chunks of one article, in order."""
+    def article_sentences(self, article_id: str, chunks: int | None = None) -> list[tuple[str, np.ndarray]]:
+        """(sentence, its stored vector) for the sentences of an article's first `chunks` chunks
+        (all when None), in order, each once: the sentences an answer may quote, as indexed."""
         rows = self._db().execute(
-            "SELECT chunk_id, article_id, position, text, vector, sentence_vectors FROM chunks WHERE article_id = ? ORDER BY position",
-            (article_id,),
-        )
-        return [StoredChunk(c, a, p, t, np.frombuffer(v, dtype=np.float32), s) for c, a, p, t, v, s in rows]
+            "SELECT text, sentence_vectors FROM chunks WHERE article_id = ? ORDER BY position", (article_id,)
+        ).fetchall()
+        if not rows:
+            return []
+        texts = [text for text, _ in rows]
+        vectors = unpack([blob for _, blob in rows], self._dimension())
+        sentences = dict.fromkeys(text for per_chunk in chunk_sentences(texts)[:chunks] for text in per_chunk)
+        return [(text, vectors[sentence_key(text)]) for text in sentences if sentence_key(text) in vectors]
+
+    def _dimension(self) -> int:
+        row = self._db().execute("SELECT length(vector) FROM chunks LIMIT 1").fetchone()
+        return row[0] // 4 if row else 0
 
     def chunk_count(self) -> int:
         return self._db().execute("SELECT count(*) FROM chunks").fetchone()[0]
@@ -395,19 +402,25 @@ def _read_chunks(store: ChunkStore, entries: list[LogEntry]) -> tuple[dict[str, 
     return chunks, missing
 
 
+def chunk_sentences(texts: list[str]) -> list[list[str]]:
+    """The sentences an answer may read in each of an article's chunks (`texts`, in order): its text
+    with the sentences its edges cut completed from the chunks beside it, as search completes them."""
+    found = []
+    for i, text in enumerate(texts):
+        lead, tail = edges(texts[i - 1] if i else None, text, texts[i + 1] if i + 1 < len(texts) else None)
+        found.append(sentence_texts(lead + text + tail))
+    return found
+
+
 def _embed_sentences(entries: list[LogEntry], chunks: dict[str, dict], missing: set[str], embedder: Embedder) -> None:
-    """Give each chunk its "sentences": the packed vectors of the sentences an answer may read in it,
-    its text with the sentences its edges cut completed from the chunks beside it, as search
-    completes them. A sentence two chunks share is embedded once."""
+    """Give each chunk its "sentences": the packed vectors of its `chunk_sentences`. A sentence two
+    chunks share is embedded once."""
     sentences: dict[str, list[str]] = {}
     for entry in entries:
         if entry.record is None or entry.article_id in missing:
             continue
         ids = entry.record.chunk_ids(entry.article_id)
-        texts = [chunks[chunk_id]["text"] for chunk_id in ids]
-        for i, chunk_id in enumerate(ids):
-            lead, tail = edges(texts[i - 1] if i else None, texts[i], texts[i + 1] if i + 1 < len(texts) else None)
-            sentences[chunk_id] = sentence_texts(lead + texts[i] + tail)
+        sentences.update(zip(ids, chunk_sentences([chunks[chunk_id]["text"] for chunk_id in ids])))
     distinct = list(dict.fromkeys(text for texts in sentences.values() for text in texts))
     vectors = dict(zip(distinct, embedder.embed(distinct)))
     for chunk_id, texts in sentences.items():
@@ -423,11 +436,3 @@ def _nearest(rows: list[tuple[str, bytes]], embedding: np.ndarray, k: int) -> li
         return []
     best = np.argsort(-(_stacked(rows) @ embedding), kind="stable")[:k]
     return [rows[i][0] for i in best]
-
-
-def _day(published: str) -> int:
-    """The publication day's ordinal, 0 when undated."""
-    try:
-        return date.fromisoformat(published[:10]).toordinal() if published else 0
-    except ValueError:
-        return 0

@@ -1,10 +1,10 @@
 """Stories: every article belongs to exactly one, assigned by the writer as the article is indexed.
 
 An article joins the story whose articles published within STORY_DAYS of it are, on average, the
-most alike it, when they are alike enough, or starts a story of its own, named after itself. A syndicated copy always
-joins its original's story, whatever their dates. How alike two articles are was chosen on labelled
-pairs (docs/stories.md): the cosine of their closest passages' MiniLM vectors,
-raised by the names they share and lowered by the days between them.
+most alike it, when they are alike enough, or starts a story of its own, named after itself. A
+syndicated copy always joins its original's story, whatever their dates. How alike two articles are
+was chosen on labelled pairs (docs/stories.md): the cosine of their closest passages' MiniLM
+vectors, raised by the names they share and lowered by the days between them.
 
 The story is kept in each article's record in the change log (index/store.py), so every reader, on
 this machine or through a Chroma server, sees the writer's stories, and an article keeps its story
@@ -59,6 +59,7 @@ class Sketch:
 
 
 def day_of(published: str) -> int:
+    """The publication day's ordinal, 0 when undated."""
     try:
         return date.fromisoformat(published[:10]).toordinal() if published else 0
     except ValueError:
@@ -69,15 +70,20 @@ def names_in(title: str, lead: str) -> frozenset[str]:
     return frozenset(name for name in NAME.findall(f"{title}\n{lead}") if name not in COMMON_CAPITALS)
 
 
+def unit_mean(vectors: Sequence) -> np.ndarray:
+    """The mean of an article's chunk vectors, scaled to unit length: the article's own vector."""
+    mean = np.mean(np.asarray(vectors, dtype=np.float32), axis=0) if len(vectors) else np.zeros(1, dtype=np.float32)
+    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+
+
 def sketch(article_id: str, title: str, source: str, published: str, chunk_texts: Sequence[str], chunk_vectors: Sequence) -> Sketch:
     vectors = np.asarray(chunk_vectors, dtype=np.float32)
-    mean = vectors.mean(axis=0) if len(vectors) else np.zeros(1, dtype=np.float32)
     lead = chunk_texts[0] if chunk_texts else ""
     return Sketch(
         article_id=article_id,
         day=day_of(published),
         source=source,
-        vector=mean / max(float(np.linalg.norm(mean)), 1e-12),
+        vector=unit_mean(vectors),
         chunks=vectors,
         names=names_in(title, lead),
         shingles=trigrams(lead),
@@ -106,10 +112,10 @@ class StoryBook:
     sketches: dict[str, Sketch] = field(default_factory=dict)
     # Content hash -> (story, copy_of) of the build a rebuild replaces: unchanged articles keep them.
     carried: dict[str, tuple[str, str]] = field(default_factory=dict)
-    _matrix: np.ndarray | None = None
+    # The sketches' vectors and days, row for row with _order, in arrays with room to grow, so that
+    # placing n articles one by one copies n rows, not n squared. None when they must be rebuilt.
+    _vectors: np.ndarray | None = None
     _days: np.ndarray | None = None
-    _room: np.ndarray | None = None
-    _room_days: np.ndarray | None = None
     _order: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -117,10 +123,10 @@ class StoryBook:
 
     def add(self, item: Sketch) -> None:
         if item.article_id in self.sketches:
-            self._matrix = None
+            self._vectors = None
         else:
             self._order.append(item.article_id)
-            if self._matrix is not None:
+            if self._vectors is not None:
                 self._append(item)
         self.sketches[item.article_id] = item
 
@@ -128,67 +134,63 @@ class StoryBook:
         for article_id in article_ids:
             if self.sketches.pop(article_id, None) is not None:
                 self._order.remove(article_id)
-                self._matrix = None
+                self._vectors = None
 
     def _append(self, item: Sketch) -> None:
-        """Grow the arrays by one row, doubling their room when full, so placing n articles one by
-        one costs n rows copied, not n squared."""
-        count = len(self._order) - 1
-        if count == len(self._room):
-            room = np.zeros((max(64, 2 * count), self._room.shape[1]), dtype=np.float32)
-            room[:count] = self._room
-            self._room = room
-            self._room_days = np.concatenate([self._room_days, np.zeros(len(room) - count, dtype=np.int64)])
-        self._room[count] = item.vector
-        self._room_days[count] = item.day
-        self._matrix, self._days = self._room[: count + 1], self._room_days[: count + 1]
+        row = len(self._order) - 1
+        if row == len(self._vectors):
+            self._vectors = np.concatenate([self._vectors, np.zeros_like(self._vectors)])
+            self._days = np.concatenate([self._days, np.zeros_like(self._days)])
+        self._vectors[row], self._days[row] = item.vector, item.day
 
     def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        if not self._order:
-            return np.zeros((0, 1), dtype=np.float32), np.zeros(0, dtype=np.int64)
-        if self._matrix is None:
-            dimension = len(self.sketches[self._order[0]].vector)
-            self._room = np.zeros((max(64, 2 * len(self._order)), dimension), dtype=np.float32)
-            self._room_days = np.zeros(len(self._room), dtype=np.int64)
-            for k, article_id in enumerate(self._order):
-                self._room[k] = self.sketches[article_id].vector
-                self._room_days[k] = self.sketches[article_id].day
-            self._matrix, self._days = self._room[: len(self._order)], self._room_days[: len(self._order)]
-        return self._matrix, self._days
+        """The vectors and days of the sketches, row for row with `_order`."""
+        if self._vectors is None and self._order:
+            room = 2 * len(self._order)
+            self._vectors = np.zeros((room, len(self.sketches[self._order[0]].vector)), dtype=np.float32)
+            self._days = np.zeros(room, dtype=np.int64)
+            for row, article_id in enumerate(self._order):
+                self._vectors[row], self._days[row] = self.sketches[article_id].vector, self.sketches[article_id].day
+        if self._vectors is None:
+            return np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=np.int64)
+        return self._vectors[: len(self._order)], self._days[: len(self._order)]
 
     def place(self, item: Sketch) -> Sketch:
         """`item` with its story and, for a syndicated copy, its original: the story of the most
-        alike article near it in time, or a new story named after it. It joins the book."""
+        alike articles near it in time, or a new story named after it. It joins the book."""
         self.remove([item.article_id])
-        story, original = "", ""
-        matrix, days = self._arrays()
-        if len(self._order):
-            cosines = matrix @ item.vector
-            for k in np.argsort(-cosines)[: int((cosines >= COMPARE_WORDS_ABOVE).sum())]:
-                other = self.sketches[self._order[k]]
-                if is_copy(item, other):
-                    story, original = other.story, other.copy_of or other.article_id
-                    break
-            if not original:
-                near = (days == 0) | (abs(days - item.day) <= STORY_DAYS) if item.day else np.ones(len(days), dtype=bool)
-                scores: dict[str, list[float]] = {}
-                for k in np.flatnonzero(near & (cosines >= COMPARE_ABOVE)):
-                    other = self.sketches[self._order[k]]
-                    scores.setdefault(other.story, []).append(alike(item, other))
-                # Average linkage: the story's other articles near in time count too, as their plain
-                # cosine, so a story does not chain from one look-alike to the next.
-                for k in np.flatnonzero(near & (cosines < COMPARE_ABOVE)):
-                    other = self.sketches[self._order[k]]
-                    if other.story in scores:
-                        scores[other.story].append(float(cosines[k]))
-                best = SAME_STORY
-                for candidate, values in scores.items():
-                    if sum(values) / len(values) >= best:
-                        story, best = candidate, sum(values) / len(values)
-        item.story = story or story_id(item.article_id)
-        item.copy_of = original
+        vectors, days = self._arrays()
+        cosines = vectors @ item.vector if len(vectors) else np.zeros(0, dtype=np.float32)
+        original = self._original(item, cosines)
+        if original is not None:
+            item.story, item.copy_of = original.story, original.copy_of or original.article_id
+        else:
+            item.story, item.copy_of = self._best_story(item, cosines, days) or story_id(item.article_id), ""
         self.add(item)
         return item
+
+    def _original(self, item: Sketch, cosines: np.ndarray) -> Sketch | None:
+        """The article `item` is a copy of, if any, among those close to it in meaning."""
+        close = int((cosines >= COMPARE_WORDS_ABOVE).sum())
+        return next((self.sketches[self._order[k]] for k in np.argsort(-cosines)[:close] if is_copy(item, self.sketches[self._order[k]])), None)
+
+    def _best_story(self, item: Sketch, cosines: np.ndarray, days: np.ndarray) -> str:
+        """The story whose articles near `item` in time are on average the most alike it, if they
+        reach SAME_STORY; else ""."""
+        near = (days == 0) | (abs(days - item.day) <= STORY_DAYS) if item.day else np.ones(len(days), dtype=bool)
+        scores: dict[str, list[float]] = {}
+        for k in np.flatnonzero(near & (cosines >= COMPARE_ABOVE)):
+            other = self.sketches[self._order[k]]
+            scores.setdefault(other.story, []).append(alike(item, other))
+        # Average linkage: the story's other articles near in time count too, as their plain cosine,
+        # so a story does not chain from one look-alike to the next.
+        for k in np.flatnonzero(near & (cosines < COMPARE_ABOVE)):
+            other = self.sketches[self._order[k]]
+            if other.story in scores:
+                scores[other.story].append(float(cosines[k]))
+        averages = {story: sum(values) / len(values) for story, values in scores.items()}
+        best = max(averages, key=averages.get, default="")
+        return best if best and averages[best] >= SAME_STORY else ""
 
 
 def story_id(article_id: str) -> str:

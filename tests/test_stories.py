@@ -3,6 +3,7 @@ server: one carries the other's report word for word, one gives another figure, 
 updates its own figure. Checked through the CLI and through the Discord stand-in."""
 
 import json
+import sqlite3
 
 import pytest
 from discord.http import Route
@@ -195,3 +196,32 @@ async def test_brief_in_discord_is_one_embed_that_pings_no_one(indexed, monkeypa
         if bot is not None:
             await bot.close()
         await standin.stop()
+
+
+def test_an_index_from_before_stories_gets_them_at_the_next_index_without_embedding(tmp_path, corpus_copy, capsys, monkeypatch):
+    import dataclasses
+
+    from index.store import Writer
+    from tests.conftest import make_pipeline
+
+    data_dir = tmp_path / "data"
+    pipeline = make_pipeline(data_dir)
+    pipeline.index([corpus_copy])
+    # Records as an older newsbot wrote them: no story.
+    with pipeline.store.writing():
+        writer = Writer(pipeline.store, pipeline.store.require_info())
+        writer.commit([(article_id, dataclasses.replace(record, story="", copy_of=""), []) for article_id, record in writer.articles().items()], {}, {})
+    status, _, err = newsbot(capsys, monkeypatch, data_dir, "brief", "--as-of", "2025-06-03")
+    assert status == 1 and "built before stories existed: run `newsbot index`" in err
+    def chunk_rows():
+        with sqlite3.connect(pipeline.catalog.path) as db:
+            return db.execute("SELECT chunk_id, seq FROM chunks ORDER BY chunk_id").fetchall()
+
+    chunks_before = chunk_rows()
+
+    status, out, _ = newsbot(capsys, monkeypatch, data_dir, "index", str(corpus_copy))
+    assert status == 0 and "0 added, 0 updated" in out
+    listed = json.loads(newsbot(capsys, monkeypatch, data_dir, "stories", "--as-of", "2025-06-03", "--json")[1])
+    assert [len(story["articles"]) for story in listed["stories"]] == [1]
+    # The catalog took the new records without reading or embedding the chunks again.
+    assert chunk_rows() == chunks_before

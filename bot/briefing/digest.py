@@ -13,8 +13,7 @@ import numpy as np
 from bot.answering.quoting import refers_back, shape_problems
 from bot.briefing.conflicts import Claim, Disagreement, figures, find_disagreements
 from index.catalog import Catalog
-from index.sentence_vectors import sentence_key, unpack
-from index.sentences import sentence_texts
+from index.stories import day_of, story_id
 from index.store import ArticleRecord
 
 SINCE = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$", re.IGNORECASE)
@@ -75,7 +74,7 @@ class Story:
         return self.articles[-1].published
 
     def rank_key(self) -> tuple:
-        return (-self.independent_publishers, -len(self.articles), _negated(self.last_published), self.story_id)
+        return (-self.independent_publishers, -len(self.articles), -day_of(self.last_published), self.story_id)
 
     def to_json(self) -> dict:
         return {
@@ -95,10 +94,19 @@ class BriefCitation:
         return {"n": self.n, **self.article.to_json(), "quote": self.quote}
 
 
+@dataclass(frozen=True)
+class Bullet:
+    text: str  # a verbatim sentence
+    n: int  # its citation
+
+    def to_json(self) -> dict:
+        return {"text": f"{self.text} [{self.n}]"}
+
+
 @dataclass
 class BriefStory:
     story: Story
-    bullets: list[str] = field(default_factory=list)  # each a verbatim sentence ending in "[n]"
+    bullets: list[Bullet] = field(default_factory=list)
     citations: list[BriefCitation] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
 
@@ -110,7 +118,7 @@ class BriefStory:
     def to_json(self) -> dict:
         return {
             **self.story.to_json(),
-            "bullets": [{"text": text} for text in self.bullets],
+            "bullets": [bullet.to_json() for bullet in self.bullets],
             "citations": [citation.to_json() for citation in self.citations],
             "conflicts": self.conflicts,
         }
@@ -135,16 +143,16 @@ def parse_since(text: str) -> int:
     """Days in a window written "7d", "2w" or "1m"."""
     match = SINCE.match(text or "")
     if not match:
-        raise BriefError(f"--since must be a number of days, weeks or months such as 7d, 2w or 1m, not {text!r}")
+        raise BriefError(f"must be a number of days, weeks or months such as 7d, 2w or 1m, not {text!r}")
     days = int(match.group(1)) * UNIT_DAYS[match.group(2).lower()]
     if not 1 <= days <= MAX_SINCE_DAYS:
-        raise BriefError(f"--since must be between 1d and {MAX_SINCE_DAYS}d, not {text!r}")
+        raise BriefError(f"must be between 1d and {MAX_SINCE_DAYS}d, not {text!r}")
     return days
 
 
-def window(since: str, as_of: date) -> tuple[date, date]:
-    """The first and last day of a window of `since` ending on `as_of`."""
-    return as_of - timedelta(days=parse_since(since) - 1), as_of
+def window(since_days: int, as_of: date) -> tuple[date, date]:
+    """The first and last day of a window of `since_days` days ending on `as_of`."""
+    return as_of - timedelta(days=since_days - 1), as_of
 
 
 def stories_between(catalog: Catalog, first: date, last: date) -> list[Story]:
@@ -152,13 +160,13 @@ def stories_between(catalog: Catalog, first: date, last: date) -> list[Story]:
     best first: most publishers (copies count once), then most articles, then the most recent."""
     grouped: dict[str, list[tuple[str, ArticleRecord]]] = {}
     for article_id, record in catalog.story_members((first.toordinal(), last.toordinal())):
-        grouped.setdefault(record.story or f"s-{article_id}", []).append((article_id, record))
+        grouped.setdefault(record.story or story_id(article_id), []).append((article_id, record))
     found = [
-        Story(story_id, [
+        Story(story, [
             StoryArticle(article_id, record.title, record.source, record.url, record.published, record.copy_of)
             for article_id, record in members
         ])
-        for story_id, members in grouped.items()
+        for story, members in grouped.items()
     ]
     return sorted(found, key=Story.rank_key)
 
@@ -197,7 +205,7 @@ def brief_story(story: Story, catalog: Catalog) -> BriefStory:
     for text in _bullets(catalog, central.article_id, centroid):
         n = len(result.citations) + 1
         result.citations.append(BriefCitation(n, central, text))
-        result.bullets.append(f"{text} [{n}]")
+        result.bullets.append(Bullet(text, n))
     result.conflicts = [_conflict_json(found, result, story) for found in _disagreements(story, catalog)]
     return result
 
@@ -211,13 +219,6 @@ def _central(story: Story, vectors: dict[str, np.ndarray]) -> StoryArticle:
     return max(candidates, key=lambda article: float((stacked @ vectors[article.article_id]).sum()))
 
 
-def _sentences(catalog: Catalog, article_id: str, chunks: int | None = None) -> list[tuple[str, np.ndarray | None]]:
-    stored = catalog.article_chunks(article_id)[:chunks]
-    vectors = unpack([chunk.sentence_vectors for chunk in stored], len(stored[0].vector)) if stored else {}
-    texts = dict.fromkeys(text for chunk in stored for text in sentence_texts(chunk.text))
-    return [(text, vectors.get(sentence_key(text))) for text in texts]
-
-
 def is_bullet(sentence: str) -> bool:
     """Whether a sentence reads well alone: whole, not leaning on the one before, of a bullet's length."""
     words = len(sentence.split())
@@ -227,11 +228,11 @@ def is_bullet(sentence: str) -> bool:
 def _bullets(catalog: Catalog, article_id: str, centroid: np.ndarray | None) -> list[str]:
     """One or two self-contained sentences of the article's lead: its first that reads well alone,
     as news puts what happened first, then the one closest to the story as a whole, if close enough."""
-    lead = [(text, vector) for text, vector in _sentences(catalog, article_id, LEAD_CHUNKS) if is_bullet(text)]
+    lead = [(text, vector) for text, vector in catalog.article_sentences(article_id, LEAD_CHUNKS) if is_bullet(text)]
     if not lead:
         return []
     chosen = [lead[0][0]]
-    rest = [(float(vector @ centroid), text) for text, vector in lead[1:] if vector is not None and centroid is not None]
+    rest = [(float(vector @ centroid), text) for text, vector in lead[1:] if centroid is not None]
     if rest and max(rest)[0] >= SECOND_BULLET:
         chosen.append(max(rest)[1])
     return chosen
@@ -241,8 +242,8 @@ def _disagreements(story: Story, catalog: Catalog) -> list[Disagreement]:
     claims, vectors = [], []
     # A syndicated copy repeats its original's figures: it is not a second report of them.
     for article in [a for a in story.articles if not a.copy_of][-COMPARED_ARTICLES:]:
-        for text, vector in _sentences(catalog, article.article_id):
-            if vector is not None and figures(text):
+        for text, vector in catalog.article_sentences(article.article_id):
+            if figures(text):
                 claims.append(Claim(text, article.article_id, article.source, article.published))
                 vectors.append(vector)
     return find_disagreements(claims, np.stack(vectors)) if len(claims) > 1 else []
@@ -259,6 +260,3 @@ def _conflict_json(found: Disagreement, brief: BriefStory, story: Story) -> dict
         numbered.append({"text": claim.text, "n": citation.n})
     return {"about": found.about, "kind": "update" if found.update else "conflict", "claims": numbered}
 
-
-def _negated(published: str) -> tuple:
-    return tuple(-ord(character) for character in published)

@@ -38,8 +38,10 @@ class Briefs(commands.Cog):
             message = render_brief(brief)
             if len(brief.stories) > EMBEDS_PER_MESSAGE:
                 view = MoreStories(brief)
-        except (QueueFull, QuestionError, BriefError) as error:
-            message = DiscordMessage(str(error).replace("--since", "since"))
+        except BriefError as error:
+            message = DiscordMessage(f"`since` {error}.")
+        except (QueueFull, QuestionError) as error:
+            message = DiscordMessage(str(error))
         except Exception as error:
             message = DiscordMessage(apology(error))
         kwargs = send_kwargs(message)

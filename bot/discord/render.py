@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from bot.answering.answer import Answer, Citation
-from bot.render import also_reported, emphasise, human_date, web_source_status
+from bot.render import also_reported, conflict_line, emphasise, human_date, web_source_status, window_words
 from bot.answering.verify import MARKER
 from index.sentences import split_sentences
 
@@ -224,8 +224,6 @@ def render_about(stats, answer_mode: str) -> DiscordMessage:
 def render_brief(brief, first: int = 0) -> DiscordMessage:
     """One embed of at most EMBEDS_PER_MESSAGE stories of a brief, from its `first`: each story's
     headline, its bullets quoted with linked citations, its disagreements, and who else reported it."""
-    from bot.render import conflict_line, window_words
-
     about = f" about “{brief.topic}”" if brief.topic else ""
     heading = f"Top stories{about} {window_words(brief.since, brief.until)}"
     shown = brief.stories[first : first + EMBEDS_PER_MESSAGE]
@@ -236,11 +234,9 @@ def render_brief(brief, first: int = 0) -> DiscordMessage:
         links = {citation.n: citation.article for citation in item.citations}
         lines = [f"**{number}. {plain(item.story.headline or '(untitled)')}**"]
         for bullet in item.bullets:
-            text, _, mark = bullet.rpartition(" [")
-            n = int(mark.rstrip("]")) if mark.rstrip("]").isdigit() else 0
-            article = links.get(n)
-            source = f" — {linked_title(article.source or 'source', article.url)}, {human_date(article.published)}" if article else ""
-            lines.append(f"> {plain(shorten(text, QUOTE_LIMIT // 2))}{source}")
+            article = links[bullet.n]
+            source = f" — {linked_title(article.source or 'source', article.url)}, {human_date(article.published)}"
+            lines.append(f"> {plain(shorten(bullet.text, QUOTE_LIMIT // 2))}{source}")
         for conflict in item.conflicts:
             lines.append(plain(shorten(conflict_line(conflict), QUOTE_LIMIT // 2)))
         if item.also_reported_by:
