@@ -179,6 +179,8 @@ def stories_to_match(catalog: Catalog, known: dict[str, ArticleRecord], plan: Pl
         book = StoryBook()
         book.carried = {record.hash: (record.story, record.copy_of) for record in store.articles(replaced.identity).values() if record.story}
         return book
+    if not (plan.add or plan.update or catalog.unstoried()):
+        return StoryBook()  # nothing to place: a watch round with no news reads no vectors
     book = StoryBook({item.article_id: item for item in catalog.sketches() if item.article_id in known})
     book.remove(plan.remove)
     changing = {article.id for article in plan.add + plan.update}
