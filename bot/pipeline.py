@@ -233,6 +233,10 @@ class Pipeline:
         if self.llm is not None and not refused:
             # The model reads the search text: a follow-up's standalone form, or with the question before it.
             self.write_with_model(answer, query, today, on_text, timings)
+        if not answer.refused:
+            from bot.briefing.story_context import with_stories
+
+            answer.citations, answer.conflicts = with_stories(self.catalog, answer.citations)
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
         if not answer.refused:

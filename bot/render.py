@@ -24,14 +24,14 @@ def source_line(citation: Citation) -> str:
     if citation.url:
         parts.append(citation.url)
     line = " · ".join(parts)
-    if citation.also_reported_by:
+    if also_reported(citation):
         line += f" (also reported by {also_reported(citation)})"
     return line
 
 
 def also_reported(citation: Citation) -> str:
-    """The other outlets that carried a cited passage: "CNN, WTOP and 2 more"."""
-    names = list(dict.fromkeys(outlet.source or "another outlet" for outlet in citation.also_reported_by))
+    """The other outlets that carried a cited passage or its story: "CNN, WTOP and 2 more"."""
+    names = [name for name in dict.fromkeys(outlet.source or "another outlet" for outlet in citation.also_reported_by) if name != citation.source]
     shown = ", ".join(names[:3])
     return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
@@ -57,6 +57,8 @@ def render_answer(answer: Answer, bold: bool = False) -> str:
     for note in (answer.freshness_note, answer.note):
         if note:
             lines.extend(textwrap.wrap(f"({note})", WIDTH))
+    for conflict in answer.conflicts:
+        lines.extend(textwrap.wrap(conflict_line(conflict), WIDTH))
     if answer.refused:
         lines.append("Try other words, or `newsbot stats` to see what is indexed.")
         return "\n".join(lines)
@@ -107,9 +109,11 @@ def render_stories(first: date, last: date, stories: list) -> str:
 
 
 def conflict_line(conflict: dict) -> str:
-    claims = " vs ".join(f"\"{claim['text']}\" [{claim['n']}]" for claim in conflict["claims"])
-    lead = "Updated" if conflict["kind"] == "update" else "Reports differ"
-    return f"{lead} on {conflict['about']}: {claims}"
+    """'Reports differ: "…" [1] vs "…" [2]', or for a publisher's own later figure 'Updated: "…" [1], then "…" [2]'."""
+    quoted = [f"\"{claim['text']}\" [{claim['n']}]" for claim in conflict["claims"]]
+    if conflict["kind"] == "update":
+        return "Updated: " + ", then ".join(quoted)
+    return "Reports differ: " + " vs ".join(quoted)
 
 
 def render_brief(brief) -> str:

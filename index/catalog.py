@@ -295,6 +295,17 @@ class Catalog:
         )
         return [(article_id, ArticleRecord(**json.loads(record))) for article_id, record in rows]
 
+    def story_of(self, article_id: str) -> dict[str, ArticleRecord]:
+        """Article id -> record of every article in `article_id`'s story, oldest first (none when
+        it has no story yet)."""
+        rows = self._db().execute(
+            "SELECT s.article_id, a.record FROM stories s JOIN articles a ON a.article_id = s.article_id "
+            "WHERE s.story_id != '' AND s.story_id = (SELECT story_id FROM stories WHERE article_id = ?) "
+            "ORDER BY s.published, s.article_id",
+            (article_id,),
+        )
+        return {member: ArticleRecord(**json.loads(record)) for member, record in rows}
+
     def unstoried(self) -> int:
         """How many articles have no story yet: the index was built before stories existed."""
         return self._db().execute("SELECT count(*) FROM stories WHERE story_id = ''").fetchone()[0]

@@ -123,8 +123,9 @@ def test_an_answer_from_old_articles_says_how_old(seed_pipeline):
 def test_json_schema(seed_pipeline):
     data = seed_pipeline.ask("Which palace did the delegations return to?", k=3, today=date(2025, 6, 10)).to_json()
     assert set(data) == {
-        "question", "answer", "refused", "mode", "verification", "note", "freshness_note", "citations", "passages", "timings_ms",
+        "question", "answer", "refused", "mode", "verification", "note", "freshness_note", "citations", "conflicts", "passages", "timings_ms",
     }
+    assert data["conflicts"] == []  # one article: no other report to differ from
     assert isinstance(data["refused"], bool) and not data["refused"]
     assert (data["mode"], data["verification"], data["note"], data["freshness_note"]) == ("extractive", None, None, None)
     for citation in data["citations"]:

@@ -123,7 +123,7 @@ def test_the_brief_quotes_cites_and_flags_the_other_figure_and_the_update(indexe
         for claim in conflict["claims"]:
             assert quotes[claim["n"]]["quote"] == claim["text"]
     text = " ".join(newsbot(capsys, monkeypatch, indexed, "brief", "--as-of", "2026-11-20")[1].split())
-    assert "Reports differ on" in text and "£4.5 million" in text and "Updated on" in text
+    assert "Reports differ: " in text and "£4.5 million" in text and "Updated: " in text
 
 
 def test_a_topic_keeps_only_its_stories(indexed, capsys, monkeypatch):
@@ -188,7 +188,7 @@ async def test_brief_in_discord_is_one_embed_that_pings_no_one(indexed, monkeypa
         (embed,) = reply["embeds"]
         assert embed["title"].startswith("Top stories between 14 November 2026 and 20 November 2026")
         assert REPAIRS in embed["description"] or "Kittiwake" in embed["description"]
-        assert "Reports differ on" in embed["description"]
+        assert "Reports differ: " in embed["description"]
         assert reply["allowed_mentions"]["parse"] == []
         bad = await run_interaction((bot, standin), standin.interaction("brief", {"since": "tomorrow"}), is_followup)
         assert "7d, 2w or 1m" in bad[-1].json["content"]
@@ -225,3 +225,21 @@ def test_an_index_from_before_stories_gets_them_at_the_next_index_without_embedd
     assert [len(story["articles"]) for story in listed["stories"]] == [1]
     # The catalog took the new records without reading or embedding the chunks again.
     assert chunk_rows() == chunks_before
+
+
+def test_an_answer_names_the_storys_other_publisher_and_the_figure_it_gives_differently(indexed):
+    from datetime import date
+
+    from tests.conftest import make_pipeline
+
+    answer = make_pipeline(indexed).ask("How much will the repairs to the Kittiwake bridge cost?", today=date(2026, 11, 20))
+    assert not answer.refused
+    first = answer.citations[0]
+    assert {first.source, *(outlet.source for outlet in first.also_reported_by)} == {GAZETTE, COURIER}
+    assert answer.conflicts, answer.text
+    quotes = {citation.n: citation.quotes for citation in answer.citations}
+    for conflict in answer.conflicts:
+        for claim in conflict["claims"]:
+            assert any(claim["text"] in quote for quote in quotes[claim["n"]])
+        assert any(claim["text"] in first.quote or claim["text"] in answer.text for claim in conflict["claims"])
+    assert answer.to_json()["conflicts"] == answer.conflicts

@@ -127,6 +127,8 @@ class Answer:
     note: str = ""  # why a model's answer was replaced by quotes, for the user
     freshness_note: str = ""  # "The latest article on this is from …", when that is old
     generated_tokens: int = 0
+    # Figures a quote gives that another report of its story gives differently (bot/briefing/conflicts.py).
+    conflicts: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -138,6 +140,7 @@ class Answer:
             "note": self.note or None,
             "freshness_note": self.freshness_note or None,
             "citations": [citation.to_json() for citation in self.citations],
+            "conflicts": self.conflicts,
             "passages": [
                 {
                     "rank": rank,

@@ -90,6 +90,14 @@ class BriefCitation:
     article: StoryArticle
     quote: str
 
+    @property
+    def article_id(self) -> str:
+        return self.article.article_id
+
+    @property
+    def quotes(self) -> tuple[str, ...]:
+        return (self.quote,)
+
     def to_json(self) -> dict:
         return {"n": self.n, **self.article.to_json(), "quote": self.quote}
 
@@ -206,7 +214,11 @@ def brief_story(story: Story, catalog: Catalog) -> BriefStory:
         n = len(result.citations) + 1
         result.citations.append(BriefCitation(n, central, text))
         result.bullets.append(Bullet(text, n))
-    result.conflicts = [_conflict_json(found, result, story) for found in _disagreements(story, catalog)]
+    articles = {article.article_id: article for article in story.articles}
+    result.conflicts = [
+        conflict_json(found, result.citations, lambda n, article_id, quote: BriefCitation(n, articles[article_id], quote))
+        for found in _disagreements(story, catalog)
+    ]
     return result
 
 
@@ -249,14 +261,15 @@ def _disagreements(story: Story, catalog: Catalog) -> list[Disagreement]:
     return find_disagreements(claims, np.stack(vectors)) if len(claims) > 1 else []
 
 
-def _conflict_json(found: Disagreement, brief: BriefStory, story: Story) -> dict:
-    articles = {article.article_id: article for article in story.articles}
+def conflict_json(found: Disagreement, citations: list, cite) -> dict:
+    """A disagreement as JSON, each claim numbered by the citation that quotes it. `citations` have
+    `n`, `article_id` and `quotes`; a claim no citation quotes gets one, made by `cite(n, article
+    id, text)` and appended."""
     numbered = []
     for claim in (found.first, found.second):
-        citation = next((c for c in brief.citations if c.quote == claim.text), None)
+        citation = next((c for c in citations if c.article_id == claim.article_id and any(claim.text in quote for quote in c.quotes)), None)
         if citation is None:
-            citation = BriefCitation(len(brief.citations) + 1, articles[claim.article_id], claim.text)
-            brief.citations.append(citation)
+            citation = cite(len(citations) + 1, claim.article_id, claim.text)
+            citations.append(citation)
         numbered.append({"text": claim.text, "n": citation.n})
     return {"about": found.about, "kind": "update" if found.update else "conflict", "claims": numbered}
-

@@ -90,7 +90,7 @@ def shorten(text: str, limit: int) -> str:
 def source_entry(citation: Citation) -> str:
     title = linked_title(citation.title, citation.url)
     details = " · ".join([plain(citation.source or "unknown publisher"), human_date(citation.published)])
-    if citation.also_reported_by:
+    if also_reported(citation):
         details += f" · also reported by {plain(also_reported(citation))}"
     quotes = []
     for quote in citation.quotes:
@@ -130,6 +130,8 @@ def render_answer(answer: Answer) -> list[DiscordMessage]:
     for note in (answer.freshness_note, answer.note):
         if note:
             text += f"\n*{plain(note)}*"
+    for conflict in answer.conflicts:
+        text += f"\n{plain(conflict_line(conflict))}"
     contents = split_text(text)
     embeds = sources_embeds(answer.citations)
     messages = [DiscordMessage(content) for content in contents[:-1]]
