@@ -14,55 +14,69 @@ import json
 import random
 from pathlib import Path
 
-
+import numpy as np
 from common import ROOT
+
 from bot.briefing import conflicts
-from bot.briefing.conflicts import disagree, figures
+from bot.briefing.conflicts import Claim, figures, find_disagreements
+
+
+def flagged(row: dict) -> bool:
+    """Whether newsbot flags the pair, as it would in a story: an update or a disagreement."""
+    claims = [Claim(row[side]["text"], row[side]["article_id"], row[side]["source"], row[side]["published"]) for side in ("a", "b")]
+    # Two unit vectors at the pair's measured cosine.
+    vectors = np.array([[1.0, 0.0], [row["cosine"], (1 - row["cosine"] ** 2) ** 0.5]], dtype=np.float32)
+    return bool(find_disagreements(claims, vectors))
 
 
 def score(rows: list[dict]) -> dict:
     tp = fp = fn = 0
     for row in rows:
-        flagged = bool(disagree(row["a"]["text"], row["b"]["text"], row["cosine"]))
-        tp += flagged and row["differ"]
-        fp += flagged and not row["differ"]
-        fn += not flagged and row["differ"]
+        flagged_here = flagged(row)
+        tp += flagged_here and row["differ"]
+        fp += flagged_here and not row["differ"]
+        fn += not flagged_here and row["differ"]
     return {
         "pairs": len(rows), "differ": sum(r["differ"] for r in rows), "flagged": tp + fp, "right": tp,
         "precision": round(tp / (tp + fp), 3) if tp + fp else None, "recall": round(tp / (tp + fn), 3) if tp + fn else None,
     }
 
 
-def sample(data_dir: Path, out: Path, count: int, seed: int) -> None:
-    from index.catalog import Catalog
+def sample(data_dir: Path, out: Path, count: int, seed: int, floor: float) -> None:
+    """Write up to `count` pairs the detector flags, with its similarity floor at `floor`, between
+    the reports of each story of the index in `data_dir`, as newsbot compares them."""
     from measure_stories import place_all
+
+    from index.catalog import Catalog
 
     catalog = Catalog(data_dir / "catalog.sqlite")
     records = catalog.articles()
-    stories = place_all(catalog.sketches())
     members: dict[str, list[str]] = {}
-    for article_id, story in stories.items():
-        members.setdefault(story, []).append(article_id)
-    conflicts.SAME_THING = 0.6
+    for article_id, story in place_all(catalog.sketches()).items():
+        if not records[article_id].copy_of:
+            members.setdefault(story, []).append(article_id)
+    conflicts.SAME_THING = floor
     found = []
-    for story, ids in members.items():
+    for ids in members.values():
         if len(ids) < 2:
             continue
-        claims = []
+        claims, vectors = [], []
         for article_id in ids:
-            claims += [(article_id, text, vector) for text, vector in catalog.article_sentences(article_id) if figures(text)]
-        for i in range(len(claims)):
-            for j in range(i + 1, len(claims)):
-                if claims[i][0] == claims[j][0]:
-                    continue
-                cosine = float(claims[i][2] @ claims[j][2])
-                if disagree(claims[i][1], claims[j][1], cosine):
-                    found.append((cosine, claims[i], claims[j]))
+            record = records[article_id]
+            for text, vector in catalog.article_sentences(article_id):
+                if figures(text):
+                    claims.append(Claim(text, article_id, record.source, record.published))
+                    vectors.append(vector)
+        vectors = np.stack(vectors) if vectors else np.zeros((0, 1))
+        index = {id(claim): k for k, claim in enumerate(claims)}
+        for pair in find_disagreements(claims, vectors):
+            found.append((float(vectors[index[id(pair.first)]] @ vectors[index[id(pair.second)]]), pair.first, pair.second))
     random.Random(seed).shuffle(found)
+    drawn_by = f"flagged at {floor} in {data_dir.name}"
     with open(out, "w", encoding="utf-8") as handle:
         for n, (cosine, a, b) in enumerate(found[:count]):
-            side = lambda c: {"article_id": c[0], "source": records[c[0]].source, "published": records[c[0]].published, "text": c[1]}  # noqa: E731
-            handle.write(json.dumps({"pair": 1000 + n, "cosine": round(cosine, 3), "a": side(a), "b": side(b), "drawn_by": "flagged at 0.6"}, ensure_ascii=False) + "\n")
+            side = lambda c: {"article_id": c.article_id, "source": c.source, "published": c.published, "text": c.text}  # noqa: E731
+            handle.write(json.dumps({"pair": 2000 + n, "cosine": round(cosine, 3), "a": side(a), "b": side(b), "drawn_by": drawn_by}, ensure_ascii=False) + "\n")
     print(f"{len(found)} flagged pairs; {min(count, len(found))} written to {out}")
 
 
@@ -73,9 +87,10 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--count", type=int, default=120)
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument("--floor", type=float, default=conflicts.SAME_THING, help="the similarity floor when sampling")
     args = parser.parse_args()
     if args.sample:
-        sample(args.data_dir, args.sample, args.count, args.seed)
+        sample(args.data_dir, args.sample, args.count, args.seed, args.floor)
         return
     rows = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
     print(f"similar-sentence floor {conflicts.SAME_THING}")

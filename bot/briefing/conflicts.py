@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.stories import STORY_DAYS, day_of
+
 # Sentences less alike than this are about different things, whatever their figures.
 SAME_THING = 0.75
 NUMBER_WORDS = {
@@ -63,6 +65,8 @@ NOT_SUBJECTS = frozenset(
 ATTRIBUTION = re.compile(r",\s*according to\b.*$|,[^,]*\b(said|says|reported|reports)\b[^,]*$", re.IGNORECASE)
 # "Whole milk — $3.21", "WHEN: Dec. 25": a list line or a label before its figure.
 LISTED = re.compile(r"[—–:]\s*[$£€]?\d")
+# A number before one of these counts nothing named ("children 12 and under").
+FUNCTION_WORDS = frozenset("and or to in on at for with from as is are was were the a an by than".split())
 # Reports of one figure differ by less than this factor; further apart, they count different things.
 MAX_RATIO = 2.0
 
@@ -123,8 +127,8 @@ def figures(sentence: str) -> list[Figure]:
             kind = "%"
         else:
             counted = [word for word in rest if word not in FILLERS]
-            if not counted:
-                continue
+            if not counted or counted[0] in FUNCTION_WORDS:
+                continue  # "children 12 and under": a number that counts nothing named
             singular = counted[0].removesuffix("s")
             kind = SAME_COUNT.get(counted[0]) or SAME_COUNT.get(singular) or singular
         found.append(Figure(kind, value, match.group(0).strip(), counted[0] if kind not in "$£€¥%" else ""))
@@ -150,9 +154,24 @@ def disagree(a: str, b: str, cosine: float) -> str:
         if len(ours) != 1 or len(theirs) != 1:
             continue  # several figures of one kind: which matches which cannot be told
         x, y = ours[0], theirs[0]
-        if x.value != y.value and max(x.value, y.value) <= MAX_RATIO * min(x.value, y.value) and not _written_in(x, second) and not _written_in(y, first):
+        if _differ(x, y) and not _written_in(x, second) and not _written_in(y, first):
             return describe(x, a)
     return ""
+
+
+def _differ(x: Figure, y: Figure) -> bool:
+    """Whether two figures of one kind differ as reports of one figure do: not by more than
+    MAX_RATIO, and not as a round figure and the exact one it rounds ("$48,000", "$48,039")."""
+    low, high = sorted((x.value, y.value))
+    if low == high or high > MAX_RATIO * low:
+        return False
+    return not any(_rounds_to(exact, rough) for exact, rough in ((x.value, y.value), (y.value, x.value)))
+
+
+def _rounds_to(exact: float, rough: float) -> bool:
+    """Whether `rough` is `exact` rounded to rough's last non-zero digit, when that is a ten or more."""
+    step = 10 ** (len(str(int(rough))) - len(str(int(rough)).rstrip("0"))) if rough >= 10 and rough == int(rough) else 1
+    return step >= 10 and round(exact / step) * step == rough
 
 
 def subjects(sentence: str) -> set[str]:
@@ -197,6 +216,8 @@ def find_disagreements(claims: Sequence[Claim], vectors: np.ndarray) -> list[Dis
                 a, b = claims[i], claims[j]
                 if a.article_id == b.article_id or (a.source == b.source) != same_publisher or {i, j} & (used | superseded):
                     continue
+                if a.published and b.published and abs(day_of(a.published) - day_of(b.published)) > STORY_DAYS:
+                    continue  # figures weeks apart are two measurements, not two reports of one
                 about = disagree(a.text, b.text, float(similarities[i, j]))
                 if about:
                     found.append(Disagreement(about, a, b, same_publisher))
