@@ -64,9 +64,29 @@ NOT_SUBJECTS = frozenset(
 )
 ATTRIBUTION = re.compile(r",\s*according to\b.*$|,[^,]*\b(said|says|reported|reports)\b[^,]*$", re.IGNORECASE)
 # "Whole milk — $3.21", "WHEN: Dec. 25": a list line or a label before its figure.
-LISTED = re.compile(r"[—–:]\s*[$£€]?\d")
+LISTED = re.compile(r"[—–:]\s*[$£€]?\d|^\s*\d+\s*[-—–:]")
 # A number before one of these counts nothing named ("children 12 and under").
 FUNCTION_WORDS = frozenset("and or to in on at for with from as is are was were the a an by than".split())
+# "Gas averaged $3.86 on Tuesday": a reading at a stated time. Two readings at different stated
+# times, or about different years, are two measurements, not two reports of one.
+READING_TIME = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tonight|morning|afternoon|evening)\b"
+    r"|\bas of\b[^,.;]*|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b",
+    re.IGNORECASE,
+)
+YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# A price per unit ("$3.86 a gallon", "$97 a barrel") or a day's market move is a market reading,
+# which changes by the hour: two of them are compared only when published the same day.
+MARKET = re.compile(r"[$£€¥]\s?\d[\d,.]*\s+(?:a|per)\s+\w+|\b(?:national average|for the day|trading|barrel|gallon|per share)\b", re.IGNORECASE)
+# "11-16 named storms", "11 to 16": a range, not one figure.
+RANGE_AFTER = re.compile(r"\s*(?:-|–|to)\s*\d")
+RANGE_BEFORE = re.compile(r"\d\s*(?:-|–|to)\s*$")
+# Words before a figure that make it a bound or an estimate, which another figure may agree with.
+AT_LEAST = ("more than", "over", "at least", "above", "upwards of", "in excess of")
+AT_MOST = ("less than", "under", "fewer than", "up to", "below", "nearly", "almost", "just under")
+ABOUT = ("about", "around", "roughly", "approximately", "some", "an estimated", "nearly", "almost", "just under", "just above", "just over")
+ABOUT_SHARE = 0.1
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # Reports of one figure differ by less than this factor; further apart, they count different things.
 MAX_RATIO = 2.0
 
@@ -77,6 +97,7 @@ class Figure:
     value: float
     text: str  # as written
     counted: str = ""  # the word it counts, as written
+    bound: str = ""  # "at least", "at most" or "about" when the words before it say so
 
 
 @dataclass(frozen=True)
@@ -115,6 +136,8 @@ def figures(sentence: str) -> list[Figure]:
                 continue  # "Category 2", "Super Bowl 46": a name, not a count
             if CLOCK_AFTER.match(sentence, match.end("number")):
                 continue  # "5 p.m."
+        if RANGE_AFTER.match(sentence, match.end("number")) or RANGE_BEFORE.search(sentence, 0, match.start("number")):
+            continue
             if (before and before[0].lower() in MONTHS) or (rest[:1] and (rest[0] in MONTHS or rest[0] in CLOCK)) or sentence[match.end("number") : match.end("number") + 1] in (":", "/"):
                 continue  # a date or a time of day
         if match["scale"]:
@@ -131,8 +154,17 @@ def figures(sentence: str) -> list[Figure]:
                 continue  # "children 12 and under": a number that counts nothing named
             singular = counted[0].removesuffix("s")
             kind = SAME_COUNT.get(counted[0]) or SAME_COUNT.get(singular) or singular
-        found.append(Figure(kind, value, match.group(0).strip(), counted[0] if kind not in "$£€¥%" else ""))
+        found.append(Figure(kind, value, match.group(0).strip(), counted[0] if kind not in "$£€¥%" else "", _bound(sentence[: match.start()])))
     return found
+
+
+def _bound(before: str) -> str:
+    words = " " + " ".join(before.lower().split()[-3:])
+    if words.endswith(tuple(" " + w for w in AT_LEAST)):
+        return "at least"
+    if words.endswith(tuple(" " + w for w in AT_MOST)):
+        return "at most"
+    return "about" if words.endswith(tuple(" " + w for w in ABOUT)) else ""
 
 
 def disagree(a: str, b: str, cosine: float) -> str:
@@ -145,6 +177,9 @@ def disagree(a: str, b: str, cosine: float) -> str:
     names_a, names_b = subjects(a), subjects(b)
     if names_a - names_b and names_b - names_a:
         return ""  # each names someone or somewhere the other does not: two places, two teams
+    for marks in (_reading_times, _years):
+        if marks(a) and marks(b) and marks(a) != marks(b):
+            return ""  # readings at different stated times, or about different years
     if {o for o in OUTCOMES if o in a.lower()} != {o for o in OUTCOMES if o in b.lower()}:
         return ""
     first, second = figures(a), figures(b)
@@ -154,9 +189,18 @@ def disagree(a: str, b: str, cosine: float) -> str:
         if len(ours) != 1 or len(theirs) != 1:
             continue  # several figures of one kind: which matches which cannot be told
         x, y = ours[0], theirs[0]
-        if _differ(x, y) and not _written_in(x, second) and not _written_in(y, first):
+        if _differ(x, y) and not _written_in(x, b) and not _written_in(y, a):
             return describe(x, a)
     return ""
+
+
+def _reading_times(sentence: str) -> set[str]:
+    """When the figure was read, as the claim says, without when it was said ("…, the council said on Monday")."""
+    return {" ".join(mark.lower().split()) for mark in READING_TIME.findall(ATTRIBUTION.sub("", sentence))}
+
+
+def _years(sentence: str) -> set[str]:
+    return set(YEAR.findall(sentence))
 
 
 def _differ(x: Figure, y: Figure) -> bool:
@@ -165,7 +209,14 @@ def _differ(x: Figure, y: Figure) -> bool:
     low, high = sorted((x.value, y.value))
     if low == high or high > MAX_RATIO * low:
         return False
-    return not any(_rounds_to(exact, rough) for exact, rough in ((x.value, y.value), (y.value, x.value)))
+    return not any(_rounds_to(one.value, other.value) or _allows(other, one.value) for one, other in ((x, y), (y, x)))
+
+
+def _allows(figure: Figure, value: float) -> bool:
+    """Whether a bound or an estimate ("more than 320", "about $48,000") holds for `value`."""
+    if figure.bound == "at least" and value >= figure.value or figure.bound == "at most" and value <= figure.value:
+        return True
+    return figure.bound == "about" and abs(value - figure.value) <= ABOUT_SHARE * figure.value
 
 
 def _rounds_to(exact: float, rough: float) -> bool:
@@ -194,8 +245,10 @@ def describe(figure: Figure, sentence: str) -> str:
     return "people" if figure.kind == "people" else figure.counted
 
 
-def _written_in(figure: Figure, others: list[Figure]) -> bool:
-    return any(other.value == figure.value for other in others)
+def _written_in(figure: Figure, sentence: str) -> bool:
+    """Whether the other sentence writes the figure's number too, whatever it counts there."""
+    written = NUMBER.search(figure.text)
+    return bool(written) and written.group(0) in {number for number in NUMBER.findall(sentence)}
 
 
 def find_disagreements(claims: Sequence[Claim], vectors: np.ndarray) -> list[Disagreement]:
@@ -216,8 +269,9 @@ def find_disagreements(claims: Sequence[Claim], vectors: np.ndarray) -> list[Dis
                 a, b = claims[i], claims[j]
                 if a.article_id == b.article_id or (a.source == b.source) != same_publisher or {i, j} & (used | superseded):
                     continue
-                if a.published and b.published and abs(day_of(a.published) - day_of(b.published)) > STORY_DAYS:
-                    continue  # figures weeks apart are two measurements, not two reports of one
+                days_apart = abs(day_of(a.published) - day_of(b.published)) if a.published and b.published else 0
+                if days_apart > STORY_DAYS or days_apart and (MARKET.search(a.text) or MARKET.search(b.text)):
+                    continue  # figures weeks apart, or market readings days apart, are two measurements
                 about = disagree(a.text, b.text, float(similarities[i, j]))
                 if about:
                     found.append(Disagreement(about, a, b, same_publisher))
