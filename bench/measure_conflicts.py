@@ -1,12 +1,17 @@
 """Precision and recall of "Reports differ" on labelled sentence pairs (tests/data/conflict_pairs.jsonl).
 
     python bench/measure_conflicts.py [--labels tests/data/conflict_pairs.jsonl]
-    python bench/measure_conflicts.py --sample OUT.jsonl --data-dir rtqa-2025-dev-data
+    python bench/measure_conflicts.py --sample OUT.jsonl --data-dir DATA_DIR [--floor 0.75]
 
-The labelled pairs were drawn two ways (their "drawn_by"): similar sentences with figures from article
-pairs that are probably one story, which measures recall fairly; and pairs the detector, with its
-similarity floor lowered to 0.6, flags between the stories of an rtqa-2025-dev index, which measures
-its precision on what it actually flags. `--sample` draws that second kind.
+Each pair is scored the way newsbot compares two reports of a story (find_disagreements: an update
+or a disagreement counts as flagged), at the pair's measured sentence cosine. The labelled pairs were
+drawn three ways (their "drawn_by"):
+- similar sentences with figures from rtqa-2025-dev article pairs that are probably one story, which
+  measures recall fairly (bench/sample_story_pairs.py);
+- pairs an earlier detector flagged, its similarity floor lowered to 0.6, between the stories of an
+  rtqa-2025-dev index;
+- pairs this detector flagged between the stories of an rtqa-2026 index, at its floor and at 0.65
+  (`--sample`), which measures its precision on what it actually flags.
 """
 
 import argparse
