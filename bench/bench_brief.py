@@ -1,11 +1,13 @@
-"""Warm `brief --since 7d` over 20 weeks, and the cost of placing articles in stories, on an index.
+"""Warm `brief --since 7d` over 20 weeks, the cost of placing articles in stories, and what stories
+add to an answer (other publishers, disagreeing figures), on an index.
 
-    python bench/bench_brief.py --data-dir rtqa-2026-data [--eval ../shared/eval/rtqa-2026] [--weeks 20]
+    python bench/bench_brief.py --data-dir rtqa-2026-data [--eval ../shared/eval/rtqa-2026] [--weeks 20] [--answers 200]
 
 The weeks end on the dates of the eval's questions. The first brief warms the process and is not
 counted. Story placement is timed the way the writer does it, article by article, oldest first,
 over every article the index holds, from the vectors it stores; set against the index's build time,
-it is what stories add to indexing.
+it is what stories add to indexing. The answers are the eval's first questions, each asked as of
+its date after one warm-up question; their `stories` timing is set against their whole answer.
 """
 
 import argparse
@@ -22,6 +24,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("--weeks", type=int, default=20)
+    parser.add_argument("--answers", type=int, default=200, help="questions asked to time what stories add to answers")
     args = parser.parse_args()
     from bot.pipeline import Pipeline
     from bot.settings import load_settings
@@ -45,6 +48,18 @@ def main() -> None:
     placed = place_all(sketches)
     print(f"story placement: {len(placed)} articles in {len(set(placed.values()))} stories; "
           f"reading their vectors {read:.2f} s, placing them {time.perf_counter() - started:.2f} s")
+    questions = read_jsonl(args.eval / "questions.jsonl", args.answers)
+    pipeline.ask(questions[0]["question"], today=date.fromisoformat(questions[0]["date"][:10]))
+    stories_ms, totals, flagged = [], [], 0
+    for row in questions:
+        answer = pipeline.ask(row["question"], today=date.fromisoformat(row["date"][:10]))
+        totals.append(answer.timings_ms["total"])
+        stories_ms.append(answer.timings_ms.get("stories", 0.0))
+        flagged += bool(answer.conflicts)
+    without = [total - part for total, part in zip(totals, stories_ms)]
+    print(f"{len(questions)} answers: stories add p50 {median(stories_ms):.1f} ms, p95 {percentile(stories_ms, 0.95):.1f} ms; "
+          f"answers p50 {median(totals):.0f} ms, p95 {percentile(totals, 0.95):.0f} ms "
+          f"(without stories p50 {median(without):.0f} ms, p95 {percentile(without, 0.95):.0f} ms); {flagged} answers show a disagreement")
 
 
 if __name__ == "__main__":

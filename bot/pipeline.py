@@ -236,7 +236,9 @@ class Pipeline:
         if not answer.refused:
             from bot.briefing.story_context import with_stories
 
+            storied = time.perf_counter()
             answer.citations, answer.conflicts = with_stories(self.catalog, answer.citations)
+            timings["stories"] = (time.perf_counter() - storied) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
         if not answer.refused:

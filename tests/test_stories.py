@@ -144,7 +144,7 @@ def test_an_empty_window_and_a_bad_since(indexed, capsys, monkeypatch):
 
 def test_figures_and_disagreements():
     assert [f.value for f in figures("At least 25 people have been killed in the fires.")] == [25.0]
-    assert figures("The storm became a Category 2 hurricane on Oct. 29 at 5 p.m. in 2025.") == []
+    assert figures("The storm became a Category 2 hurricane on Oct. 29 at 5 p.m. in 2025.") == ()
     a = "At least 25 people have been killed in the fires, according to the medical examiner."
     b = "A total of 24 people have died in the fires, the medical examiner said on Sunday."
     assert disagree(a, b, 0.9) == "people"

@@ -14,11 +14,15 @@ own figure is an update, not a disagreement. Measured on labelled pairs in docs/
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from index.stories import STORY_DAYS, day_of
 
+# Every pair of a story's sentences is compared: each sentence's figures, names and times are worked
+# out once for the many pairs it is in.
+SENTENCES_KEPT = 4096
 # Sentences less alike than this are about different things, whatever their figures.
 SAME_THING = 0.75
 NUMBER_WORDS = {
@@ -116,7 +120,8 @@ class Disagreement:
     update: bool  # the same publisher changed its own figure later
 
 
-def figures(sentence: str) -> list[Figure]:
+@lru_cache(maxsize=SENTENCES_KEPT)
+def figures(sentence: str) -> tuple[Figure, ...]:
     found = []
     for match in FIGURE.finditer(sentence):
         number = match["number"].lower()
@@ -155,7 +160,7 @@ def figures(sentence: str) -> list[Figure]:
             singular = counted[0].removesuffix("s")
             kind = SAME_COUNT.get(counted[0]) or SAME_COUNT.get(singular) or singular
         found.append(Figure(kind, value, match.group(0).strip(), counted[0] if kind not in "$£€¥%" else "", _bound(sentence[: match.start()])))
-    return found
+    return tuple(found)
 
 
 def _bound(before: str) -> str:
@@ -194,13 +199,15 @@ def disagree(a: str, b: str, cosine: float) -> str:
     return ""
 
 
-def _reading_times(sentence: str) -> set[str]:
+@lru_cache(maxsize=SENTENCES_KEPT)
+def _reading_times(sentence: str) -> frozenset[str]:
     """When the figure was read, as the claim says, without when it was said ("…, the council said on Monday")."""
-    return {" ".join(mark.lower().split()) for mark in READING_TIME.findall(ATTRIBUTION.sub("", sentence))}
+    return frozenset(" ".join(mark.lower().split()) for mark in READING_TIME.findall(ATTRIBUTION.sub("", sentence)))
 
 
-def _years(sentence: str) -> set[str]:
-    return set(YEAR.findall(sentence))
+@lru_cache(maxsize=SENTENCES_KEPT)
+def _years(sentence: str) -> frozenset[str]:
+    return frozenset(YEAR.findall(sentence))
 
 
 def _differ(x: Figure, y: Figure) -> bool:
@@ -225,14 +232,15 @@ def _rounds_to(exact: float, rough: float) -> bool:
     return step >= 10 and round(exact / step) * step == rough
 
 
-def subjects(sentence: str) -> set[str]:
+@lru_cache(maxsize=SENTENCES_KEPT)
+def subjects(sentence: str) -> frozenset[str]:
     """The names a sentence's claim is about, without who reported it or when."""
     claim = ATTRIBUTION.sub("", sentence)
     names = set(NAME.findall(claim))
     opening = OPENING_NAME.match(claim)  # "Nueces County reported …": a name, though it opens the sentence
     if opening:
         names.add(opening.group(1))
-    return names - NOT_SUBJECTS
+    return frozenset(names - NOT_SUBJECTS)
 
 
 def describe(figure: Figure, sentence: str) -> str:

@@ -11,6 +11,7 @@ from bot.briefing.digest import COMPARED_ARTICLES, conflict_json
 from index.catalog import Catalog
 from index.diversify import Outlet
 from index.sentences import sentence_texts
+from index.stories import STORY_DAYS, day_of
 from index.store import ArticleRecord
 
 
@@ -43,7 +44,12 @@ def _disagreements(catalog: Catalog, citation: Citation, members: dict[str, Arti
     if not quoted or len(members) < 2:
         return []
     claims, vectors = [], []
-    others = [article_id for article_id, record in members.items() if article_id != citation.article_id and not record.copy_of]
+    day = day_of(citation.published)
+    # Reports further apart than that are never compared (find_disagreements): not worth reading.
+    others = [
+        article_id for article_id, record in members.items()
+        if article_id != citation.article_id and not record.copy_of and (not day or abs(day_of(record.published) - day) <= STORY_DAYS)
+    ]
     for article_id in [citation.article_id, *others[-COMPARED_ARTICLES:]]:
         record = members[article_id]
         for text, vector in catalog.article_sentences(article_id):
