@@ -138,7 +138,7 @@ def test_json_schema(seed_pipeline):
     for passage in data["passages"]:
         assert set(passage) == {"rank", "article_id", "title", "text", "score"}
         assert -1 <= passage["score"] <= 1
-    assert set(data["timings_ms"]) == {"search", "answer", "total"}
+    assert set(data["timings_ms"]) == {"search", "answer", "stories", "total"}
     json.dumps(data)
 
 
