@@ -16,9 +16,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bot.answering.answer import Answer
+from bot.schema import migrate
 
 FILENAME = "feedback.sqlite3"
-SCHEMA = """
+# Version 1 is the schema of files written before versions were kept: its statements leave them as they are.
+MIGRATIONS = ["""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS answers (
     message_id INTEGER PRIMARY KEY, question TEXT NOT NULL, answer TEXT NOT NULL,
@@ -31,7 +33,7 @@ CREATE TABLE IF NOT EXISTS votes (
     guild_id INTEGER, channel_id INTEGER, created REAL NOT NULL,
     PRIMARY KEY (message_id, user_hash)
 );
-"""
+"""]
 UP, DOWN = 1, -1
 
 
@@ -72,7 +74,7 @@ class FeedbackStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=10)
         if not self._schema_ready:
-            connection.executescript(SCHEMA)
+            migrate(connection, self.path, MIGRATIONS)
             self._schema_ready = True
         return connection
 

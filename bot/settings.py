@@ -55,6 +55,17 @@ SETTINGS = {
         "NEWSBOT_REFRESH_MINUTES", "0",
         "`newsbot discord` fetches the sources again this often, in the background, while answering. 0 never does.",
     ),
+    "recheck_days": Setting(
+        "NEWSBOT_RECHECK_DAYS", "3",
+        "Web pages published in the last this many days are asked for again (conditionally, with ETag or "
+        "Last-Modified) even when their feed entry is unchanged, so corrections are seen: every round in their first "
+        "hour, then less often as they age, at most once a round. 0 never does.",
+    ),
+    "alerts_per_hour": Setting(
+        "NEWSBOT_ALERTS_PER_HOUR", "5",
+        "Alerts one follow sends per hour at most; the stories beyond that come together in one digest message.",
+    ),
+    "max_follows": Setting("NEWSBOT_MAX_FOLLOWS", "25", "Follows one user may have at once."),
     "fetch_delay": Setting(
         "NEWSBOT_FETCH_DELAY", "1", "Seconds between two requests to the same web host (at most 2 run at once per host)."
     ),
@@ -187,6 +198,9 @@ class Settings:
     chroma_headers: dict[str, str] = field(repr=False)
     keep_days: int
     refresh_minutes: float
+    recheck_days: float
+    alerts_per_hour: int
+    max_follows: int
     fetch_delay: float
     fetch_timeout: float
     embed_model: str
@@ -256,6 +270,9 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides) -> Settings
         "chroma_headers": _headers("chroma_headers", raw("chroma_headers")),
         "keep_days": _number("keep_days", raw("keep_days"), int, 0, 100_000),
         "refresh_minutes": _number("refresh_minutes", raw("refresh_minutes"), float, 0, 100_000),
+        "recheck_days": _number("recheck_days", raw("recheck_days"), float, 0, 365),
+        "alerts_per_hour": _number("alerts_per_hour", raw("alerts_per_hour"), int, 1, 1000),
+        "max_follows": _number("max_follows", raw("max_follows"), int, 1, 10_000),
         "fetch_delay": _number("fetch_delay", raw("fetch_delay"), float, 0, 3600),
         "fetch_timeout": _number("fetch_timeout", raw("fetch_timeout"), float, 1, 3600),
         "embed_model": _required("embed_model", raw("embed_model")),

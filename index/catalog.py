@@ -394,6 +394,12 @@ class Catalog:
         best = np.argsort(-scores, kind="stable")[:k]
         return [(rows[i][0], float(scores[i])) for i in best]
 
+    def changed_since(self, seq: int, through: int) -> dict[str, int]:
+        """Article id -> the log position its current version was added at, for the articles
+        added or changed after `seq`, up to `through`."""
+        rows = self._db().execute("SELECT article_id, min(seq) FROM chunks WHERE seq > ? AND seq <= ? GROUP BY article_id", (seq, through))
+        return dict(rows.fetchall())
+
     def count_since(self, seq: int) -> int:
         return self._db().execute("SELECT count(*) FROM chunks WHERE seq > ?", (seq,)).fetchone()[0]
 

@@ -1,0 +1,251 @@
+"""Follows and their outbox, in SQLite:
+
+    DATA_DIR/follows.sqlite3   follows, what each was sent (stories, quotes), the outbox, the cursor
+
+A round's matches are written to the outbox in the same transaction that moves the cursor past the
+articles matched, so a kill at any point either keeps both or neither. Delivery claims a message,
+sends it and marks it delivered; a claim left by a killed process lapses after CLAIM_SECONDS.
+Each call opens its own connection, so the store can be used from any thread or process.
+"""
+
+import json
+import os
+import socket
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.schema import migrate
+
+FILENAME = "follows.sqlite3"
+CLI_OWNER = "cli"
+MAX_TOPIC_CHARS = 200
+# How long a delivery may take before another process may try the message again.
+CLAIM_SECONDS = 30
+MIGRATIONS = ["""
+CREATE TABLE follows (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    model TEXT NOT NULL,
+    guild_id INTEGER,
+    channel_id INTEGER,
+    created REAL NOT NULL,
+    from_seq INTEGER NOT NULL,
+    paused TEXT NOT NULL DEFAULT '',
+    owner_told INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX follows_by_owner ON follows (owner);
+CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE stories (
+    follow_id INTEGER NOT NULL,
+    story_id TEXT NOT NULL,
+    alert_id INTEGER,
+    PRIMARY KEY (follow_id, story_id)
+);
+CREATE TABLE quotes (
+    follow_id INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    quote TEXT NOT NULL,
+    PRIMARY KEY (follow_id, article_id)
+);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    follow_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    story_id TEXT NOT NULL DEFAULT '',
+    payload TEXT NOT NULL,
+    created REAL NOT NULL,
+    claimed_by TEXT,
+    claimed_until REAL,
+    delivered REAL,
+    message_id INTEGER
+);
+CREATE INDEX outbox_pending ON outbox (delivered, follow_id)
+"""]
+
+
+class FollowError(ValueError):
+    """A follow that cannot be added or removed as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Follow:
+    id: int
+    owner: str
+    topic: str
+    vector: np.ndarray
+    model: str
+    guild_id: int | None
+    channel_id: int | None  # None: delivered by `newsbot watch` to its output
+    created: float
+    from_seq: int  # only articles the index added after this alert
+    paused: str  # why it is paused; empty while it is active
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id, "topic": self.topic, "channel_id": self.channel_id, "guild_id": self.guild_id,
+            "created": round(self.created, 3), "paused": self.paused or None,
+        }
+
+
+@dataclass(frozen=True)
+class Message:
+    """One outbox row: an alert, an update or a digest, its payload as delivered."""
+
+    id: int
+    follow_id: int
+    kind: str  # "alert", "update" or "digest"
+    story_id: str
+    payload: dict
+    created: float
+    message_id: int | None = None
+
+
+def check_topic(topic: str) -> str:
+    topic = " ".join(topic.split())
+    if not topic:
+        raise FollowError("the topic is empty: say what to follow, e.g. \"bird flu\"")
+    if len(topic) > MAX_TOPIC_CHARS:
+        raise FollowError(f"the topic is {len(topic)} characters long; keep it under {MAX_TOPIC_CHARS}")
+    return topic
+
+
+class FollowStore:
+    def __init__(self, data_dir: Path):
+        self.path = Path(data_dir) / FILENAME
+        self._schema_ready = False
+        self.holder = f"{socket.gethostname()}:{os.getpid()}"
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db.execute("PRAGMA journal_mode = WAL")
+        if not self._schema_ready:
+            migrate(db, self.path, MIGRATIONS)
+            self._schema_ready = True
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: a round's matches, or a follow added, all or nothing."""
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    # Follows
+
+    def add(self, owner: str, topic: str, vector: np.ndarray, model: str, from_seq: int, limit: int,
+            guild_id: int | None = None, channel_id: int | None = None) -> Follow:
+        topic = check_topic(topic)
+        with self.transaction() as db:
+            count = db.execute("SELECT count(*) FROM follows WHERE owner = ?", (owner,)).fetchone()[0]
+            if count >= limit:
+                raise FollowError(f"you already follow {count} topics, the most allowed (NEWSBOT_MAX_FOLLOWS); remove one first")
+            cursor = db.execute(
+                "INSERT INTO follows (owner, topic, vector, model, guild_id, channel_id, created, from_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (owner, topic, np.asarray(vector, dtype=np.float32).tobytes(), model, guild_id, channel_id, time.time(), from_seq),
+            )
+            return _follow(db.execute(f"{SELECT_FOLLOW} WHERE id = ?", (cursor.lastrowid,)).fetchone())
+
+    def remove(self, owner: str, follow_id: int) -> Follow:
+        with self.transaction() as db:
+            row = db.execute(f"{SELECT_FOLLOW} WHERE id = ? AND owner = ?", (follow_id, owner)).fetchone()
+            if row is None:
+                raise FollowError(f"no follow {follow_id} of yours: see the list for your follows' ids")
+            for table in ("stories", "quotes"):
+                db.execute(f"DELETE FROM {table} WHERE follow_id = ?", (follow_id,))  # noqa: S608
+            db.execute("DELETE FROM outbox WHERE follow_id = ? AND delivered IS NULL", (follow_id,))
+            db.execute("DELETE FROM follows WHERE id = ?", (follow_id,))
+            return _follow(row)
+
+    def follows(self, owner: str | None = None) -> list[Follow]:
+        with closing(self._connect()) as db:
+            if owner is None:
+                rows = db.execute(f"{SELECT_FOLLOW} ORDER BY id").fetchall()
+            else:
+                rows = db.execute(f"{SELECT_FOLLOW} WHERE owner = ? ORDER BY id", (owner,)).fetchall()
+        return [_follow(row) for row in rows]
+
+    def follow(self, follow_id: int) -> Follow | None:
+        with closing(self._connect()) as db:
+            row = db.execute(f"{SELECT_FOLLOW} WHERE id = ?", (follow_id,)).fetchone()
+        return _follow(row) if row else None
+
+    def pause(self, follow_id: int, reason: str) -> bool:
+        """Pause the follow; whether its owner still has to be told (once)."""
+        with self.transaction() as db:
+            db.execute("UPDATE follows SET paused = ? WHERE id = ?", (reason, follow_id))
+            told = db.execute("SELECT owner_told FROM follows WHERE id = ?", (follow_id,)).fetchone()
+            if told is None or told[0]:
+                return False
+            db.execute("UPDATE follows SET owner_told = 1 WHERE id = ?", (follow_id,))
+            return True
+
+    # Delivery
+
+    def pending(self, terminal: bool, limit: int = 100) -> list[Message]:
+        """Undelivered messages of follows delivered to the terminal (or to Discord), oldest first,
+        each claimed for this process so that no other sends it meanwhile."""
+        now = time.time()
+        where = "f.channel_id IS NULL" if terminal else "f.channel_id IS NOT NULL"
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT o.id, o.follow_id, o.kind, o.story_id, o.payload, o.created, o.message_id FROM outbox o "
+                f"JOIN follows f ON f.id = o.follow_id WHERE o.delivered IS NULL AND f.paused = '' AND {where} "  # noqa: S608
+                "AND (o.claimed_until IS NULL OR o.claimed_until < ? OR o.claimed_by = ?) ORDER BY o.id LIMIT ?",
+                (now, self.holder, limit),
+            ).fetchall()
+            db.executemany(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                [(self.holder, now + CLAIM_SECONDS, row[0]) for row in rows],
+            )
+        return [Message(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6]) for row in rows]
+
+    def delivered(self, message_id: int, posted_as: int | None = None) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET delivered = ?, message_id = ? WHERE id = ?", (time.time(), posted_as, message_id))
+
+    def release(self, message_id: int) -> None:
+        """Give a claimed message back, undelivered, for the next round."""
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ?", (message_id,))
+
+    def alert_of(self, follow_id: int, story_id: str) -> Message | None:
+        """The alert a follow was sent for a story, once delivered (its message id says where)."""
+        with closing(self._connect()) as db:
+            row = db.execute(
+                "SELECT o.id, o.follow_id, o.kind, o.story_id, o.payload, o.created, o.message_id FROM stories s "
+                "JOIN outbox o ON o.id = s.alert_id WHERE s.follow_id = ? AND s.story_id = ?",
+                (follow_id, story_id),
+            ).fetchone()
+        return Message(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6]) if row else None
+
+    def messages(self, follow_id: int | None = None) -> list[Message]:
+        """Every message in the outbox (of one follow), delivered or not, oldest first."""
+        with closing(self._connect()) as db:
+            sql = "SELECT id, follow_id, kind, story_id, payload, created, message_id FROM outbox"
+            rows = db.execute(sql + " WHERE follow_id = ? ORDER BY id" if follow_id is not None else sql + " ORDER BY id",
+                              (follow_id,) if follow_id is not None else ()).fetchall()
+        return [Message(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6]) for row in rows]
+
+
+SELECT_FOLLOW = "SELECT id, owner, topic, vector, model, guild_id, channel_id, created, from_seq, paused FROM follows"
+
+
+def _follow(row) -> Follow:
+    return Follow(row[0], row[1], row[2], np.frombuffer(row[3], dtype=np.float32), row[4], row[5], row[6], row[7], row[8], row[9])
