@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-
 from common import ROOT
 
 PAIRS = ROOT / "tests" / "data" / "follow_pairs.jsonl"

@@ -16,7 +16,6 @@ import random
 from pathlib import Path
 
 import numpy as np
-
 from common import ROOT  # noqa: F401  (the repository on sys.path)
 
 TOPICS = [

@@ -28,6 +28,7 @@ examples:
   newsbot stats
   newsbot brief --since 7d                     the week's top stories, each with cited sentences
   newsbot brief "hurricane" --json             the stories about a topic, as JSON
+  newsbot follow add "bird flu"                follow a topic; `newsbot watch` prints its alerts
   newsbot eval --articles A.jsonl --questions Q.jsonl --out run.jsonl   score retrieval on news questions
   newsbot discord --sync                       run the Discord bot (DISCORD_TOKEN in .env); see README
 
@@ -77,6 +78,28 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("sources", nargs="*", metavar="SOURCE", help="as for `newsbot index`")
     watch.add_argument("--every", type=duration, default=15 * 60.0, metavar="INTERVAL",
                        help="time between rounds, like 30s, 15m or 2h (default: 15m)")
+    watch.add_argument("--json", action="store_true",
+                       help="print each alert and update of the terminal's follows as one JSON line (round summaries go to stderr)")
+
+    follow = commands.add_parser(
+        "follow", parents=[common], help="follow topics: one alert per new story, printed by `newsbot watch`",
+        description="Follow a topic. After each `newsbot watch` round, the first new article of a story about it "
+        "is an alert (its headline, the sentence that matched, the source, date and link); later articles on "
+        "the story are updates. Adding a follow first shows what it would have sent in the last 7 days.",
+    )
+    follow_commands = follow.add_subparsers(dest="follow_command", metavar="ACTION", required=True)
+    follow_add = follow_commands.add_parser("add", parents=[common], help="follow a topic, after showing its last 7 days",
+                                            description="Follow TOPIC, showing the stories of the last 7 days it would have alerted on.")
+    follow_add.add_argument("topic", metavar="TOPIC", help="what to follow, in quotes, e.g. \"bird flu\"")
+    follow_add.add_argument("--dry-run", action="store_true", help="only show what it would have sent in the last 7 days")
+    follow_add.add_argument("--as-of", type=iso_date, metavar="DATE", help="the backtest's last day, YYYY-MM-DD (default: today)")
+    follow_add.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    follow_list = follow_commands.add_parser("list", parents=[common], help="the terminal's follows",
+                                             description="The follows `newsbot watch` prints alerts for.")
+    follow_list.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    follow_remove = follow_commands.add_parser("remove", parents=[common], help="stop following a topic",
+                                               description="Stop following; ID is from `newsbot follow list`.")
+    follow_remove.add_argument("id", type=int, metavar="ID", help="the follow's id")
 
     ask = commands.add_parser("ask", parents=[common], help="answer one question",
                               description="Answer one question from the indexed articles.")
@@ -292,12 +315,19 @@ def run(args, settings) -> int:
 
         return run_discord(settings, discord_settings, sync=args.sync, read_only=args.read_only,
                            shard_ids=args.shards, shard_count=args.shard_count)
-    if args.command in ("stats", "stories", "brief") and not settings.chroma_url and not (settings.data_dir / "chroma").is_dir():
+    if args.command in ("stats", "stories", "brief", "follow") and not settings.chroma_url and not (settings.data_dir / "chroma").is_dir():
         from index.store import IndexMissing
 
         raise IndexMissing(f"no index in {settings.data_dir} yet: run `newsbot index --data-dir {settings.data_dir}` first")
     if args.command in ("index", "watch"):
         check_sources(args.sources)
+    if args.command == "follow" and args.follow_command == "add":
+        from bot.follows.store import FollowError, check_topic
+
+        try:
+            check_topic(args.topic)
+        except FollowError as error:
+            raise UsageError(str(error)) from None
     if args.command == "eval":
         missing = [str(path) for path in (args.articles, args.questions) if not path.exists()]
         if missing:
@@ -326,7 +356,9 @@ def run(args, settings) -> int:
     if args.command == "watch":
         from bot.watch import watch
 
-        return watch(pipeline, args.sources, args.every, print_problems)
+        return watch(pipeline, args.sources, args.every, print_problems, as_json=args.json)
+    if args.command == "follow":
+        return run_follow(pipeline, args)
     if args.command == "eval":
         run_index(pipeline, [str(args.articles)], rebuild=False, strict=False, summary_to=sys.stderr)
         return run_evaluation(pipeline, questions, args.out, args.k, args.json)
@@ -454,6 +486,42 @@ def run_stories(pipeline, args) -> int:
         print(json.dumps(brief.to_json(), ensure_ascii=False, indent=2))
     else:
         print(render_brief(brief))
+    return 0
+
+
+def run_follow(pipeline, args) -> int:
+    from bot.follows.store import CLI_OWNER, FollowError
+    from bot.render import render_backtest
+
+    following = pipeline.following
+    try:
+        if args.follow_command == "remove":
+            removed = following.remove(CLI_OWNER, args.id)
+            print(f"no longer following #{removed.id} “{removed.topic}”")
+            return 0
+        if args.follow_command == "list":
+            follows = following.follows(CLI_OWNER)
+            if args.json:
+                print(json.dumps({"follows": [follow.to_json() for follow in follows]}, ensure_ascii=False, indent=2))
+            for follow in [] if args.json else follows:
+                print(f"#{follow.id}  {follow.topic}" + (f"  (paused: {follow.paused})" if follow.paused else ""))
+            if not follows and not args.json:
+                print("no follows yet: newsbot follow add \"TOPIC\"")
+            return 0
+        if args.dry_run:
+            follow, hits = None, following.preview(args.topic, args.as_of)
+        else:
+            follow, hits = following.add(CLI_OWNER, args.topic, today=args.as_of)
+    except FollowError as error:
+        raise UsageError(str(error)) from None
+    from bot.follows.rounds import BACKTEST_DAYS
+
+    if args.json:
+        print(json.dumps({"follow": follow.to_json() if follow else None, "backtest": [hit.payload for hit in hits]}, ensure_ascii=False, indent=2))
+        return 0
+    print(render_backtest(" ".join(args.topic.split()), hits, BACKTEST_DAYS))
+    if follow is not None:
+        print(f"following #{follow.id} “{follow.topic}”: `newsbot watch` prints its alerts")
     return 0
 
 

@@ -174,7 +174,7 @@ class Pipeline:
         web_run = None
         if web:
             politeness = Politeness(settings.fetch_delay, settings.fetch_timeout, settings.max_article_bytes)
-            web_run = WebRun(web, Fetcher(politeness, settings.data_dir / VALIDATORS_FILE), settings.keep_days)
+            web_run = WebRun(web, Fetcher(politeness, settings.data_dir / VALIDATORS_FILE), settings.keep_days, settings.recheck_days)
         try:
             return self._index(paths, web_run, rebuild, progress, wait, on_wait)
         finally:
@@ -332,6 +332,13 @@ class Pipeline:
                 f"the index in {self.settings.data_dir} was built before stories existed: run `newsbot index` once "
                 "to give its articles stories (nothing is embedded again)"
             )
+
+    @cached_property
+    def following(self):
+        """Follows: added, removed, listed, and matched after each index round."""
+        from bot.follows.following import Following
+
+        return Following(self.settings, self.searcher, self.embedder)
 
     def stats(self) -> IndexStats:
         articles = self.searcher.articles()

@@ -145,3 +145,28 @@ def render_brief(brief) -> str:
     if brief.more:
         lines.append(f"{brief.more} more stories in this window; use --limit to see them.")
     return "\n".join(lines).rstrip()
+
+
+def follow_item_line(item: dict) -> str:
+    """One story of an alert, update or digest: the headline, the quote, where and when, the link."""
+    where = f"{item.get('source') or 'unknown publisher'}, {human_date(item.get('published') or '')}"
+    line = f"{item.get('title') or '(untitled)'}: “{item['quote']}” ({where})"
+    return line + (f" {item['url']}" if item.get("url") else "")
+
+
+def render_follow_message(payload: dict) -> str:
+    """An outbox message as lines for `newsbot watch`: `alert`, `update` or `digest`, then the follow."""
+    head = f"#{payload['follow_id']} {payload['topic']}"
+    if payload["type"] == "digest":
+        lines = [f"digest  {head}: {len(payload['items'])} more stories this hour"]
+        return "\n".join(lines + [f"  - {follow_item_line(item)}" for item in payload["items"]])
+    if payload.get("corrected"):
+        return f"update  {head}: corrected in {payload.get('source') or 'the article'}: was “{payload['corrected']}”, now “{payload['quote']}” {payload.get('url') or ''}".rstrip()
+    return f"{payload['type']:<7} {head}: {follow_item_line(payload)}"
+
+
+def render_backtest(topic: str, hits: list, days: int) -> str:
+    if not hits:
+        return f"In the last {days} days, nothing would have matched “{topic}”."
+    lines = [f"In the last {days} days, “{topic}” would have sent {len(hits)} alert{'s' if len(hits) != 1 else ''}:"]
+    return "\n".join(lines + [f"  - {follow_item_line(hit.payload)}" for hit in hits])

@@ -5,12 +5,15 @@ and reads the files again. A signal between rounds ends the wait at once; one du
 it where it is, keeping the batches already committed.
 """
 
+import json
 import logging
+import os
 import signal
 import sys
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 
 log = logging.getLogger("newsbot")
 
@@ -19,8 +22,14 @@ class Stop(Exception):
     """SIGTERM during a round."""
 
 
-def watch(pipeline, given: list, every: float, on_report) -> int:
-    """Rounds until a signal; `on_report(report)` prints each round's problems."""
+# For the delivery tests only: while the file this names exists, alerts wait between being matched
+# and being printed, so a test can kill the process exactly there.
+HOLD_DELIVERY = "NEWSBOT_TEST_HOLD_DELIVERY"
+
+
+def watch(pipeline, given: list, every: float, on_report, as_json: bool = False) -> int:
+    """Rounds until a signal; `on_report(report)` prints each round's problems. After each round the
+    new articles are matched against the follows, and the terminal's alerts printed."""
     stopping = threading.Event()
     in_round = threading.Event()
 
@@ -50,7 +59,12 @@ def watch(pipeline, given: list, every: float, on_report) -> int:
                 last_fetch[source.url] = now
             if report is not None:
                 on_report(report)
-                print(f"{datetime.now():%H:%M:%S} {report.summary_line()}", flush=True)
+                print(f"{datetime.now():%H:%M:%S} {report.summary_line()}", file=sys.stderr if as_json else sys.stdout, flush=True)
+            try:
+                pipeline.following.after_round()
+                deliver_to_terminal(pipeline.following.store, as_json)
+            except Exception as error:  # noqa: BLE001 - alerts wait for the next round; the watch goes on
+                log.error("matching or printing the follows' alerts failed: %s; trying again next round", error)
             waits = [(source.every or every) - (time.monotonic() - last_fetch.get(source.url, 0)) for source in web]
             stopping.wait(max(1.0, min([every, *waits])))
     finally:
@@ -58,3 +72,17 @@ def watch(pipeline, given: list, every: float, on_report) -> int:
             signal.signal(sig, handler)
     print("newsbot: watch stopped", file=sys.stderr)
     return 0
+
+
+def deliver_to_terminal(store, as_json: bool) -> None:
+    """Print the terminal's pending alerts, updates and digests, each marked delivered once printed."""
+    from bot.render import render_follow_message
+
+    if not store.exists():
+        return
+    hold = os.environ.get(HOLD_DELIVERY)
+    while hold and Path(hold).exists():
+        time.sleep(0.2)
+    for message in store.pending(terminal=True):
+        print(json.dumps(message.payload, ensure_ascii=False) if as_json else render_follow_message(message.payload), flush=True)
+        store.delivered(message.id)

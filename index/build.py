@@ -65,12 +65,13 @@ class Plan:
 
 @dataclass
 class WebRun:
-    """What an index run fetches: the web sources, the client fetching them, and how many days web
-    articles are kept (0: for ever)."""
+    """What an index run fetches: the web sources, the client fetching them, how many days web
+    articles are kept (0: for ever) and how many days recent pages are rechecked for corrections."""
 
     sources: list[WebSource]
     fetcher: Fetcher
     keep_days: int = 0
+    recheck_days: float = 0.0  # recent pages asked for again though their listing is unchanged
 
 
 def plan_changes(known: dict[str, ArticleRecord], scan: Scan, roots: Sequence[Path]) -> Plan:
@@ -147,7 +148,7 @@ def update_index(
             if building is not answering:
                 web.fetcher.validators.clear()  # a new build has none of the pages a 304 would skip
             statuses = store.meta("sources") or {}
-            crawled = crawl(web.sources, known, web.fetcher, statuses)
+            crawled = crawl(web.sources, known, web.fetcher, statuses, web.recheck_days)
             web_unchanged = crawled.unchanged + plan_web_changes(plan, known, crawled, web.keep_days, time.time())
             report.problems += crawled.problems
             report.failed += len(crawled.problems)

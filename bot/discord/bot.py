@@ -2,8 +2,9 @@
 pipeline once, answers through a bounded queue of worker threads, and shuts down cleanly on
 SIGINT/SIGTERM.
 
-Cogs: questions (/ask, mentions, threads), library (/sources, /about, /reindex), refresh (background
-refresh, when NEWSBOT_REFRESH_MINUTES is set); the feedback buttons are a persistent view (feedback).
+Cogs: questions (/ask, mentions, threads), library (/sources, /about, /reindex), briefs (/brief),
+follows (/follow, /unfollow, /follows), refresh (background refresh, when NEWSBOT_REFRESH_MINUTES is
+set, after which follows' alerts are matched and posted); the feedback buttons are a persistent view (feedback).
 """
 
 import asyncio
@@ -17,6 +18,7 @@ from discord.ext import commands
 
 from bot.discord.briefs import Briefs
 from bot.discord.feedback import FeedbackView
+from bot.discord.follows import Follows
 from bot.discord.library import Library
 from bot.discord.queue import AnswerQueue
 from bot.discord.questions import Questions
@@ -80,6 +82,7 @@ class NewsBot(commands.Bot):
         await self.add_cog(Questions(self))
         await self.add_cog(Library(self))
         await self.add_cog(Briefs(self))
+        await self.add_cog(Follows(self))
         if self.settings.refresh_minutes > 0 and not self.read_only:
             await self.add_cog(Refresh(self, self.settings.refresh_minutes))
         self.add_view(FeedbackView(self.feedback))

@@ -1,6 +1,7 @@
 """Background refresh: with NEWSBOT_REFRESH_MINUTES set, the bot indexes its sources again on that
 interval in a worker thread, so questions keep being answered meanwhile and see new articles at once.
-/reindex and the refresh take turns through the bot's index lock."""
+/reindex and the refresh take turns through the bot's index lock. After each round, the new articles
+are matched against the follows and their alerts posted: only a process that refreshes sends them."""
 
 import asyncio
 import logging
@@ -33,3 +34,8 @@ class Refresh(commands.Cog):
         for problem in report.problems:
             log.warning("refresh skipped %s", problem)
         log.warning("background refresh: %s", report.summary_line())
+        try:
+            await asyncio.to_thread(self.bot.pipeline.following.after_round)
+            await self.bot.get_cog("Follows").deliver()
+        except Exception as error:  # noqa: BLE001 - alerts wait for the next round
+            log.warning("matching or posting the follows' alerts failed: %s", error)

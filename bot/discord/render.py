@@ -251,3 +251,51 @@ def render_brief(brief, first: int = 0) -> DiscordMessage:
     footer = f"{remaining} more stories" if remaining > 0 else "Quotes are verbatim from the articles"
     embed = {"title": neutralise(heading)[:256], "description": "\n\n".join(blocks), "color": EMBED_COLOUR, "footer": {"text": footer}}
     return DiscordMessage("", (embed,))
+
+
+def follow_item(item: dict) -> str:
+    """One story of an alert, update, digest or backtest: linked headline, the quote, where and when."""
+    where = f"{neutralise(item.get('source') or 'unknown publisher')} · {human_date(item.get('published') or '')}"
+    return f"{linked_title(item.get('title') or '(untitled)', item.get('url') or '')}\n> {neutralise(shorten(item['quote'], QUOTE_LIMIT))}\n{where}"
+
+
+def render_follow_message(payload: dict) -> DiscordMessage:
+    """An outbox message as Discord shows it: an alert is one embed; an update, posted in the alert's
+    thread, is a short message; a digest is one embed listing the stories beyond the hourly cap."""
+    topic = neutralise(payload["topic"])
+    footer = {"text": f"Following “{shorten(payload['topic'], 100)}” (#{payload['follow_id']}) · /unfollow {payload['follow_id']} to stop"}
+    if payload["type"] == "digest":
+        items = payload["items"]
+        text = "\n\n".join(follow_item(item) for item in items)
+        embed = {"title": f"{len(items)} more stories about “{shorten(topic, 80)}” this hour", "description": shorten(text, DESCRIPTION_LIMIT),
+                 "color": EMBED_COLOUR, "footer": footer}
+        return DiscordMessage("", [embed])
+    if payload["type"] == "update":
+        if payload.get("corrected"):
+            source = neutralise(payload.get("source") or "The article")
+            return DiscordMessage(split_text(
+                f"**Correction** in {source}: it no longer says\n> {neutralise(shorten(payload['corrected'], QUOTE_LIMIT))}\nbut\n"
+                f"> {neutralise(shorten(payload['quote'], QUOTE_LIMIT))}\n{payload.get('url') or ''}".rstrip()
+            )[0])
+        return DiscordMessage(split_text(f"**Update:** {follow_item(payload)}")[0])
+    embed = {
+        "title": shorten(payload.get("title") or "(untitled)", 256), "description": f"> {neutralise(shorten(payload['quote'], QUOTE_LIMIT))}",
+        "color": EMBED_COLOUR, "footer": footer,
+        "fields": [{"name": "Source", "value": shorten(neutralise(payload.get("source") or "unknown publisher"), 1024), "inline": True},
+                   {"name": "Published", "value": human_date(payload.get("published") or ""), "inline": True}],
+    }
+    if payload.get("url"):
+        embed["url"] = payload["url"]
+    return DiscordMessage(f"New story about “{shorten(topic, 200)}”", [embed])
+
+
+def render_backtest(topic: str, hits: list, days: int, follow_id: int | None) -> DiscordMessage:
+    """What a new follow would have sent in the last `days` days, and how to stop it."""
+    heading = f"Following “{neutralise(topic)}” (#{follow_id}). " if follow_id else ""
+    if not hits:
+        return DiscordMessage(f"{heading}Nothing in the last {days} days would have matched it; new stories about it will be posted here.")
+    shown = "\n\n".join(follow_item(hit.payload) for hit in hits[:8])
+    more = f"\n\n…and {len(hits) - 8} more." if len(hits) > 8 else ""
+    embed = {"title": f"In the last {days} days it would have posted {len(hits)} alert{'s' if len(hits) != 1 else ''}",
+             "description": shorten(shown + more, DESCRIPTION_LIMIT), "color": EMBED_COLOUR}
+    return DiscordMessage(heading + "This is what you signed up for:" if follow_id else heading, [embed])

@@ -21,8 +21,9 @@ from index.store import ArticleRecord
 CLOSEST = 3
 TITLE_WEIGHT = 0.3
 THRESHOLD = 0.70
-# A sentence quoted in an alert: at most this many words, so that an alert stays short.
-QUOTE_WORDS = 60
+# A sentence quoted in an alert has this many words, if the article has one: a headline-like line
+# says little, and a paragraph-long one makes a long alert.
+QUOTE_WORDS = (6, 60)
 
 
 @dataclass(frozen=True)
@@ -96,14 +97,15 @@ def title_shares(topics: list[Topic], found: list[Candidate]) -> np.ndarray:
 
 def quote_for(topic: Topic, candidate: Candidate) -> str:
     """The article's sentence that best shows the match: closest in meaning, then holding the most
-    of the topic's words, among sentences short enough to quote."""
+    of the topic's words. A statement is preferred to the headline repeated, a question or a line
+    too short or too long to quote."""
     closeness = candidate.vectors @ topic.vector
+    title = " ".join(candidate.record.title.lower().split())
     best, best_key = candidate.sentences[0], None
     for text, cosine in zip(candidate.sentences, closeness):
-        if len(text.split()) > QUOTE_WORDS:
-            continue
         shared = len(topic.words & content_words(text)) / len(topic.words) if topic.words else 0.0
-        key = float(cosine) + TITLE_WEIGHT * shared
+        statement = QUOTE_WORDS[0] <= len(text.split()) <= QUOTE_WORDS[1] and text.rstrip("\"'”’)").endswith(".") and " ".join(text.lower().split()) != title
+        key = (statement, float(cosine) + TITLE_WEIGHT * shared)
         if best_key is None or key > best_key:
             best, best_key = text, key
     return best

@@ -14,12 +14,17 @@ commits at once with the cursor (FollowStore.commit_round).
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
-import numpy as np
-
-from bot.follows.matching import THRESHOLD, Candidate, Topic, candidates, matches, quote_for
-from bot.follows.store import Follow
+from bot.follows.matching import (
+    THRESHOLD,
+    Candidate,
+    Topic,
+    candidates,
+    matches,
+    quote_for,
+)
+from bot.follows.store import Follow, FollowState
 from index.catalog import Catalog
 from index.stories import day_of, story_id
 
@@ -53,15 +58,6 @@ class RoundPlan:
 
 
 @dataclass(frozen=True)
-class FollowState:
-    """What a follow was sent before this round."""
-
-    stories: set[str]  # stories it was told about
-    quotes: dict[str, str]  # article id -> the sentence quoted from it
-    alerts_last_hour: int
-
-
-@dataclass(frozen=True)
 class BacktestHit:
     story_id: str
     payload: dict  # as an alert would carry it
@@ -84,10 +80,10 @@ def plan_round(
     active = [follow for follow in follows if not follow.paused]
     if not active or not changed:
         return plan
-    found = [candidate for candidate in candidates(catalog, sorted(changed, key=lambda a: (catalog_day(catalog, a), a)))]
-    topics = [Topic(follow.topic, follow.vector, _words(follow.topic)) for follow in active]
+    # Oldest first: a story's first article alerts, and the later ones update it.
+    found = sorted(candidates(catalog, list(changed)), key=lambda candidate: (candidate.record.published, candidate.article_id))
+    topics = [Topic.of(follow.topic, follow.vector) for follow in active]
     matched = matches(topics, found, THRESHOLD)
-    by_id = {candidate.article_id: candidate for candidate in found}
     for follow, topic, hits in zip(active, topics, matched):
         state = states[follow.id]
         told = set(state.stories)
@@ -170,25 +166,8 @@ def backtest(catalog: Catalog, topic: Topic, today: date, days: int = BACKTEST_D
     return sorted(shown, key=lambda hit: (hit.payload["published"], hit.story_id), reverse=True)
 
 
-def catalog_day(catalog: Catalog, article_id: str) -> str:
-    record = catalog.article(article_id)
-    return record.published if record else ""
-
-
 def _fresh(published: str, today: date) -> bool:
     """Published within FRESH_DAYS of `today`; undated web articles count as new."""
     day = day_of(published)
     return not day or day >= today.toordinal() - FRESH_DAYS
 
-
-def _words(topic: str):
-    from bot.answering.answer import content_words
-
-    return content_words(topic)
-
-
-def now_day() -> date:
-    return datetime.now(timezone.utc).date()
-
-
-__all__ = ["BacktestHit", "FollowState", "Outgoing", "RoundPlan", "backtest", "plan_round", "np"]

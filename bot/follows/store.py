@@ -108,6 +108,15 @@ class Message:
     message_id: int | None = None
 
 
+@dataclass(frozen=True)
+class FollowState:
+    """What a follow was sent before a round."""
+
+    stories: frozenset[str]  # stories it was told about
+    quotes: dict[str, str]  # article id -> the sentence last quoted from it
+    alerts_last_hour: int
+
+
 def check_topic(topic: str) -> str:
     topic = " ".join(topic.split())
     if not topic:
@@ -168,7 +177,7 @@ class FollowStore:
             if row is None:
                 raise FollowError(f"no follow {follow_id} of yours: see the list for your follows' ids")
             for table in ("stories", "quotes"):
-                db.execute(f"DELETE FROM {table} WHERE follow_id = ?", (follow_id,))  # noqa: S608
+                db.execute(f"DELETE FROM {table} WHERE follow_id = ?", (follow_id,))
             db.execute("DELETE FROM outbox WHERE follow_id = ? AND delivered IS NULL", (follow_id,))
             db.execute("DELETE FROM follows WHERE id = ?", (follow_id,))
             return _follow(row)
@@ -196,6 +205,66 @@ class FollowStore:
             db.execute("UPDATE follows SET owner_told = 1 WHERE id = ?", (follow_id,))
             return True
 
+    # Rounds
+
+    def cursor(self) -> tuple[str, int] | None:
+        """(index identity, log position) the last round matched through; None before any round."""
+        with closing(self._connect()) as db:
+            rows = dict(db.execute("SELECT key, value FROM state WHERE key IN ('identity', 'seq')").fetchall())
+        return (rows["identity"], int(rows["seq"])) if "seq" in rows else None
+
+    def start_from(self, identity: str, seq: int) -> None:
+        """Match only what the index (`identity`) adds after `seq`: at the first round, and after a
+        rebuild, whose articles are all new to the log but not news."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?)", [("identity", identity), ("seq", str(seq))])
+            db.execute("UPDATE follows SET from_seq = ?", (seq,))
+
+    def states(self, follow_ids: list[int], article_ids: list[str], now: float) -> dict[int, FollowState]:
+        with closing(self._connect()) as db:
+            states = {}
+            for follow_id in follow_ids:
+                stories = frozenset(row[0] for row in db.execute("SELECT story_id FROM stories WHERE follow_id = ?", (follow_id,)))
+                quotes = {}
+                for start in range(0, len(article_ids), 500):
+                    part = article_ids[start : start + 500]
+                    marks = ",".join("?" * len(part))
+                    quotes.update(db.execute(
+                        f"SELECT article_id, quote FROM quotes WHERE follow_id = ? AND article_id IN ({marks})", (follow_id, *part)
+                    ).fetchall())
+                sent = db.execute(
+                    "SELECT count(*) FROM outbox WHERE follow_id = ? AND kind = 'alert' AND created > ?", (follow_id, now - 3600)
+                ).fetchone()[0]
+                states[follow_id] = FollowState(stories, quotes, sent)
+        return states
+
+    def commit_round(self, plan) -> bool:
+        """Write a round's messages, stories and quotes (bot/follows/rounds.RoundPlan) and move the
+        cursor past it, at once; False, writing nothing, when another process matched it first."""
+        now = time.time()
+        with self.transaction() as db:
+            rows = dict(db.execute("SELECT key, value FROM state WHERE key IN ('identity', 'seq')").fetchall())
+            if rows.get("identity") != plan.identity or int(rows.get("seq", -1)) != plan.seq_from:
+                return False
+            live = {row[0] for row in db.execute("SELECT id FROM follows")}
+            ids = []
+            for message in plan.messages:
+                if message.follow_id not in live:
+                    ids.append(None)  # removed while the round was matched
+                    continue
+                cursor = db.execute(
+                    "INSERT INTO outbox (follow_id, kind, story_id, payload, created) VALUES (?, ?, ?, ?, ?)",
+                    (message.follow_id, message.kind, message.story_id, json.dumps(message.payload, ensure_ascii=False), now),
+                )
+                ids.append(cursor.lastrowid)
+            db.executemany(
+                "INSERT OR REPLACE INTO stories VALUES (?, ?, ?)",
+                [(follow_id, story, ids[index]) for follow_id, story, index in plan.stories if ids[index] is not None],
+            )
+            db.executemany("INSERT OR REPLACE INTO quotes VALUES (?, ?, ?)", [row for row in plan.quotes if row[0] in live])
+            db.execute("INSERT OR REPLACE INTO state VALUES ('seq', ?)", (str(plan.seq_to),))
+        return True
+
     # Delivery
 
     def pending(self, terminal: bool, limit: int = 100) -> list[Message]:
@@ -206,7 +275,7 @@ class FollowStore:
         with self.transaction() as db:
             rows = db.execute(
                 "SELECT o.id, o.follow_id, o.kind, o.story_id, o.payload, o.created, o.message_id FROM outbox o "
-                f"JOIN follows f ON f.id = o.follow_id WHERE o.delivered IS NULL AND f.paused = '' AND {where} "  # noqa: S608
+                f"JOIN follows f ON f.id = o.follow_id WHERE o.delivered IS NULL AND f.paused = '' AND {where} "
                 "AND (o.claimed_until IS NULL OR o.claimed_until < ? OR o.claimed_by = ?) ORDER BY o.id LIMIT ?",
                 (now, self.holder, limit),
             ).fetchall()

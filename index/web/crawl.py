@@ -13,6 +13,7 @@ from index.store import ArticleRecord
 from index.web.discover import Entry, read_listing
 from index.web.fetch import Fetched, FetchError, Fetcher
 from index.web.pages import read_page
+from index.web.recheck import recheck_due
 from index.web.sources import WebSource
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,13 @@ class WebScan:
     statuses: dict[str, dict] = field(default_factory=dict)  # by source URL
 
 
-def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fetcher, previous: dict[str, dict]) -> WebScan:
+def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fetcher, previous: dict[str, dict],
+          recheck_days: float = 0.0) -> WebScan:
+    """Fetch `sources` and read their new or changed articles; then ask again for the recent pages
+    that are due a recheck (index/web/recheck.py), whatever their listings say."""
     scan = WebScan()
     seen: set[str] = set()
+    wanted_all: list[Entry] = []
     fetched_at = {record.origin: record.fetched for record in known.values() if record.fetched}
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="newsbot-fetch") as pool:
         for source in sources:
@@ -54,6 +59,7 @@ def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fe
                     scan.unchanged += 1
                 else:
                     wanted.append(entry)
+            wanted_all += wanted
             results = pool.map(lambda entry: _read(entry, source, fetcher, first_page), wanted)
             for entry, result in zip(wanted, results):
                 if isinstance(result, Problem):
@@ -68,6 +74,19 @@ def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fe
                 newest=max(dates, default=status.get("newest", "")),
             )
             scan.statuses[source.url] = status
+        asked = {entry.url for entry in wanted_all}
+        due = [record for record in known.values()
+               if record.fetched and record.origin not in asked and recheck_due(record.published, fetcher.checked(record.origin), time.time(), recheck_days)]
+        if due:
+            log.info("rechecking %d recent pages for corrections", len(due))
+        recheck = lambda record: _read(Entry(record.origin, record.title, record.published), WebSource(record.origin, record.source), fetcher, None)  # noqa: E731
+        for result in pool.map(recheck, due):
+            if isinstance(result, Problem):
+                scan.problems.append(result)
+            elif result is None:
+                scan.unchanged += 1
+            else:
+                scan.articles.append(result)
     return scan
 
 

@@ -85,6 +85,7 @@ class Fetcher:
                 with self._turn(url):
                     with self._client.stream("GET", url, headers=headers) as response:
                         if response.status_code == 304:
+                            self._checked(url)
                             return Fetched(url, b"", "", not_modified=True)
                         if response.is_redirect:
                             location = response.headers.get("location", "")
@@ -165,9 +166,15 @@ class Fetcher:
         return headers
 
     def _remember(self, url: str, headers) -> None:
-        entry = {"etag": headers.get("etag", ""), "last_modified": headers.get("last-modified", "")}
-        if entry["etag"] or entry["last_modified"]:
-            self.validators[url] = entry
+        entry = {"etag": headers.get("etag", ""), "last_modified": headers.get("last-modified", ""), "checked": time.time()}
+        self.validators[url] = entry
+
+    def _checked(self, url: str) -> None:
+        self.validators.setdefault(url, {})["checked"] = time.time()
+
+    def checked(self, url: str) -> float:
+        """When `url` was last fetched or found unchanged (0 if never, as far as the state file knows)."""
+        return float(self.validators.get(url, {}).get("checked", 0.0))
 
     def forget(self, url: str) -> None:
         """Drop `url`'s validators: what it sent could not be used, so the next run asks for it whole."""
