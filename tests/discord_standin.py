@@ -32,6 +32,7 @@ OTHER_CHANNEL_ID = 1100000000000000201
 SECOND_GUILD_ID = GUILD_ID + (1 << 22)
 SECOND_CHANNEL_ID = 1100000000000000202
 USER_ID = 1100000000000000300
+DM_CHANNEL_ID = 1100000000000000600
 ROLE_ID = 1100000000000000400
 ASK_COMMAND_ID = 1100000000000000500
 ALL_PERMISSIONS = str((1 << 50) - 1)
@@ -84,6 +85,7 @@ class DiscordStandIn:
         self.port: int | None = None
         self.threads: dict[int, dict] = {}
         self.messages: list[dict] = []  # every message the bot posted or edited, as Discord returned it
+        self.forbidden_channels: set[int] = set()  # posting there answers 403 Missing Permissions
 
     # Lifecycle ---------------------------------------------------------------------------------
 
@@ -187,6 +189,8 @@ class DiscordStandIn:
 
     async def _send(self, payload: dict, shard: int | None = None) -> None:
         ws = self._ws if shard is None else self._shards[shard]
+        if ws is None:
+            return  # a bot driven over REST alone, with no gateway connection, gets no events
         await ws.send_str(json.dumps(payload))
 
     async def dispatch(self, event: str, data: dict, shard: int | None = None) -> None:
@@ -324,7 +328,12 @@ class DiscordStandIn:
             self.threads[int(thread["id"])] = thread
             await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True}, shard=self.shard_of(guild_id))
             return _json(thread, status=201)
+        if r.method == "POST" and r.path == "/users/@me/channels":
+            return _json({"id": str(DM_CHANNEL_ID), "type": 1, "last_message_id": None,
+                          "recipients": [user(int(r.json["recipient_id"]), "owner")]})
         if match := re.fullmatch(r"/channels/(\d+)/messages", r.path):
+            if r.method == "POST" and int(match.group(1)) in self.forbidden_channels:
+                return _json({"message": "Missing Permissions", "code": 50013}, status=403)
             if r.method == "POST":
                 return _json(self._message_from(r.json or {}, int(match.group(1))))
             return _json([])

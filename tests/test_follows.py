@@ -3,6 +3,7 @@ alert for the first new article of a story, updates (not alerts) for later ones,
 unrelated article, a digest beyond the hourly cap, corrections, exactly-once delivery across a
 kill -9, and the Discord commands through the stand-in."""
 
+import asyncio
 import json
 import os
 import signal
@@ -257,3 +258,68 @@ def test_watch_delivers_once_across_a_kill_9_then_updates_and_corrections(indexe
     assert corrected[0] in indexed_now and PAGES["second"][2][0] not in indexed_now
     answer = reader.ask("How much will the repairs to the Kittiwake bridge cost?", k=10)
     assert "£4.5 million" not in " ".join(passage.readable_text for passage in answer.passages)
+
+
+async def test_discord_follow_backtest_alert_thread_update_unfollow_and_a_channel_without_permission(indexed, site, monkeypatch):
+    import dataclasses
+
+    from bot.discord.bot import NewsBot
+    from bot.settings import load_discord_settings
+    from tests.discord_standin import CHANNEL_ID, DM_CHANNEL_ID, OTHER_CHANNEL_ID, DiscordStandIn, bot_token
+    from tests.test_discord_commands import is_followup, run_interaction
+
+    pipeline = make_pipeline(indexed, NEWSBOT_FETCH_DELAY="0")
+    standin = await DiscordStandIn().start()
+    bot = None
+
+    def posted_to(channel_id):
+        return lambda request: request.method == "POST" and request.path == f"/channels/{channel_id}/messages"
+
+    async def round_of(*keys):
+        site.publish(*keys)
+        await asyncio.to_thread(pipeline.index, [site.feed])
+        await asyncio.to_thread(pipeline.following.after_round)
+        mark = len(standin.requests)
+        await bot.get_cog("Follows").deliver()
+        return standin.requests[mark:]
+
+    try:
+        monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
+        bot = NewsBot(dataclasses.replace(pipeline.settings), load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=pipeline)
+        await bot.login(bot_token())
+        reply = (await run_interaction((bot, standin), standin.interaction("follow", {"topic": TOPIC}), is_followup))[-1].json
+        assert reply["content"].startswith(f"Following “{TOPIC}” (#1)") and reply["flags"] & 64
+        assert PAGES["first"][1] in reply["embeds"][0]["description"] and reply["allowed_mentions"]["parse"] == []
+
+        (alert,) = [r for r in await round_of("second") if posted_to(CHANNEL_ID)(r)]
+        (embed,) = alert.json["embeds"]
+        assert embed["title"] == PAGES["second"][1] and embed["description"].startswith("> ")
+        assert alert.json["allowed_mentions"]["parse"] == []
+        alert_id = int(standin.messages[-1]["id"])
+
+        requests = await round_of("third")
+        assert [r.path for r in requests if r.method == "POST"] == [f"/channels/{CHANNEL_ID}/messages/{alert_id}/threads", f"/channels/{alert_id}/messages"]
+        assert requests[-1].json["content"].startswith("**Update:**") and PAGES["third"][1] in requests[-1].json["content"]
+
+        gone = await run_interaction((bot, standin), standin.interaction("follow", {"topic": "Kittiwake bridge marathon"}, channel_id=OTHER_CHANNEL_ID), is_followup)
+        assert "(#2)" in gone[-1].json["content"]
+        standin.forbidden_channels.add(OTHER_CHANNEL_ID)
+        requests = await round_of("marathon")
+        assert any(posted_to(OTHER_CHANNEL_ID)(r) for r in requests)
+        (told,) = [r for r in requests if posted_to(DM_CHANNEL_ID)(r)]
+        assert "is paused" in told.json["content"] and told.json["allowed_mentions"]["parse"] == []
+        mark = len(standin.requests)
+        await bot.get_cog("Follows").deliver()
+        assert not [r for r in standin.requests[mark:] if r.method == "POST"]  # paused: nothing tried, the owner told once
+
+        unfollow = standin.interaction("unfollow")
+        unfollow["data"]["options"] = [{"name": "id", "type": 4, "value": 1}]
+        answered = await run_interaction((bot, standin), unfollow, lambda r: r.path.endswith("/callback"))
+        assert "No longer following" in answered[-1].json["data"]["content"]
+        listed = await run_interaction((bot, standin), standin.interaction("follows"), lambda r: r.path.endswith("/callback"))
+        content = listed[-1].json["data"]["content"]
+        assert "**#2**" in content and "paused" in content and "**#1**" not in content
+    finally:
+        if bot is not None:
+            await bot.close()
+        await standin.stop()

@@ -22,6 +22,8 @@ log = logging.getLogger("newsbot.discord")
 
 # Discord's error code when a message already has a thread.
 THREAD_EXISTS = 160004
+# A story's thread is archived after a week without updates (Discord's longest).
+THREAD_ARCHIVE_MINUTES = 10080
 
 
 def owner_of(user_id: int) -> str:
@@ -117,7 +119,10 @@ class Follows(commands.Cog):
         if alert is None:
             return await channel.send(**send_kwargs(rendered))
         try:
-            await channel.get_partial_message(alert).create_thread(name=shorten(store_alert.payload.get("title") or follow.topic, 95))
+            # Through the HTTP client: the alert's server may be on another shard, so not cached here.
+            await self.bot.http.start_thread_with_message(
+                follow.channel_id, alert, name=shorten(store_alert.payload.get("title") or follow.topic, 95), auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+            )
         except discord.HTTPException as error:
             if error.code != THREAD_EXISTS:
                 raise

@@ -4,6 +4,7 @@ the Discord bot posts."""
 
 import logging
 import time
+from dataclasses import replace
 from datetime import date
 
 from bot.follows.matching import Topic
@@ -65,7 +66,9 @@ class Following:
             if cursor is None or cursor[0] != info.identity or cursor[1] > seq:
                 self.store.start_from(info.identity, seq)  # the first round, or a rebuilt index
                 return None
-            follows = self.store.follows()
+            # A follow added under another embedding model is matched with its topic embedded again.
+            follows = [follow if follow.model == self.embedder.label else replace(follow, vector=self.embedder.embed_query(follow.topic))
+                       for follow in self.store.follows()]
             changed = catalog.changed_since(cursor[1], seq)
             states = self.store.states([follow.id for follow in follows], list(changed), time.time())
             plan = plan_round(follows, states, catalog, changed, info.identity, cursor[1], seq,
