@@ -237,7 +237,8 @@ def test_watch_delivers_once_across_a_kill_9_then_updates_and_corrections(indexe
         corrected = [p.replace("£4.5 million", "£4.6 million") for p in PAGES["second"][2]]
         site.publish("third")
         site.publish("second", second=corrected)
-        wait_for(lambda: len(lines(second_log)) >= 3, 200, f"an update and a correction within two rounds: {second_log.read_text()}")
+        wait_for(lambda: any(m["title"] == PAGES["third"][1] for m in lines(second_log)), 120, f"the update within 2 minutes: {second_log.read_text()}")
+        wait_for(lambda: len(lines(second_log)) >= 3, 120, f"the correction within two rounds: {second_log.read_text()}")
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=60)
     finally:

@@ -62,6 +62,8 @@ class Following:
         catalog = self.searcher.catalog
         with catalog.snapshot():
             info, seq = catalog.info, catalog.synced
+            if info is None:
+                return None  # nothing indexed yet
             cursor = self.store.cursor()
             if cursor is None or cursor[0] != info.identity or cursor[1] > seq:
                 self.store.start_from(info.identity, seq)  # the first round, or a rebuilt index
