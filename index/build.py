@@ -11,7 +11,7 @@ from pathlib import Path
 
 from index.articles import MAX_PASSAGES, Article, Note, Problem, Scan, scan_sources
 from index.chunk import CHUNKER_VERSION, chunk_article, embed_text, make_splitter
-from index.catalog import Catalog
+from index.catalog import Catalog, chunk_sentences, embed_into
 from index.embed import Embedder
 from index.stories import StoryBook, sketch
 from index.store import ArticleRecord, ChunkStore, IndexInfo, Writer
@@ -137,6 +137,7 @@ def update_index(
         known = writer.articles()
         if not aside:
             store.patiently(catalog.sync, store, embedder)  # stories are matched against what it holds
+            store_missing_sentence_vectors(writer, catalog)
 
         scan = scan_sources(roots, max_article_bytes)
         report.problems = scan.problems
@@ -162,6 +163,7 @@ def update_index(
             writer.set_source_status({**statuses, **report.sources})
             web.fetcher.save()
         if aside:
+            store.set_meta(sentence_vectors_key(building.identity), {"stored": True})  # every chunk of a new build has them
             store.publish(building)
             store.drop_other_builds(building.identity)
         store.patiently(catalog.sync, store, embedder)
@@ -169,6 +171,25 @@ def update_index(
         report.chunks = catalog.chunk_count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def sentence_vectors_key(identity: str) -> str:
+    return f"sentence_vectors:{identity}"
+
+
+def store_missing_sentence_vectors(writer: Writer, catalog: Catalog) -> None:
+    """An index written before readers copied sentence vectors gets them in Chroma from the writer's
+    catalog, once, with nothing embedded; until then, new readers embed them themselves."""
+    key = sentence_vectors_key(writer.identity)
+    if writer.store.meta(key):
+        return
+    copied = 0
+    for page in catalog.stored_sentences():
+        writer.store.patiently(writer.store_sentence_vectors, page)
+        copied += len(page)
+    if copied:
+        log.info("stored the sentence vectors of %d chunks in the index, for readers to copy", copied)
+    writer.store.set_meta(key, {"stored": True})
 
 
 def stories_to_match(catalog: Catalog, known: dict[str, ArticleRecord], plan: Plan, replaced: IndexInfo | None, store: ChunkStore) -> StoryBook:
@@ -220,12 +241,24 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
                     nodes = nodes[:MAX_PASSAGES]
                 puts.append((article.id, _record(article, len(nodes), time.time() if is_web(article.origin) else 0.0), nodes))
             _embed_nodes([node for _, _, nodes in puts for node in nodes], embedder, batch_size)
+            sentences = _sentence_vectors(puts, embedder, batch_size)
             puts = [(article_id, _placed(book, article_id, record, nodes, known.get(article_id)), nodes) for article_id, record, nodes in puts]
             replaced = {article.id: known[article.id] for article in batch if article.id in known}
-            writer.commit(puts, {}, replaced)
+            writer.commit(puts, {}, replaced, sentences)
             if catalog is not None:
                 writer.store.patiently(catalog.sync, writer.store, embedder)
             bar.update(len(batch))
+
+
+def _sentence_vectors(puts: list, embedder: Embedder, batch_size: int) -> dict[str, bytes]:
+    """Chunk id -> the packed vectors of the sentences an answer may quote from it, computed once
+    here and stored with the chunk, so that no reader embeds them again (index/sentence_vectors.py)."""
+    sentences = {}
+    for _, _, nodes in puts:
+        sentences.update(zip((node.node_id for node in nodes), chunk_sentences([node.text for node in nodes])))
+    packed: dict[str, dict] = {}
+    embed_into(sentences, packed, embedder, batch_size)
+    return {chunk_id: chunk["sentences"] for chunk_id, chunk in packed.items()}
 
 
 def _placed(book: StoryBook, article_id: str, record: ArticleRecord, nodes: list, before: ArticleRecord | None) -> ArticleRecord:

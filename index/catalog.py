@@ -28,7 +28,7 @@ import numpy as np
 from index.embed import Embedder
 from index.lexical import lexical_tokens, match_expression
 from index.neighbours import edges
-from index.sentence_vectors import pack, sentence_key, unpack
+from index.sentence_vectors import METADATA_KEY, from_text, pack, sentence_key, unpack
 from index.sentences import sentence_texts
 from index.stories import Sketch, day_of, sketch, unit_mean
 from index.store import ArticleRecord, ChunkStore, IndexInfo, LogEntry
@@ -95,6 +95,8 @@ class Catalog:
         self.path = Path(path)
         self._local = threading.local()
         self._info: IndexInfo | None = None
+        # Sentences this catalog embedded itself because the index held none for them (since it was opened).
+        self.embedded_sentences = 0
 
     # Connections: one per thread, since the bot's workers search at once.
 
@@ -160,7 +162,7 @@ class Catalog:
                 continue
             if missing:
                 log.warning("the index names chunks it does not hold for articles %s; they are left out", ", ".join(sorted(missing)))
-            _embed_sentences([entry for entry in batch if entry.article_id not in relabelled], chunks, missing, embedder)
+            self.embedded_sentences += _embed_sentences([entry for entry in batch if entry.article_id not in relabelled], chunks, missing, embedder)
             if self._apply(start, batch, chunks, missing, relabelled):  # else another process applied these first
                 applied += len(batch) - len(missing)
             retries = 0
@@ -400,6 +402,16 @@ class Catalog:
         rows = self._db().execute("SELECT article_id, min(seq) FROM chunks WHERE seq > ? AND seq <= ? GROUP BY article_id", (seq, through))
         return dict(rows.fetchall())
 
+    def stored_sentences(self, page: int = 2000) -> Iterator[dict[str, bytes]]:
+        """Chunk id -> packed sentence vectors of every chunk held, a page at a time."""
+        last = 0
+        while True:
+            rows = self._db().execute("SELECT id, chunk_id, sentence_vectors FROM chunks WHERE id > ? ORDER BY id LIMIT ?", (last, page)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield {chunk_id: blob for _, chunk_id, blob in rows if blob}
+
     def count_since(self, seq: int) -> int:
         return self._db().execute("SELECT count(*) FROM chunks WHERE seq > ?", (seq,)).fetchone()[0]
 
@@ -407,11 +419,14 @@ class Catalog:
 def _read_chunks(store: ChunkStore, entries: list[LogEntry]) -> tuple[dict[str, dict], set[str]]:
     """Text and vector of every chunk the entries name, and the articles some of whose chunks are gone."""
     ids = [chunk_id for entry in entries if entry.record is not None for chunk_id in entry.record.chunk_ids(entry.article_id)]
-    found = store.read_chunks(ids, ["documents", "embeddings"])
+    found = store.read_chunks(ids, ["documents", "embeddings", "metadatas"])
     chunks = {
         chunk_id: {"text": text, "vector": np.asarray(vector, dtype=np.float32)}
         for chunk_id, text, vector in zip(found["ids"], found["documents"], found["embeddings"])
     }
+    for chunk_id, metadata in zip(found["ids"], found["metadatas"]):
+        if metadata and METADATA_KEY in metadata:
+            chunks[chunk_id]["sentences"] = from_text(metadata[METADATA_KEY])
     missing = {
         entry.article_id for entry in entries
         if entry.record is not None and any(chunk_id not in chunks for chunk_id in entry.record.chunk_ids(entry.article_id))
@@ -429,19 +444,31 @@ def chunk_sentences(texts: list[str]) -> list[list[str]]:
     return found
 
 
-def _embed_sentences(entries: list[LogEntry], chunks: dict[str, dict], missing: set[str], embedder: Embedder) -> None:
-    """Give each chunk its "sentences": the packed vectors of its `chunk_sentences`. A sentence two
-    chunks share is embedded once."""
+def _embed_sentences(entries: list[LogEntry], chunks: dict[str, dict], missing: set[str], embedder: Embedder) -> int:
+    """Give each chunk that the writer stored none for its "sentences": the packed vectors of its
+    `chunk_sentences` (an index written before readers copied them). A sentence two chunks share is
+    embedded once. How many sentences were embedded."""
     sentences: dict[str, list[str]] = {}
     for entry in entries:
         if entry.record is None or entry.article_id in missing:
             continue
         ids = entry.record.chunk_ids(entry.article_id)
+        if all("sentences" in chunks[chunk_id] for chunk_id in ids):
+            continue
         sentences.update(zip(ids, chunk_sentences([chunks[chunk_id]["text"] for chunk_id in ids])))
+    return embed_into(sentences, chunks, embedder)
+
+
+def embed_into(sentences: dict[str, list[str]], chunks: dict[str, dict], embedder: Embedder, batch_size: int = 64) -> int:
+    """Set chunks[chunk_id]["sentences"] to the packed vectors of `sentences[chunk_id]`, each
+    distinct sentence embedded once; how many were embedded."""
     distinct = list(dict.fromkeys(text for texts in sentences.values() for text in texts))
-    vectors = dict(zip(distinct, embedder.embed(distinct)))
+    # Longest first, so that batches pad little.
+    ordered = sorted(distinct, key=len, reverse=True)
+    vectors = dict(zip(ordered, embedder.embed(ordered, batch_size=batch_size)))
     for chunk_id, texts in sentences.items():
-        chunks[chunk_id]["sentences"] = pack(texts, [vectors[text] for text in texts])
+        chunks.setdefault(chunk_id, {})["sentences"] = pack(texts, [vectors[text] for text in texts])
+    return len(distinct)
 
 
 def _stacked(rows: list[tuple[str, bytes]]) -> np.ndarray:

@@ -2,8 +2,12 @@
 answering and verifying embed nothing at question time: one blob per chunk, each sentence as an
 8-byte key of its text, a float32 scale and its vector in int8 (396 bytes for MiniLM, against
 1,536 in float32).
+
+The writer computes them once and stores each chunk's blob in Chroma, in the chunk's metadata under
+METADATA_KEY as base85 text; every reader copies them from there instead of embedding again.
 """
 
+import base64
 import hashlib
 from collections.abc import Iterable, Sequence
 
@@ -11,6 +15,7 @@ import numpy as np
 
 KEY_BYTES = 8
 SCALE = np.dtype("<f4")
+METADATA_KEY = "sentence_vectors"
 
 
 def sentence_key(text: str) -> bytes:
@@ -42,3 +47,12 @@ def unpack(blobs: Iterable[bytes], dimension: int) -> dict[bytes, np.ndarray]:
         for key, vector in zip(rows[:, :KEY_BYTES], vectors):
             found[key.tobytes()] = vector
     return found
+
+
+def to_text(blob: bytes) -> str:
+    """The blob as Chroma metadata can hold it (base85: 5 characters per 4 bytes)."""
+    return base64.b85encode(blob).decode("ascii")
+
+
+def from_text(text: str) -> bytes:
+    return base64.b85decode(text.encode("ascii"))

@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from index.sentence_vectors import METADATA_KEY, to_text
+
 # Each build of the index has its own chunks and log collections, named after its identity, so a
 # rebuild is written beside the index that answers and replaces it in one write of the "info" record.
 log = logging.getLogger(__name__)
@@ -384,21 +386,23 @@ class Writer:
             self._remove_unnamed_versions(pending)
             self.store.set_meta(self._pending, {"articles": []})
 
-    def commit(self, puts: list[tuple[str, ArticleRecord, list]], removes: dict[str, ArticleRecord], replaced: dict[str, ArticleRecord]) -> None:
+    def commit(self, puts: list[tuple[str, ArticleRecord, list]], removes: dict[str, ArticleRecord], replaced: dict[str, ArticleRecord],
+               sentences: dict[str, bytes] | None = None) -> None:
         """Write `puts` (article id, its new record, its embedded nodes; none when only the record
-        changed), log `removes` (article id -> the record being removed) as removed, and delete the
-        chunks of `removes` and of `replaced` versions (article id -> its record before). A Chroma
-        server that stops answering is waited for, with backoff; every step can be done again."""
+        changed) with their chunks' packed `sentences` vectors (by chunk id), log `removes` (article
+        id -> the record being removed) as removed, and delete the chunks of `removes` and of
+        `replaced` versions (article id -> its record before). A Chroma server that stops answering
+        is waited for, with backoff; every step can be done again."""
         seq, attempts = self.seq, []
 
         def attempt():
             self.seq = seq  # a failed attempt numbered nothing that stays
             attempts.append(None)
-            self._commit(puts, removes, replaced, again=len(attempts) > 1)
+            self._commit(puts, removes, replaced, sentences or {}, again=len(attempts) > 1)
 
         self.store.patiently(attempt)
 
-    def _commit(self, puts, removes, replaced, again: bool) -> None:
+    def _commit(self, puts, removes, replaced, sentences: dict[str, bytes], again: bool) -> None:
         if not puts and not removes:
             return
         touched = [article_id for article_id, _, _ in puts] + list(removes)
@@ -414,6 +418,7 @@ class Writer:
             largest = self.store.client.get_max_batch_size()
             for start in range(0, len(nodes), largest):
                 vector_store.add(nodes[start : start + largest])
+            self.store_sentence_vectors({node.node_id: sentences[node.node_id] for node in nodes if node.node_id in sentences})
         ids, metadatas, documents = [], [], []
         first_seq = self.seq + 1
         for article_id, record, _ in puts:
@@ -440,6 +445,15 @@ class Writer:
         for start in range(0, len(stale), READ_PAGE):
             self.chunks.delete(ids=stale[start : start + READ_PAGE])
         self.store.set_meta(self._pending, {"articles": []})
+
+    def store_sentence_vectors(self, sentences: dict[str, bytes]) -> None:
+        """Put each chunk's packed sentence vectors in its Chroma metadata, where readers copy them.
+        Set apart from llama-index's node metadata, which it would also copy into every node's JSON."""
+        ids = list(sentences)
+        largest = self.store.client.get_max_batch_size()
+        for start in range(0, len(ids), largest):
+            part = ids[start : start + largest]
+            self.chunks.update(ids=part, metadatas=[{METADATA_KEY: to_text(sentences[chunk_id])} for chunk_id in part])
 
     def _remove_unnamed_versions(self, article_ids: list[str]) -> None:
         named = {entry.article_id: entry.record for entry in self.store.log_since(0, self.identity) if entry.article_id in set(article_ids)}

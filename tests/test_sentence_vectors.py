@@ -47,3 +47,36 @@ def test_answering_and_verifying_embed_no_sentence(seed_pipeline, embedder):
     seed_pipeline.answerer.answer(QUESTIONS[0], passages)
     assert CitationVerifier(embedder).spans(passages)
     assert embedder.cached_sentences == 0, "a sentence was embedded at question time"
+
+
+def test_a_new_reader_copies_the_writers_sentence_vectors_and_embeds_none(seed_pipeline, embedder, tmp_path):
+    from index.catalog import Catalog
+
+    reader = Catalog(tmp_path / "reader.sqlite")
+    reader.sync(seed_pipeline.store, embedder)
+    assert reader.embedded_sentences == 0
+    ids = [chunk_id for page in seed_pipeline.catalog.stored_sentences() for chunk_id in page]
+    assert ids and {k: v for page in reader.stored_sentences() for k, v in page.items()} == {
+        k: v for page in seed_pipeline.catalog.stored_sentences() for k, v in page.items()
+    }
+
+
+def test_an_index_from_before_stored_sentence_vectors_gets_them_at_the_next_index(tmp_path, corpus_copy, embedder, monkeypatch):
+    from index.build import sentence_vectors_key
+    from index.catalog import Catalog
+    from index.store import Writer
+    from tests.conftest import make_pipeline
+
+    with monkeypatch.context() as older:
+        older.setattr(Writer, "store_sentence_vectors", lambda self, sentences: None)  # as the release before wrote it
+        writer = make_pipeline(tmp_path / "data", NEWSBOT_SOURCES=str(corpus_copy))
+        writer.index()
+        writer.store.set_meta(sentence_vectors_key(writer.store.info().identity), {})
+    before = Catalog(tmp_path / "before.sqlite")
+    before.sync(writer.store, embedder)
+    assert before.embedded_sentences > 0
+    report = make_pipeline(tmp_path / "data", NEWSBOT_SOURCES=str(corpus_copy)).index()
+    assert report.unchanged == 1 and report.added == 0
+    after = Catalog(tmp_path / "after.sqlite")
+    after.sync(writer.store, embedder)
+    assert after.embedded_sentences == 0
