@@ -22,6 +22,13 @@ from bot.pipeline import Pipeline
 from bot.settings import load_settings
 
 
+def cpu_model() -> str:
+    import re
+
+    found = re.search(r"Model name:\s*(.+)", subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
+    return found.group(1).strip() if found else "unknown CPU"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -50,11 +57,13 @@ def main():
             except httpx.HTTPError:
                 time.sleep(0.5)
         local = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}))
-        with tempfile.TemporaryDirectory() as reader_dir:
+        with tempfile.TemporaryDirectory() as reader_dir:  # the reader's catalog is filled while the tempdir lives
             remote = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": reader_dir, "NEWSBOT_CHROMA_URL": f"http://127.0.0.1:{port}"}))
             started = time.perf_counter()
             remote.searcher.refresh()
             filled = time.perf_counter() - started
+            embedded = remote.catalog.embedded_sentences
+            copied = sum(len(page) for page in remote.catalog.stored_sentences())
             local.searcher.refresh()
             timings = {"local": [], "over HTTP": []}
             same = 0
@@ -70,7 +79,9 @@ def main():
         server.terminate()
         server.wait()
 
-    print(f"{len(rows)} questions, k={args.k}; the reader's catalog filled from the server in {filled:.1f} s\n")
+    print(f"CPU: {cpu_model()}")
+    print(f"{len(rows)} questions, k={args.k}; the reader's catalog filled from the server in {filled:.1f} s, "
+          f"embedding {embedded} sentences ({copied} chunks' sentence vectors copied from the index)\n")
     print(f"identical passages, in order: {same} of {len(rows)}\n")
     print("| search | p50 | p95 |")
     print("|---|---|---|")

@@ -410,7 +410,7 @@ class Catalog:
             if not rows:
                 return
             last = rows[-1][0]
-            yield {chunk_id: blob for _, chunk_id, blob in rows if blob}
+            yield {chunk_id: blob for _, chunk_id, blob in rows}
 
     def count_since(self, seq: int) -> int:
         return self._db().execute("SELECT count(*) FROM chunks WHERE seq > ?", (seq,)).fetchone()[0]
@@ -455,7 +455,8 @@ def _embed_sentences(entries: list[LogEntry], chunks: dict[str, dict], missing: 
         ids = entry.record.chunk_ids(entry.article_id)
         if all("sentences" in chunks[chunk_id] for chunk_id in ids):
             continue
-        sentences.update(zip(ids, chunk_sentences([chunks[chunk_id]["text"] for chunk_id in ids])))
+        found = zip(ids, chunk_sentences([chunks[chunk_id]["text"] for chunk_id in ids]))
+        sentences.update((chunk_id, texts) for chunk_id, texts in found if "sentences" not in chunks[chunk_id])
     return embed_into(sentences, chunks, embedder)
 
 
