@@ -14,21 +14,13 @@ A new follow's backtest (the last 7 days before the round) is timed for five of 
 import argparse
 import os
 import random
-import re
 import statistics
-import subprocess
 import tempfile
 import time
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from common import ROOT  # noqa: F401  (the repository on sys.path)
-
-
-def cpu_model() -> str:
-    found = re.search(r"Model name:\s*(.+)", subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
-    return found.group(1).strip() if found else "unknown CPU"
+from common import cpu_model
 
 
 def main() -> None:
@@ -84,7 +76,6 @@ def main() -> None:
             with catalog.snapshot():
                 plan = plan_round(follows, states, catalog, changed, catalog.info.identity, first_seq, catalog.synced,
                                   settings.alerts_per_hour, today)
-            plan = replace(plan, seq_from=first_seq)
             assert store.commit_round(plan)
             seconds.append(time.perf_counter() - started)
             sent.append((plan.count("alert"), plan.count("update"), plan.count("digest")))

@@ -15,18 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import DEFAULT_EVAL, median, percentile
+from common import DEFAULT_EVAL, cpu_model, median, percentile
 
 from bot.evaluate import question_date, read_questions
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
-
-
-def cpu_model() -> str:
-    import re
-
-    found = re.search(r"Model name:\s*(.+)", subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
-    return found.group(1).strip() if found else "unknown CPU"
 
 
 def free_port() -> int:

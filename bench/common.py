@@ -11,6 +11,15 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "rtqa-2026"
 
 
+def cpu_model() -> str:
+    """lscpu's model name, which every speed figure names."""
+    import re
+    import subprocess
+
+    found = re.search(r"Model name:\s*(.+)", subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
+    return found.group(1).strip() if found else "unknown CPU"
+
+
 def read_jsonl(path: Path, limit: int | None = None) -> list[dict]:
     rows = []
     with open(path, encoding="utf-8") as handle:
