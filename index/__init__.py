@@ -2,7 +2,7 @@
 
 import os
 
-# Nothing may download at run time, and a hub lookup without these hangs for about 70 s.
+# Nothing may download at run time, and a hub lookup without these hangs for over a minute.
 # setdefault, so a user who wants the hub can still say so in the environment.
 for _name, _value in {
     "HF_HUB_OFFLINE": "1",

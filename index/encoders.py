@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
-# Texts per OpenVINO call: on rtqa-2026 chunks 16 ran 105 chunks/s where 64 ran 94 (one exploratory run).
+# Texts per OpenVINO call: fewer than the usual 64 ran faster (docs/benchmarks.md, "OpenVINO's batch").
 OPENVINO_BATCH = 16
 
 

@@ -43,7 +43,7 @@ RANK_PRIOR = 0.10
 # date, how many: a number) gets this much more priority.
 KIND_BONUS = 0.10
 # Priority weight of the question's words a sentence holds, each weighted by its rarity among the
-# candidates. Off: 0.10 gained on rtqa-2026 and lost on the 2025 weeks (docs/answering.md).
+# candidates. Off: it gained on rtqa-2026 and lost on the 2025 weeks (docs/answering.md).
 RARE_WORDS_WEIGHT = 0.0
 # A sentence that leans on the one before it ("He said…") loses to a self-contained one at most this
 # much lower in priority.
@@ -260,7 +260,7 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed_sentences(texts, [passage.sentence_vectors for passage in passages])
         question_words = content_words(question)
         kind = question_kind(question)
-        # Off as shipped, and 4 ms of a 20 ms answer on rtqa-2026: computed only when weighed.
+        # Off as shipped, and a large share of an answer's time: computed only when weighed.
         rare = rare_word_overlaps(question_words, texts) if RARE_WORDS_WEIGHT else [0.0] * len(texts)
         return [
             Candidate(
