@@ -14,6 +14,7 @@ import textwrap
 import time
 from pathlib import Path
 
+from index.errors import NewsbotError
 from bot.settings import SETTINGS, SettingsError, load_settings
 
 log = logging.getLogger("newsbot")
@@ -36,7 +37,7 @@ Settings come from NEWSBOT_* environment variables or a .env file; see .env.exam
 """
 
 
-class UsageError(Exception):
+class UsageError(NewsbotError):
     """Bad input on the command line; exits with status 2."""
 
 
@@ -277,18 +278,8 @@ def redact_secrets(secrets: list[str]) -> None:
 
 
 def known_failure(error: Exception) -> bool:
-    from bot.answering.picker import PickerModelError
-    from index.encoders import EmbedModelError
-    from index.search import IndexModelMismatch
-    from index.store import IndexBusy, IndexMissing, IndexUnavailable
-    from index.web.sources import SourcesError
-
-    from bot.briefing.digest import BriefError
-
-    known = (EmbedModelError, IndexModelMismatch, IndexBusy, IndexMissing, IndexUnavailable, SourcesError, PickerModelError, BriefError)
-    # Only a started bot raises DiscordStartError; other commands never import discord.
-    discord_bot = sys.modules.get("bot.discord.bot")
-    return isinstance(error, known) or (discord_bot is not None and isinstance(error, discord_bot.DiscordStartError))
+    """Whether the error's message is for the user (index/errors.py), not a bug's."""
+    return isinstance(error, NewsbotError)
 
 
 def check_data_dir(data_dir: Path) -> None:

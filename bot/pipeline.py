@@ -12,6 +12,7 @@ from functools import cache, cached_property
 from pathlib import Path
 
 import index  # noqa: F401  (offline defaults before any model import)
+from index.errors import NewsbotError
 from bot.answering.answer import REFUSAL, Answer, Citation, ExtractiveAnswerer, Verification, content_words
 from bot.answering.conversation import Turn, is_follow_up
 from bot.answering.llm import LLMError, load_chat_model
@@ -40,7 +41,7 @@ VALIDATORS_FILE = "web-validators.json"
 STALE_DAYS = 30
 
 
-class QuestionError(ValueError):
+class QuestionError(NewsbotError, ValueError):
     """A question that cannot be asked as it is; the message says what to do instead."""
 
 

@@ -4,8 +4,10 @@ file's version kept in `PRAGMA user_version`, each migration applied once in its
 import sqlite3
 from pathlib import Path
 
+from index.errors import NewsbotError
 
-class SchemaError(RuntimeError):
+
+class SchemaError(NewsbotError, RuntimeError):
     """A database file this newsbot cannot use; the message says why."""
 
 

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.errors import NewsbotError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
 
@@ -22,7 +24,7 @@ def default_sources() -> tuple[Path, ...]:
     return (Path.cwd() / "corpus",)
 
 
-class SettingsError(ValueError):
+class SettingsError(NewsbotError, ValueError):
     """One setting has a value newsbot cannot use; the message names the variable."""
 
 

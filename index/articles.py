@@ -17,6 +17,7 @@ from functools import cache
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
+from index.errors import NewsbotError
 from index.clean import clean_text
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
@@ -91,7 +92,7 @@ class Scan:
     troubled_files: set[str] = field(default_factory=set)
 
 
-class ArticleError(ValueError):
+class ArticleError(NewsbotError, ValueError):
     """Why one file or record is not a usable article."""
 
 

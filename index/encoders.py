@@ -15,12 +15,14 @@ from typing import Protocol
 
 import numpy as np
 
+from index.errors import NewsbotError
+
 BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
 # Texts per OpenVINO call: fewer than the usual 64 ran faster (docs/benchmarks.md, "OpenVINO's batch").
 OPENVINO_BATCH = 16
 
 
-class EmbedModelError(RuntimeError):
+class EmbedModelError(NewsbotError, RuntimeError):
     """The configured model cannot be loaded."""
 
 

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from index.errors import NewsbotError
 from index.catalog import Catalog
 from index.diversify import Outlet, cap_per_article, collapse_copies
 from index.embed import Embedder
@@ -42,7 +43,7 @@ POOL = 30
 REOPEN_AFTER_CHUNKS = 5000
 
 
-class IndexModelMismatch(RuntimeError):
+class IndexModelMismatch(NewsbotError, RuntimeError):
     """The index was embedded with another model than the one configured."""
 
 

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from index.errors import NewsbotError
 from index.sentence_vectors import METADATA_KEY, to_text
 
 # Each build of the index has its own chunks and log collections, named after its identity, so a
@@ -50,15 +51,15 @@ COMMIT_RETRIES = 6
 OLD_POINTER = "CURRENT"
 
 
-class IndexMissing(RuntimeError):
+class IndexMissing(NewsbotError, RuntimeError):
     """There is no index yet."""
 
 
-class IndexBusy(RuntimeError):
+class IndexBusy(NewsbotError, RuntimeError):
     """Another writer is updating this index."""
 
 
-class IndexUnavailable(RuntimeError):
+class IndexUnavailable(NewsbotError, RuntimeError):
     """The Chroma server cannot be reached."""
 
 

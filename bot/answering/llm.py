@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from index.errors import NewsbotError
 from bot.settings import SETTINGS, LLMSettings
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ log = logging.getLogger(__name__)
 FIRST_BACKOFF_SECONDS = 0.5
 
 
-class LLMError(RuntimeError):
+class LLMError(NewsbotError, RuntimeError):
     """The model could not answer; the message says why, and what to check."""
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.errors import NewsbotError
+
 MODEL_DIR = Path(__file__).resolve().parent / "picker_model"
 WEIGHTS_FILE = "weights.json"
 CARD_FILE = "CARD.md"
@@ -32,7 +34,7 @@ FEATURES = (
 )
 
 
-class PickerModelError(RuntimeError):
+class PickerModelError(NewsbotError, RuntimeError):
     """The shipped picker model is missing or cannot be read."""
 
 

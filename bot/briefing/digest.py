@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from index.errors import NewsbotError
 from bot.answering.quoting import refers_back, shape_problems
 from bot.briefing.conflicts import Claim, Disagreement, figures, find_disagreements
 from index.catalog import Catalog
@@ -33,7 +34,7 @@ TOPIC_MATCH = 0.35
 TOPIC_DEPTH = 60
 
 
-class BriefError(ValueError):
+class BriefError(NewsbotError, ValueError):
     """A brief that cannot be given as asked; the message says why."""
 
 

@@ -16,6 +16,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from index.errors import NewsbotError
 from bot.discord.briefs import Briefs
 from bot.discord.feedback import FeedbackView
 from bot.discord.follows import Follows
@@ -33,7 +34,7 @@ log = logging.getLogger("newsbot.discord")
 
 
 
-class DiscordStartError(RuntimeError):
+class DiscordStartError(NewsbotError, RuntimeError):
     """The bot could not start; the message says what to fix."""
 
 

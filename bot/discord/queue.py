@@ -4,10 +4,12 @@
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
+from index.errors import NewsbotError
+
 BUSY = "I'm answering a lot of questions right now; please ask again in a minute."
 
 
-class QueueFull(RuntimeError):
+class QueueFull(NewsbotError, RuntimeError):
     """More questions are waiting than NEWSBOT_DISCORD_MAX_QUEUE allows."""
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.errors import NewsbotError
 from bot.schema import migrate
 
 FILENAME = "follows.sqlite3"
@@ -71,7 +72,7 @@ CREATE INDEX outbox_pending ON outbox (delivered, follow_id)
 """]
 
 
-class FollowError(ValueError):
+class FollowError(NewsbotError, ValueError):
     """A follow that cannot be added or removed as asked; the message says why."""
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
+from index.errors import NewsbotError
 from index.web.urls import host_of
 
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot; news question answering)"
@@ -27,7 +28,7 @@ ACCEPTED_TYPES = (
 ACCEPT = "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9"
 
 
-class FetchError(RuntimeError):
+class FetchError(NewsbotError, RuntimeError):
     """A page or feed that could not be fetched; the message says why."""
 
 

@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.errors import NewsbotError
 from index.web.urls import canonical_url
 
 SOURCES_FILE = "sources.toml"
@@ -24,7 +25,7 @@ DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 UNIT_SECONDS = {"": 60, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class SourcesError(ValueError):
+class SourcesError(NewsbotError, ValueError):
     """A sources.toml newsbot cannot use; the message names the file and the entry."""
 
 

@@ -1,0 +1,6 @@
+"""The one base of the failures newsbot explains to its user."""
+
+
+class NewsbotError(Exception):
+    """A failure whose message is for the user: one line saying what went wrong and what to do,
+    never a secret. The CLI prints it as it is; anything else is a bug and says so."""
