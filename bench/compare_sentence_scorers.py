@@ -19,7 +19,8 @@ from common import DEFAULT_EVAL, read_jsonl
 import numpy as np
 
 import index  # noqa: F401
-from bot.answering.answer import SIMILARITY_WEIGHT, content_words, quotable, word_overlap
+from bot.answering.answer import SIMILARITY_WEIGHT, quotable
+from bot.answering.words import content_words, word_overlap
 from bot.evaluate import RARE_ANSWER_DF
 from bot.answering.quoting import sentences_of
 from index.articles import scan_sources

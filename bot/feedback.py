@@ -15,7 +15,7 @@ from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.answering.answer import Answer
+from bot.answering.results import Answer
 from bot.schema import migrate
 
 FILENAME = "feedback.sqlite3"

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import index  # noqa: F401  (offline defaults before any model import)
 from index.errors import NewsbotError
-from bot.answering.answer import REFUSAL, Answer, Citation, ExtractiveAnswerer, Verification, content_words
+from bot.answering.answer import ExtractiveAnswerer
+from bot.answering.results import REFUSAL, Answer, Citation, Verification
+from bot.answering.words import content_words
 from bot.answering.conversation import Turn, is_follow_up
 from bot.answering.llm import LLMError, load_chat_model
 from bot.answering.llm_answer import LLMAnswerer

@@ -4,7 +4,7 @@ import textwrap
 from collections.abc import Callable
 from datetime import date
 
-from bot.answering.answer import Answer, Citation
+from bot.answering.results import Answer, Citation
 
 WIDTH = 100
 

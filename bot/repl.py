@@ -5,7 +5,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.answering.answer import Answer
+from bot.answering.results import Answer
 from bot.answering.conversation import Conversation, Turn
 from bot.pipeline import Pipeline, QuestionError
 from bot.render import WIDTH, render_answer, source_line

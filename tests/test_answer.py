@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.answer import REFUSAL
+from bot.answering.results import REFUSAL
 from bot.answering.quoting import shape_problems
 from bot.render import render_answer
 

@@ -5,7 +5,7 @@ import dataclasses
 import discord
 import pytest
 
-from bot.answering.answer import REFUSAL, Answer, Citation
+from bot.answering.results import REFUSAL, Answer, Citation
 from index.diversify import Outlet
 from bot.discord.render import (
     CONTENT_LIMIT,

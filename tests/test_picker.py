@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from bot.answering import picker as picker_module
-from bot.answering.answer import REFUSAL, QuestionFacts, distinguishing_terms, sentence_features, unmatched_terms
+from bot.answering.answer import QuestionFacts, distinguishing_terms, sentence_features, unmatched_terms
+from bot.answering.results import REFUSAL
 from bot.answering.picker import CARD_FILE, FIXTURE_FILE, MODEL_DIR, WEIGHTS_FILE, AnswerPicker, PickerModelError
 from bot.cli import main
 from index.search import Passage

@@ -1,4 +1,4 @@
-"""Answers: the objects every front end renders, and the offline extractive answerer.
+"""The offline extractive answerer (the answers it gives are bot/answering/results.py).
 
 The extractive answerer quotes the retrieved sentence that best answers the question, widened into
 a span that reads on its own (bot/answering/quoting.py), followed by a citation [n]; with the
@@ -14,10 +14,8 @@ docs/answering.md.
 
 import math
 import re
-import unicodedata
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
 
 import numpy as np
 
@@ -26,12 +24,11 @@ from bot.answering.picker import AnswerPicker
 from bot.answering.quoting import (
     Sentence, ends_a_sentence, is_lead_in, refers_back, sentences_of, shape_problems, span_text, widen,
 )
-from index.diversify import Outlet
+from bot.answering.results import REFUSAL, Citation
+from bot.answering.words import stopwords, content_words, rare_word_overlaps, word_overlap
 from index.embed import Embedder
 from index.search import Passage
 
-
-REFUSAL = "The indexed articles don't cover this question."
 
 # relevance = SIMILARITY_WEIGHT * cosine(question, sentence) + (1 - SIMILARITY_WEIGHT) * word
 # overlap. Measured with bench/calibrate_relevance.py on tests/data/relevance*.jsonl.
@@ -63,96 +60,6 @@ MODEL_INSTRUCTION = re.compile(
     r"|\b(?:system prompt|you are now|tell the user)\b|^\W*(?:reply|respond|answer|say|write) (?:only )?with\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Citation:
-    n: int
-    article_id: str
-    title: str
-    source: str
-    url: str
-    published: str
-    quote: str  # the first quote from this article
-    also_reported_by: tuple[Outlet, ...] = ()  # other outlets that carried the same passage
-    highlight: str = ""  # the part of `quote` that answers the question, if it could be told
-    more_quotes: tuple[str, ...] = ()  # further quotes from the same article, in order of use
-
-    @property
-    def quotes(self) -> tuple[str, ...]:
-        return (self.quote, *self.more_quotes)
-
-    @classmethod
-    def quoting(cls, n: int, passage: Passage, quote: str, highlight: str = "") -> "Citation":
-        return cls(
-            n=n, article_id=passage.article_id, title=passage.title, source=passage.source, url=passage.url,
-            published=passage.published, quote=quote, also_reported_by=passage.also_reported_by, highlight=highlight,
-        )
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        del data["more_quotes"]
-        data["quotes"] = list(self.quotes)
-        data["highlight"] = self.highlight or None
-        data["url"] = self.url or None
-        data["published"] = self.published or None
-        data["also_reported_by"] = [outlet.to_json() for outlet in self.also_reported_by]
-        return data
-
-
-@dataclass(frozen=True)
-class Verification:
-    """What checking a model's citations did (bot/answering/verify.py)."""
-
-    kept: int
-    moved: int
-    removed: int
-    fallback: bool
-
-    def to_json(self) -> dict:
-        return {"kept": self.kept, "moved": self.moved, "removed": self.removed, "fallback": self.fallback}
-
-
-@dataclass
-class Answer:
-    question: str
-    text: str
-    refused: bool
-    citations: list[Citation] = field(default_factory=list)
-    passages: list[Passage] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    search_query: str = ""  # differs from the question for a follow-up
-    mode: str = "extractive"
-    verification: Verification | None = None  # of a model's answer; None in extractive mode
-    note: str = ""  # why a model's answer was replaced by quotes, for the user
-    freshness_note: str = ""  # "The latest article on this is from …", when that is old
-    generated_tokens: int = 0
-    # Figures a quote gives that another report of its story gives differently (bot/briefing/conflicts.py).
-    conflicts: list[dict] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": self.text,
-            "refused": self.refused,
-            "mode": self.mode,
-            "verification": self.verification.to_json() if self.verification else None,
-            "note": self.note or None,
-            "freshness_note": self.freshness_note or None,
-            "citations": [citation.to_json() for citation in self.citations],
-            "conflicts": self.conflicts,
-            "passages": [
-                {
-                    "rank": rank,
-                    "article_id": passage.article_id,
-                    "title": passage.title,
-                    "text": passage.text,
-                    "score": round(passage.score, 4),
-                }
-                for rank, passage in enumerate(self.passages, start=1)
-            ],
-            "timings_ms": {key: round(value, 1) for key, value in self.timings_ms.items()},
-        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -436,7 +343,6 @@ def cite(quotes: list[Quote]) -> tuple[str, bool, list[Citation]]:
     return " ".join(parts), False, list(by_article.values())
 
 
-WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 CAPITALISED = re.compile(r"\b[A-Z][\w.’'-]*")
 # A question's first word is capitalised because it comes first, not because it is a name.
 QUESTION_OPENERS = {
@@ -465,7 +371,7 @@ def names_in(text: str) -> list[str]:
     for match in CAPITALISED.finditer(text):
         name = re.sub(r"(['’]s)?[.’'-]*$", "", match.group())
         lowered = name.lower()
-        if not name or lowered in _stopwords() or (match.start() == 0 and lowered in QUESTION_OPENERS):
+        if not name or lowered in stopwords() or (match.start() == 0 and lowered in QUESTION_OPENERS):
             continue
         names.append(name)
     return names
@@ -544,56 +450,3 @@ def mentioned(name: str, vocabulary: set[str]) -> bool:
 
 def _name_prefix(word: str) -> str:
     return word[: max(NAME_PREFIX_MIN, len(word) - NAME_PREFIX_SLACK)]
-
-
-@cache
-def _stopwords() -> frozenset[str]:
-    from nltk.corpus import stopwords
-
-    from index.sentences import bundled_nltk_data
-
-    bundled_nltk_data()
-    return frozenset(stopwords.words("english")) | {"say", "said", "says", "tell", "according"}
-
-
-@cache
-def _stem(word: str) -> str:
-    return _stemmer().stem(word)
-
-
-@cache
-def _stemmer():
-    from nltk.stem.snowball import EnglishStemmer
-
-    return EnglishStemmer()
-
-
-def words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-    return WORD.findall(folded)
-
-
-def content_words(text: str) -> frozenset[str]:
-    stop = _stopwords()
-    return frozenset(_stem(w) for w in words(text) if w not in stop and len(w) > 1)
-
-
-def word_overlap(question_words: frozenset[str], sentence: str) -> float:
-    """Share of the question's content words (stemmed) that the sentence contains."""
-    if not question_words:
-        return 0.0
-    return len(question_words & content_words(sentence)) / len(question_words)
-
-
-def rare_word_overlaps(question_words: frozenset[str], sentences: list[str]) -> list[float]:
-    """For each sentence, the share of the question's words it holds, each word weighted by its
-    inverse frequency among `sentences`: the passages' shared topic counts little, the word that
-    singles out the answer much."""
-    held = [content_words(sentence) & question_words for sentence in sentences]
-    if not question_words or not sentences:
-        return [0.0] * len(sentences)
-    frequency = {word: sum(word in words for words in held) for word in question_words}
-    weight = {word: math.log(1 + len(sentences) / (1 + frequency[word])) for word in question_words}
-    total = sum(weight.values())
-    return [sum(weight[word] for word in words) / total for words in held]
-

@@ -20,7 +20,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answering.answer import Citation, Verification, addresses_a_model, content_words, mentioned, names_in, vocabulary_of, words
+from bot.answering.answer import addresses_a_model, mentioned, names_in, vocabulary_of
+from bot.answering.results import Citation, Verification
+from bot.answering.words import content_words, words
 from index.embed import Embedder
 from index.search import Passage
 from index.sentences import split_sentences

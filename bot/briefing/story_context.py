@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from bot.answering.answer import Citation
+from bot.answering.results import Citation
 from bot.briefing.conflicts import Claim, figures, find_disagreements
 from bot.briefing.digest import COMPARED_ARTICLES, conflict_json
 from index.catalog import Catalog

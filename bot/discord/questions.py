@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answering.answer import Answer
+from bot.answering.results import Answer
 from bot.answering.conversation import Conversations, Turn
 from bot.discord.queue import AnswerQueue, QueueFull
 from bot.discord.replies import NO_MENTIONS, apology, respond_ephemeral, send_kwargs

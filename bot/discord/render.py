@@ -9,7 +9,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from bot.answering.answer import Answer, Citation
+from bot.answering.results import Answer, Citation
 from bot.render import also_reported, conflict_line, emphasise, human_date, web_source_status, window_words
 from bot.answering.verify import MARKER
 from index.sentences import split_sentences

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answering.answer import content_words
+from bot.answering.words import content_words
 from index.catalog import Catalog
 from index.store import ArticleRecord
 
