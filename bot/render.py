@@ -5,18 +5,9 @@ from collections.abc import Callable
 from datetime import date
 
 from bot.answering.results import Answer, Citation
+from bot.dates import human_date
 
 WIDTH = 100
-
-
-def human_date(published: str) -> str:
-    if not published:
-        return "undated"
-    try:
-        day = date.fromisoformat(published[:10])
-    except ValueError:
-        return published
-    return f"{day.day} {day:%B %Y}"
 
 
 def source_line(citation: Citation) -> str:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Formatter
 
-from bot.render import human_date
+from bot.dates import human_date
 from bot.settings import SettingsError
 
 

@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 
 from bot.answering.results import Answer, Citation
-from bot.render import also_reported, conflict_line, emphasise, human_date, web_source_status, window_words
+from bot.dates import human_date
+from bot.render import also_reported, conflict_line, emphasise, web_source_status, window_words
 from bot.answering.verify import MARKER
 from index.sentences import split_sentences
 
