@@ -31,6 +31,15 @@ class WebScan:
     problems: list[Problem] = field(default_factory=list)
     statuses: dict[str, dict] = field(default_factory=dict)  # by source URL
 
+    def add(self, result: Article | Problem | None) -> None:
+        """What reading one page gave: an article, a problem, or None when it was unchanged."""
+        if isinstance(result, Problem):
+            self.problems.append(result)
+        elif result is None:
+            self.unchanged += 1
+        else:
+            self.articles.append(result)
+
 
 def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fetcher, previous: dict[str, dict],
           recheck_days: float = 0.0) -> WebScan:
@@ -38,7 +47,7 @@ def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fe
     that are due a recheck (index/web/recheck.py), whatever their listings say."""
     scan = WebScan()
     seen: set[str] = set()
-    wanted_all: list[Entry] = []
+    asked: set[str] = set()  # pages fetched this round
     fetched_at = {record.origin: record.fetched for record in known.values() if record.fetched}
     with ThreadPoolExecutor(WORKERS, thread_name_prefix="newsbot-fetch") as pool:
         for source in sources:
@@ -59,35 +68,27 @@ def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fe
                     scan.unchanged += 1
                 else:
                     wanted.append(entry)
-            wanted_all += wanted
-            results = pool.map(lambda entry: _read(entry, source, fetcher, first_page), wanted)
-            for entry, result in zip(wanted, results):
-                if isinstance(result, Problem):
-                    scan.problems.append(result)
-                elif result is None:
-                    scan.unchanged += 1
-                else:
-                    scan.articles.append(result)
+            asked.update(entry.url for entry in wanted)
+            for result in pool.map(lambda entry: _read(entry, source, fetcher, first_page), wanted):
+                scan.add(result)
             dates = [entry.published for entry in entries if entry.published]
             status.update(
                 last_success=time.time(), last_error="", entries=len(entries),
                 newest=max(dates, default=status.get("newest", "")),
             )
             scan.statuses[source.url] = status
-        asked = {entry.url for entry in wanted_all}
         due = [record for record in known.values()
                if record.fetched and record.origin not in asked and recheck_due(record.published, fetcher.checked(record.origin), time.time(), recheck_days)]
         if due:
             log.info("rechecking %d recent pages for corrections", len(due))
-        recheck = lambda record: _read(Entry(record.origin, record.title, record.published), WebSource(record.origin, record.source), fetcher, None)  # noqa: E731
-        for result in pool.map(recheck, due):
-            if isinstance(result, Problem):
-                scan.problems.append(result)
-            elif result is None:
-                scan.unchanged += 1
-            else:
-                scan.articles.append(result)
+        for result in pool.map(lambda record: _recheck(record, fetcher), due):
+            scan.add(result)
     return scan
+
+
+def _recheck(record: ArticleRecord, fetcher: Fetcher) -> Article | Problem | None:
+    """A known page asked for again, under the publisher it was read with."""
+    return _read(Entry(record.origin, record.title, record.published), WebSource(record.origin, record.source), fetcher, None)
 
 
 def _entries(source: WebSource, fetcher: Fetcher) -> tuple[list[Entry], Fetched | None]:
