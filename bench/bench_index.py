@@ -20,7 +20,6 @@ from pathlib import Path
 
 from common import DEFAULT_EVAL, median, write_subset
 
-import index  # noqa: F401
 from index.articles import scan_sources
 from index.build import update_index
 from index.chunk import chunk_article, embed_text, make_splitter

@@ -24,7 +24,6 @@ from pathlib import Path
 
 from common import DEFAULT_EVAL, ROOT, median, percentile, read_jsonl
 
-import index  # noqa: F401
 from bot.evaluate import read_questions
 from bot.pipeline import Pipeline
 from bot.settings import load_settings

@@ -19,7 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import index  # noqa: E402,F401  (sets the offline defaults before any model import)
+from index.offline import configure_offline  # noqa: E402
+
+configure_offline()
+
 from bot.answering.answer import SIMILARITY_WEIGHT, ExtractiveAnswerer, missing_names  # noqa: E402
 from bot.settings import SETTINGS, load_settings  # noqa: E402
 from index.build import update_index  # noqa: E402

@@ -17,7 +17,6 @@ from collections import Counter
 
 from common import ROOT
 
-import index  # noqa: F401  (offline defaults before any model import)
 from bot.answering.verify import MIN_SUPPORT, SIMILARITY_WEIGHT, Claim, CitationVerifier
 from index.embed import Embedder
 from index.search import Passage

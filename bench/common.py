@@ -8,6 +8,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from index.offline import configure_offline  # noqa: E402
+
+configure_offline()
 DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "rtqa-2026"
 
 

@@ -18,7 +18,6 @@ from common import DEFAULT_EVAL, read_jsonl
 
 import numpy as np
 
-import index  # noqa: F401
 from bot.answering.answer import SIMILARITY_WEIGHT, quotable
 from bot.answering.words import content_words, word_overlap
 from bot.evaluate import RARE_ANSWER_DF

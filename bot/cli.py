@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from index.errors import NewsbotError
+from index.offline import configure_offline
 from bot.settings import SETTINGS, SettingsError, load_settings
 
 log = logging.getLogger("newsbot")
@@ -231,6 +232,7 @@ def iso_date(value: str):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    configure_offline()
     from dotenv import load_dotenv
 
     load_dotenv(Path.cwd() / ".env", override=False)

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from functools import cache, cached_property
 from pathlib import Path
 
-import index  # noqa: F401  (offline defaults before any model import)
 from index.errors import NewsbotError
 from bot.answering.answer import ExtractiveAnswerer
 from bot.answering.results import REFUSAL, Answer, Citation, Verification

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-import index  # noqa: F401  (offline defaults)
 from bot.pipeline import Pipeline, load_embedder
 from bot.settings import BUNDLED_CORPUS, load_settings
+from index.offline import configure_offline
+
+configure_offline()
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FILE = BUNDLED_CORPUS / "000_524f35506ab6ae2d.md"

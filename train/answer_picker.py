@@ -28,7 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import index  # noqa: E402,F401  (offline defaults before any model import)
+from index.offline import configure_offline  # noqa: E402
+
+configure_offline()
 from bot.answering.answer import QuestionFacts, quotable, sentence_features  # noqa: E402
 from bot.answering.picker import FEATURES, FIXTURE_FILE, MODEL_DIR, WEIGHTS_FILE, AnswerPicker  # noqa: E402
 from bot.answering.quoting import sentences_of  # noqa: E402
