@@ -24,7 +24,7 @@ from index.offline import configure_offline  # noqa: E402
 configure_offline()
 
 from bot.answering.answer import SIMILARITY_WEIGHT, ExtractiveAnswerer, missing_names  # noqa: E402
-from bot.settings import SETTINGS, load_settings  # noqa: E402
+from bot.settings import Settings, load_settings  # noqa: E402
 from index.build import update_index  # noqa: E402
 from index.embed import Embedder  # noqa: E402
 from index.search import Searcher  # noqa: E402
@@ -122,7 +122,7 @@ def main():
                 verdict = "" if hit is None else ("hit " if hit else "MISS")
                 print(f"    {top:.3f} {label} {verdict} {question['question']}")
 
-    shipped = float(SETTINGS["min_relevance"].default)
+    shipped = Settings.model_fields["min_relevance"].default
     _, table = sweep(measured, embedder, SIMILARITY_WEIGHT)
     print(f"accuracy by threshold at weight {SIMILARITY_WEIGHT}: "
           + " ".join(f"{threshold:.2f}={accuracy:.3f}" for threshold, accuracy, _, _ in table if 0.30 <= threshold <= 0.50))

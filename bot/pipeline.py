@@ -16,8 +16,8 @@ from bot.answering.answer import ExtractiveAnswerer
 from bot.answering.results import REFUSAL, Answer, Citation, Verification
 from bot.answering.words import content_words
 from bot.answering.conversation import Turn, is_follow_up
-from bot.answering.llm import LLMError, load_chat_model
-from bot.answering.llm_answer import LLMAnswerer
+from bot.answering.llm.answerer import LLMAnswerer
+from bot.answering.llm.model import LLMError, load_chat_model
 from bot.answering.picker import CARD_FILE, AnswerPicker
 from bot.answering.prompts import load_prompts
 from bot.settings import Settings, default_sources
@@ -123,7 +123,7 @@ class Pipeline:
         # The writer and the searcher share one client: a local Chroma shows a process its own
         # writes at once.
         if settings.chroma_url:
-            self.store = ChunkStore.remote(settings.chroma_url, settings.chroma_headers)
+            self.store = ChunkStore.remote(settings.chroma_url, settings.chroma_header_map)
         else:
             self.store = ChunkStore.local(settings.data_dir / "chroma")
         self.catalog = Catalog(settings.data_dir / CATALOG_FILE)
@@ -158,7 +158,7 @@ class Pipeline:
             web = [by_url.get(source.url, source) for source in web_sources(urls, [])]
             return [Path(source) for source in given if not is_web(str(source))], web
         web = web_sources(list(self.settings.feeds), configured)
-        paths = list(self.settings.sources)
+        paths = list(self.settings.source_paths)
         if not paths and not web:
             paths = list(default_sources())
         return paths, web

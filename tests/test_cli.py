@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.repl import Repl
-from bot.settings import BUNDLED_CORPUS, SETTINGS
+from bot.settings import BUNDLED_CORPUS
 
 from tests.conftest import ROOT, SEED_FILE, SEED_ID, make_pipeline
 
@@ -141,11 +141,6 @@ def test_dotenv_is_read_from_the_working_directory(tmp_path):
     (tmp_path / ".env").write_text("NEWSBOT_TOP_K=zero\n")
     result = run_cli("stats", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)}, timeout=30)
     assert "NEWSBOT_TOP_K" in result.stderr and result.returncode == 2
-
-
-def test_env_example_documents_every_setting_with_its_default():
-    documented = dict(re.findall(r"^#?\s*(NEWSBOT_\w+|DISCORD_TOKEN)=(.*)$", (ROOT / ".env.example").read_text(), re.MULTILINE))
-    assert documented == {setting.env: setting.default for setting in SETTINGS.values()}
 
 
 def test_ci_runs_the_readme_test_command():

@@ -3,7 +3,6 @@ HTTP to the local stand-in, fed real discord.Interaction objects built from INTE
 payloads by discord.py's own parser."""
 
 import asyncio
-import dataclasses
 import json
 import re
 
@@ -24,7 +23,7 @@ READER_PERMISSIONS = str(1 << 11)  # Send Messages only
 async def live(seed_pipeline, tmp_path, monkeypatch):
     standin = await DiscordStandIn().start()
     monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
-    settings = dataclasses.replace(seed_pipeline.settings, data_dir=tmp_path)
+    settings = seed_pipeline.settings.model_copy(update={"data_dir": tmp_path})
     discord_settings = load_discord_settings({"DISCORD_TOKEN": bot_token(), "NEWSBOT_DISCORD_COOLDOWN": "2/60"})
     bot = NewsBot(settings, discord_settings, pipeline=seed_pipeline)
     await bot.login(bot_token())  # runs setup_hook: cogs, persistent view, answer queue
@@ -160,7 +159,7 @@ async def live_model(llm_server, seed_pipeline, tmp_path, monkeypatch):
     pipeline = make_pipeline(seed_pipeline.settings.data_dir, **llm_server.env(NEWSBOT_LLM_MAX_TOKENS="96"))
     standin = await DiscordStandIn().start()
     monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
-    settings = dataclasses.replace(pipeline.settings, data_dir=tmp_path)
+    settings = pipeline.settings.model_copy(update={"data_dir": tmp_path})
     bot = NewsBot(settings, load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=pipeline)
     await bot.login(bot_token())
     yield bot, standin

@@ -2,7 +2,6 @@
 dpytest's fake state and HTTP standing in for Discord. dpytest has no threads, so
 `add_thread_support` adds the one call the bot needs (start a thread from a message)."""
 
-import dataclasses
 
 import discord
 import discord.ext.test as dpytest
@@ -34,7 +33,7 @@ def add_thread_support(newsbot: NewsBot) -> None:
 def make_bot(pipeline, data_dir, **env) -> NewsBot:
     """A NewsBot wired to dpytest. dpytest resolves `<@id>` mentions through the member cache,
     which the bot's minimal intents leave empty (Discord sends mentioned users with the message)."""
-    settings = dataclasses.replace(pipeline.settings, data_dir=data_dir)
+    settings = pipeline.settings.model_copy(update={"data_dir": data_dir})
     discord_settings = load_discord_settings({"DISCORD_TOKEN": bot_token(), **env})
     bot = NewsBot(settings, discord_settings, pipeline=pipeline)
     bot._connection._intents.members = True
@@ -126,7 +125,7 @@ async def test_mentions_in_questions_and_answers_never_ping(newsbot):
 
 
 def test_the_bot_pings_no_one_and_asks_only_for_the_intents_it_needs(seed_pipeline, tmp_path):
-    settings = dataclasses.replace(seed_pipeline.settings, data_dir=tmp_path)
+    settings = seed_pipeline.settings.model_copy(update={"data_dir": tmp_path})
     bot = NewsBot(settings, load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=seed_pipeline)
     assert bot.allowed_mentions.to_dict() == discord.AllowedMentions.none().to_dict()
     enabled = {name for name, on in bot.intents if on}

@@ -262,8 +262,7 @@ def test_watch_delivers_once_across_a_kill_9_then_updates_and_corrections(indexe
 
 
 async def test_discord_follow_backtest_alert_thread_update_unfollow_and_a_channel_without_permission(indexed, site, monkeypatch):
-    import dataclasses
-
+    
     from bot.discord.bot import NewsBot
     from bot.settings import load_discord_settings
     from tests.discord_standin import CHANNEL_ID, DM_CHANNEL_ID, OTHER_CHANNEL_ID, DiscordStandIn, bot_token
@@ -286,7 +285,7 @@ async def test_discord_follow_backtest_alert_thread_update_unfollow_and_a_channe
 
     try:
         monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
-        bot = NewsBot(dataclasses.replace(pipeline.settings), load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=pipeline)
+        bot = NewsBot(pipeline.settings.model_copy(), load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=pipeline)
         await bot.login(bot_token())
         reply = (await run_interaction((bot, standin), standin.interaction("follow", {"topic": TOPIC}), is_followup))[-1].json
         assert reply["content"].startswith(f"Following “{TOPIC}” (#1)") and reply["flags"] & 64

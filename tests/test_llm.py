@@ -122,7 +122,8 @@ def test_a_server_that_never_answers_times_out(silent_server, seed_pipeline):
 
 
 def test_the_bot_start_up_check_names_an_unknown_model(llm_server):
-    from bot.answering.llm import LLMError, OpenAIChat
+    from bot.answering.llm.model import LLMError
+    from bot.answering.llm.openai_compatible import OpenAIChat
     from bot.settings import load_settings
 
     settings = load_settings(llm_server.env(NEWSBOT_LLM_MODEL="no-such-model")).llm

@@ -68,8 +68,8 @@ def test_the_cli_rejects_a_broken_prompt_before_loading_anything(tmp_path, monke
 def test_the_answer_prompt_carries_the_date_and_the_passages_that_fit(embedder):
     from datetime import date
 
-    from bot.answering.llm import load_chat_model
-    from bot.answering.llm_answer import LLMAnswerer
+    from bot.answering.llm.answerer import LLMAnswerer
+    from bot.answering.llm.model import load_chat_model
     from bot.settings import load_settings
     from bot.answering.verify import CitationVerifier
 

@@ -165,7 +165,6 @@ def test_an_outlets_own_later_figure_is_an_update():
 
 
 async def test_brief_in_discord_is_one_embed_that_pings_no_one(indexed, monkeypatch):
-    import dataclasses
     from datetime import date
 
     from bot.discord.bot import NewsBot
@@ -181,7 +180,7 @@ async def test_brief_in_discord_is_one_embed_that_pings_no_one(indexed, monkeypa
     bot = None
     try:
         monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
-        bot = NewsBot(dataclasses.replace(pipeline.settings), load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=pipeline)
+        bot = NewsBot(pipeline.settings.model_copy(), load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=pipeline)
         await bot.login(bot_token())
         requests = await run_interaction((bot, standin), standin.interaction("brief", {"since": "7d"}), is_followup)
         reply = requests[-1].json

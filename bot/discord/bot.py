@@ -26,9 +26,9 @@ from bot.discord.questions import Questions
 from bot.discord.refresh import Refresh
 from bot.discord.replies import apology, respond_ephemeral
 from bot.feedback import FeedbackStore
-from bot.answering.llm import LLMError
+from bot.answering.llm.model import LLMError
 from bot.pipeline import Pipeline
-from bot.settings import SETTINGS, DiscordSettings, Settings
+from bot.settings import DiscordSettings, LLMSettings, Settings
 
 log = logging.getLogger("newsbot.discord")
 
@@ -173,14 +173,14 @@ def load_pipeline(settings: Settings, read_only: bool = False) -> Pipeline:
                 "the index has no articles yet, and --read-only never writes: run `newsbot index` or "
                 "`newsbot watch` (the writer) first"
             )
-        log.warning("no articles in %s yet; indexing %s", settings.data_dir, ", ".join(map(str, settings.sources)))
+        log.warning("no articles in %s yet; indexing %s", settings.data_dir, ", ".join(map(str, settings.source_paths)))
         log.warning("%s", pipeline.index().summary_line())
     pipeline.searcher.refresh()
     if pipeline.llm is not None:
         try:
             pipeline.llm.model.check()
         except LLMError as error:
-            raise DiscordStartError(f"the language model ({SETTINGS['answer_mode'].env}={settings.llm.mode}) is not usable: {error}") from None
+            raise DiscordStartError(f"the language model ({LLMSettings.env_name('mode')}={settings.llm.mode}) is not usable: {error}") from None
     return pipeline
 
 
@@ -212,7 +212,7 @@ async def _serve(settings: Settings, discord_settings: DiscordSettings, sync: bo
     else:
         newsbot = NewsBot(settings, discord_settings, sync=sync, read_only=read_only)
     async with newsbot:
-        running = asyncio.create_task(newsbot.start(discord_settings.token))
+        running = asyncio.create_task(newsbot.start(discord_settings.token.get_secret_value()))
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
         if stopping.done():

@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 from index.errors import NewsbotError
-from index.web.urls import host_of
+from index.web.urls import host_of, is_web
 
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot; news question answering)"
 ROBOTS_AGENT = "newsbot"
@@ -77,7 +77,7 @@ class Fetcher:
         import httpx
 
         for _ in range(MAX_REDIRECTS + 1):
-            if urlsplit(url).scheme not in ("http", "https"):
+            if not is_web(url):
                 raise FetchError(f"{url}: only http(s) addresses are fetched")
             if not self._allowed(url):
                 raise FetchError(f"{url}: robots.txt disallows it for {ROBOTS_AGENT}")

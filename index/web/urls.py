@@ -8,7 +8,9 @@ TRACKING = ("utm_", "fbclid", "gclid", "dclid", "mc_cid", "mc_eid", "igshid", "o
 
 
 def is_web(source: str) -> bool:
-    return urlsplit(str(source)).scheme in ("http", "https")
+    """Whether `source` is an http(s) address with a host: the only kind newsbot fetches or connects to."""
+    parts = urlsplit(str(source))
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def canonical_url(url: str, base: str = "") -> str:

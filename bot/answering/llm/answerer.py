@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.answering.llm import ChatModel, Generated, LLMError, generate
+from bot.answering.llm.model import ChatModel, Generated, LLMError, generate
 from bot.answering.prompts import Prompts, as_data, format_history, format_passages
 from bot.settings import LLMSettings
 from bot.answering.verify import CitationVerifier, Verified
