@@ -124,16 +124,14 @@ def test_the_writer_waits_out_a_server_restart_and_finishes(chroma_server, tmp_p
 
 
 def test_a_bot_started_before_its_server_waits_and_says_so(tmp_path, caplog):
-    import dataclasses
     import logging
     import threading
 
     from bot.discord.bot import load_pipeline
 
     port = free_port()
-    settings = dataclasses.replace(
-        make_pipeline(tmp_path / "setup").settings,
-        data_dir=tmp_path / "bot", chroma_url=f"http://127.0.0.1:{port}", sources=(SEED_FILE,),
+    settings = make_pipeline(tmp_path / "setup").settings.model_copy(
+        update={"data_dir": tmp_path / "bot", "chroma_url": f"http://127.0.0.1:{port}", "sources": str(SEED_FILE)},
     )
     loaded = []
     with caplog.at_level(logging.WARNING, logger="newsbot.discord"):
