@@ -36,7 +36,7 @@ def main() -> None:
     from bot.follows.store import FollowStore
     from bot.pipeline import load_embedder
     from bot.settings import load_settings
-    from index.catalog import CATALOG_FILE, Catalog
+    from index.search.catalog import CATALOG_FILE, Catalog
 
     settings = load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)})
     embedder = load_embedder(settings.embed_model, settings.embed_backend, settings.model_cache)

@@ -6,7 +6,7 @@ Each run indexes the first --limit articles of the eval set from scratch with ea
 then encodes the very same chunk texts with each backend's encoder alone. Runs alternate backends,
 and the medians are reported; the overhead is what the pipeline adds to encoding.
 
-The pipeline embeds each chunk's sentences too (index/sentence_vectors.py), so "pipeline vs torch
+The pipeline embeds each chunk's sentences too (index/embedding/sentence_vectors.py), so "pipeline vs torch
 encode" is the whole of `newsbot index` against sentence-transformers encoding the chunks alone,
 which is what indexing cost before sentences were stored.
 
@@ -20,12 +20,12 @@ from pathlib import Path
 
 from common import DEFAULT_EVAL, median, write_subset
 
-from index.articles import scan_sources
+from index.articles.files import scan_sources
 from index.build import update_index
-from index.chunk import chunk_article, embed_text, make_splitter
-from index.embed import Embedder
-from index.catalog import CATALOG_FILE, Catalog
-from index.store import ChunkStore
+from index.articles.chunk import chunk_article, embed_text, make_splitter
+from index.embedding.embedder import Embedder
+from index.search.catalog import CATALOG_FILE, Catalog
+from index.store.chroma import ChunkStore
 
 
 def main():

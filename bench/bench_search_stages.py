@@ -15,11 +15,11 @@ from pathlib import Path
 
 from common import DEFAULT_EVAL, median, percentile
 
-import index.search as search
+import index.search.searcher as search
 from bot.evaluate import question_date, read_questions
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
-from index.when import TimeWindow
+from index.search.when import TimeWindow
 
 
 def epoch(day) -> int:

@@ -27,8 +27,8 @@ from common import DEFAULT_EVAL, ROOT, median, percentile, read_jsonl
 from bot.evaluate import read_questions
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
-from index.articles import scan_sources
-from index.chunk import chunk_article, embed_text, make_splitter
+from index.articles.files import scan_sources
+from index.articles.chunk import chunk_article, embed_text, make_splitter
 
 PREVIOUS_LAYOUT = "the previous layout's extra work (git 4c16c0c): copy the Chroma folder, rebuild BM25 from every chunk, reload every vector"
 
@@ -48,7 +48,7 @@ def previous_layout_overhead(pipeline, scratch: Path) -> float:
     the index folder, BM25 built again from every stored chunk, and each reader reading every vector."""
     import bm25s
 
-    from index.lexical import document_text, tokenize
+    from index.search.lexical import document_text, tokenize
 
     store = pipeline.store
     store.require_info()

@@ -29,7 +29,7 @@ def main():
     parser.add_argument("--k", type=int, default=10)
     args = parser.parse_args()
 
-    from bot.answering.answer import missing_names, unmatched_terms
+    from bot.answering.names import missing_names, unmatched_terms
     from bot.evaluate import RARE_ANSWER_DF, question_date
     from bot.pipeline import Pipeline
     from bot.settings import load_settings

@@ -23,13 +23,14 @@ from index.offline import configure_offline  # noqa: E402
 
 configure_offline()
 
-from bot.answering.answer import SIMILARITY_WEIGHT, ExtractiveAnswerer, missing_names  # noqa: E402
+from bot.answering.answer import ExtractiveAnswerer, SIMILARITY_WEIGHT  # noqa: E402
+from bot.answering.names import missing_names  # noqa: E402
 from bot.settings import Settings, load_settings  # noqa: E402
 from index.build import update_index  # noqa: E402
-from index.embed import Embedder  # noqa: E402
-from index.search import Searcher  # noqa: E402
-from index.catalog import CATALOG_FILE, Catalog  # noqa: E402
-from index.store import ChunkStore  # noqa: E402
+from index.embedding.embedder import Embedder  # noqa: E402
+from index.search.searcher import Searcher  # noqa: E402
+from index.search.catalog import CATALOG_FILE, Catalog  # noqa: E402
+from index.store.chroma import ChunkStore  # noqa: E402
 
 WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6)
 THRESHOLDS = [round(0.20 + 0.01 * i, 2) for i in range(51)]

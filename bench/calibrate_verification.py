@@ -18,8 +18,8 @@ from collections import Counter
 from common import ROOT
 
 from bot.answering.verify import MIN_SUPPORT, SIMILARITY_WEIGHT, Claim, CitationVerifier
-from index.embed import Embedder
-from index.search import Passage
+from index.embedding.embedder import Embedder
+from index.search.searcher import Passage
 
 WEIGHTS = (1.0, 0.8, 0.7, 0.6, 0.5, 0.4)
 THRESHOLDS = [round(0.40 + 0.02 * i, 2) for i in range(21)]

@@ -76,7 +76,7 @@ def main():
     from answer_picker import featurise
 
     from bot.answering.picker import FEATURES, AnswerPicker
-    from index.embed import Embedder
+    from index.embedding.embedder import Embedder
 
     embedder = Embedder()
     picker = AnswerPicker(args.picker)

@@ -22,9 +22,9 @@ from bot.answering.answer import SIMILARITY_WEIGHT, quotable
 from bot.answering.words import content_words, word_overlap
 from bot.evaluate import RARE_ANSWER_DF
 from bot.answering.quoting import sentences_of
-from index.articles import scan_sources
-from index.chunk import chunk_article, embed_text, make_splitter
-from index.embed import Embedder
+from index.articles.files import scan_sources
+from index.articles.chunk import chunk_article, embed_text, make_splitter
+from index.embedding.embedder import Embedder
 
 ARTICLES_PER_QUESTION = 5
 CHUNKS_PER_ARTICLE = 6

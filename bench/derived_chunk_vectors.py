@@ -27,9 +27,9 @@ def main() -> None:
     args = parser.parse_args()
     from bot.pipeline import Pipeline
     from bot.settings import load_settings
-    from index.catalog import CATALOG_FILE
-    from index.sentence_vectors import unpack
-    from index.store import CHUNKS
+    from index.search.catalog import CATALOG_FILE
+    from index.embedding.sentence_vectors import unpack
+    from index.store.chroma import CHUNKS
 
     pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}))
     db = sqlite3.connect(args.data_dir / CATALOG_FILE)

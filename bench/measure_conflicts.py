@@ -52,7 +52,7 @@ def sample(data_dir: Path, out: Path, count: int, seed: int, floor: float) -> No
     the reports of each story of the index in `data_dir`, as newsbot compares them."""
     from measure_stories import place_all
 
-    from index.catalog import Catalog
+    from index.search.catalog import Catalog
 
     catalog = Catalog(data_dir / "catalog.sqlite")
     records = catalog.articles()

@@ -26,7 +26,7 @@ def features(data_dir: Path, pairs: list[dict]) -> tuple[np.ndarray, np.ndarray]
     from bot.follows.matching import Topic, candidates, closeness, title_shares
     from bot.pipeline import load_embedder
     from bot.settings import load_settings
-    from index.catalog import CATALOG_FILE, Catalog
+    from index.search.catalog import CATALOG_FILE, Catalog
 
     settings = load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(data_dir)})
     embedder = load_embedder(settings.embed_model, settings.embed_backend, settings.model_cache)

@@ -2,7 +2,7 @@
 
     python bench/measure_stories.py --data-dir rtqa-2025-dev-data [--labels tests/data/story_pairs.jsonl] [--grid]
 
-Every article of the data dir's index is placed in a story the way the writer does it (index/stories.py),
+Every article of the data dir's index is placed in a story the way the writer does it (index/articles/stories.py),
 oldest first, from the vectors the index stores. Each labelled pair (same story or not) is then
 scored: pairwise precision, recall and F1, and BCubed F1 over the labelled articles, whose true
 stories are the groups the positive labels join. The baseline calls two articles one story when the
@@ -20,9 +20,9 @@ from collections import Counter
 from pathlib import Path
 
 from common import ROOT
-from index import stories
-from index.catalog import Catalog
-from index.stories import StoryBook
+from index.articles import stories
+from index.search.catalog import Catalog
+from index.articles.stories import StoryBook
 
 BASELINE_THRESHOLD = 0.5
 

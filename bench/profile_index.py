@@ -20,9 +20,9 @@ from common import DEFAULT_EVAL, cpu_model, write_subset
 STAGES = {
     "encoding the chunks": ("index/build.py", "_embed_nodes"),
     "encoding their sentences": ("index/build.py", "_sentence_vectors"),
-    "chunking and sentence splitting": ("index/chunk.py", "chunk_article"),
-    "Chroma writes": ("index/store.py", "commit"),
-    "the catalog": ("index/catalog.py", "sync"),
+    "chunking and sentence splitting": ("index/articles/chunk.py", "chunk_article"),
+    "Chroma writes": ("index/store/writer.py", "commit"),
+    "the catalog": ("index/search/catalog.py", "sync"),
     "imports": ("<frozen importlib._bootstrap>", "_find_and_load"),
 }
 
@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=60)
     parser.add_argument("--backend", default="openvino")
     args = parser.parse_args()
-    from index.embed import Embedder
+    from index.embedding.embedder import Embedder
 
     embedder = Embedder(backend=args.backend)
     embedder.embed(["warm up"] * 8)
@@ -44,8 +44,8 @@ def main() -> None:
         started = time.perf_counter()
         profile.enable()
         from index.build import update_index
-        from index.catalog import CATALOG_FILE, Catalog
-        from index.store import ChunkStore
+        from index.search.catalog import CATALOG_FILE, Catalog
+        from index.store.chroma import ChunkStore
 
         report = update_index(ChunkStore.local(data / "chroma"), Catalog(data / CATALOG_FILE), embedder, [subset], batch_size=64)
         profile.disable()

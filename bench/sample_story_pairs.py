@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from common import ROOT  # noqa: F401  (the repository on sys.path)
-from index.sentence_vectors import sentence_key, unpack
-from index.sentences import sentence_texts
+from index.embedding.sentence_vectors import sentence_key, unpack
+from index.articles.sentences import sentence_texts
 
 NUMBER = re.compile(r"\d")
 DATELINE = re.compile(r"^[A-Z][a-z]{2,4}\.? \d{1,2}, \d{4}")

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "train"))
 
 def runtime_candidates(eval_dir: Path, data_dir: Path) -> list[tuple[np.ndarray, list[bool], list[float]]]:
     """Per question with the answer among its candidates: (all features, holds, weighted priority)."""
-    from bot.answering.answer import QuestionFacts, age_in_days, sentence_features
+    from bot.answering.features import QuestionFacts, age_in_days, sentence_features
     from bot.evaluate import RARE_ANSWER_DF, contains, question_date
     from bot.pipeline import Pipeline
     from bot.settings import load_settings

@@ -18,7 +18,7 @@ import sys
 from common import chosen, open_tuning_run
 
 import bot.answering.answer as answer
-import index.embed
+import index.embedding.embedder
 from bot.evaluate import Scores, question_date
 from bot.answering.quoting import shape_problems
 
@@ -69,7 +69,7 @@ def todays_composition(answerer, question, passages):
 
 def main():
     args, pipeline, questions = open_tuning_run(__doc__)
-    index.embed.SENTENCE_CACHE_SIZE = 1_000_000  # every variant reads the same sentences: embed them once
+    index.embedding.embedder.SENTENCE_CACHE_SIZE = 1_000_000  # every variant reads the same sentences: embed them once
     searched = [(row, pipeline.searcher.search(row["question"], args.k, question_date(row))) for row in questions]
     print("| variant | AnswerHit | AnswerHit@1 | AnswerHit@40w | median words | refused | fragments | unbalanced |")
     print("|---|---|---|---|---|---|---|---|")

@@ -1,4 +1,4 @@
-"""How search's time and diversity settings were chosen: each variant of index/search.py's constants
+"""How search's time and diversity settings were chosen: each variant of index/search/searcher.py's constants
 is run over the same questions on one index, side by side, and scored by BudgetRecall (df <= 0.05).
 
 Variants change the module constants in this process only. The index must exist (see
@@ -11,8 +11,8 @@ import time
 
 from common import chosen, open_tuning_run, percentile
 
-import index.diversify as diversify
-import index.search as search
+import index.search.diversify as diversify
+import index.search.searcher as search
 from bot.evaluate import Scores, question_date
 
 CONSTANTS = ("DENSE_WEIGHT", "CANDIDATES", "NAMED_TIME_WEIGHT", "RECENT_WEIGHT", "RECENT_DAYS", "RRF_K")

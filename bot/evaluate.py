@@ -44,7 +44,7 @@ def first_words(passages: list[str], budget: int) -> str:
 
 
 def first_sentence(answer: str) -> str:
-    from index.sentences import split_sentences
+    from index.articles.sentences import split_sentences
 
     sentences = split_sentences(MARKERS.sub("", answer).strip())
     return sentences[0] if sentences else ""

@@ -11,28 +11,32 @@ from datetime import date, timedelta
 from functools import cache, cached_property
 from pathlib import Path
 
-from index.errors import NewsbotError
 from bot.answering.answer import ExtractiveAnswerer
-from bot.answering.results import REFUSAL, Answer, Citation, Verification
-from bot.answering.words import content_words
 from bot.answering.conversation import Turn, is_follow_up
 from bot.answering.llm.answerer import LLMAnswerer
 from bot.answering.llm.model import LLMError, load_chat_model
 from bot.answering.picker import CARD_FILE, AnswerPicker
 from bot.answering.prompts import load_prompts
-from bot.settings import Settings, default_sources
+from bot.answering.results import REFUSAL, Answer, Citation, Verification
 from bot.answering.verify import CitationVerifier
-from index.articles import CONTROL_CHARACTERS
+from bot.answering.words import content_words
+from bot.settings import Settings, default_sources
+from index.articles.article import CONTROL_CHARACTERS
 from index.build import IndexReport, WebRun, update_index
-from index.embed import DEFAULT_BACKEND, Embedder
-from index.catalog import CATALOG_FILE, Catalog
-from index.search import Searcher
-from index.store import ChunkStore, IndexMissing, old_layout, remove_old_layout
+from index.embedding.embedder import DEFAULT_BACKEND, Embedder
+from index.errors import NewsbotError
+from index.search.catalog import CATALOG_FILE, Catalog
+from index.search.searcher import Searcher
+from index.search.when import time_window
+from index.store.chroma import ChunkStore, IndexMissing, old_layout, remove_old_layout
 from index.web.fetch import Fetcher, Politeness
-from index.web.sources import WebSource, find_sources_file, load_sources_file, web_sources
+from index.web.sources import (
+    WebSource,
+    find_sources_file,
+    load_sources_file,
+    web_sources,
+)
 from index.web.urls import is_web
-from index.when import time_window
-
 
 log = logging.getLogger(__name__)
 

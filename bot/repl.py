@@ -5,8 +5,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.answering.results import Answer
 from bot.answering.conversation import Conversation, Turn
+from bot.answering.results import Answer
 from bot.pipeline import Pipeline, QuestionError
 from bot.render import WIDTH, render_answer, source_line
 

@@ -4,17 +4,26 @@ articles at a time."""
 import dataclasses
 import logging
 import time
-from datetime import datetime, timezone
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
-from index.articles import MAX_PASSAGES, Article, Note, Problem, Scan, scan_sources
-from index.chunk import CHUNKER_VERSION, chunk_article, embed_text, make_splitter
-from index.catalog import Catalog, chunk_sentences, embed_into
-from index.embed import Embedder
-from index.stories import StoryBook, sketch
-from index.store import ArticleRecord, ChunkStore, IndexInfo, Writer
+from index.articles.article import MAX_PASSAGES, Article, Note, Problem, Scan
+from index.articles.chunk import (
+    CHUNKER_VERSION,
+    chunk_article,
+    embed_text,
+    make_splitter,
+)
+from index.articles.files import scan_sources
+from index.articles.stories import StoryBook, sketch
+from index.embedding.embedder import Embedder
+from index.search.catalog import Catalog
+from index.search.chunk_copies import chunk_sentences, embed_into
+from index.store.chroma import ChunkStore
+from index.store.records import ArticleRecord, IndexInfo
+from index.store.writer import Writer
 from index.web.crawl import WebScan, crawl
 from index.web.fetch import Fetcher
 from index.web.sources import WebSource
@@ -252,7 +261,7 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
 
 def _sentence_vectors(puts: list, embedder: Embedder, batch_size: int) -> dict[str, bytes]:
     """Chunk id -> the packed vectors of the sentences an answer may quote from it, computed once
-    here and stored with the chunk, so that no reader embeds them again (index/sentence_vectors.py)."""
+    here and stored with the chunk, so that no reader embeds them again (index/embedding/sentence_vectors.py)."""
     sentences = {}
     for _, _, nodes in puts:
         sentences.update(zip((node.node_id for node in nodes), chunk_sentences([node.text for node in nodes])))

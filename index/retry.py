@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from index.errors import first_line
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -22,6 +24,6 @@ def with_backoff(work: Callable[[], T], *, worth_retrying: Callable[[Exception],
             wait = first_wait * 2**attempt
             if attempt >= retries or not worth_retrying(error) or (deadline is not None and time.monotonic() + wait >= deadline):
                 raise
-            log.warning("%s failed (%s); trying again in %.1f s", what, str(error).split("\n")[0][:200], wait)
+            log.warning("%s failed (%s); trying again in %.1f s", what, first_line(error), wait)
             time.sleep(wait)
             attempt += 1

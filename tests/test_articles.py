@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from index.articles import CONTROL_CHARACTERS, Note, Problem, read_file, scan_sources
+from index.articles.article import CONTROL_CHARACTERS, Note, Problem
+from index.articles.files import read_file, scan_sources
 from tests.hostile_files import GOOD, write_hostile_folder
 
 LIMIT = 5_000_000

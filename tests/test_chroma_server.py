@@ -39,7 +39,7 @@ def test_readers_on_other_machines_follow_the_writer_through_the_server(chroma_s
 
 
 def test_a_second_writer_against_the_server_is_told_who_holds_the_lock(chroma_server, tmp_path, corpus_copy):
-    from index.store import IndexBusy
+    from index.store.lock import IndexBusy
 
     first = make_pipeline(tmp_path / "one", NEWSBOT_CHROMA_URL=chroma_server.url)
     second = make_pipeline(tmp_path / "two", NEWSBOT_CHROMA_URL=chroma_server.url)
@@ -64,7 +64,7 @@ def test_a_stopped_server_is_a_clear_error(chroma_server, tmp_path):
 
 def test_a_reader_says_the_index_is_unavailable_then_answers_when_the_server_returns(chroma_server, tmp_path, corpus_copy):
     from bot.discord.replies import apology
-    from index.store import IndexUnavailable
+    from index.store.chroma import IndexUnavailable
 
     reader = make_pipeline(tmp_path / "reader", NEWSBOT_CHROMA_URL=chroma_server.url)
     reader.index([corpus_copy])

@@ -1,5 +1,5 @@
-from index.articles import read_file
-from index.clean import clean_text, load_rules
+from index.articles.files import read_file
+from index.articles.clean import clean_text, load_rules
 
 from tests.conftest import SEED_FILE
 

@@ -171,7 +171,7 @@ def test_repl_survives_a_failing_question(tmp_path, corpus_copy):
     repl = Repl(pipeline, out=out)
     repl.history_file = tmp_path / "history"
     assert repl.handle("Who heads the Ukrainian delegation?")
-    from index.store import IndexInfo
+    from index.store.records import IndexInfo
 
     pipeline.store.publish(IndexInfo(model="another model", chunker=1))  # rebuilt meanwhile, with another model
     assert repl.handle("Who heads the Ukrainian delegation?")

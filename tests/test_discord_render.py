@@ -6,7 +6,7 @@ import discord
 import pytest
 
 from bot.answering.results import REFUSAL, Answer, Citation
-from index.diversify import Outlet
+from index.search.diversify import Outlet
 from bot.discord.render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,

@@ -5,9 +5,9 @@ import pytest
 
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
-from index.embed import Embedder
-from index.encoders import EmbedModelError
-from index.search import IndexModelMismatch
+from index.embedding.embedder import Embedder
+from index.embedding.encoders import EmbedModelError
+from index.search.searcher import IndexModelMismatch
 from tests.conftest import SEED_FILE
 
 SENTENCES = [

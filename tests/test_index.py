@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from index.chunk import chunk_article, embed_text, make_splitter
-from index.articles import read_file
+from index.articles.chunk import chunk_article, embed_text, make_splitter
+from index.articles.files import read_file
 
 from tests.conftest import SEED_FILE, SEED_ID, ChromaServer, make_pipeline
 
@@ -133,7 +133,7 @@ def test_rebuild_starts_from_scratch(tmp_path, corpus_copy, store_env):
 
 
 def test_a_rebuild_writes_beside_the_index_that_answers(tmp_path, corpus_copy):
-    from index.store import IndexInfo
+    from index.store.records import IndexInfo
 
     pipeline = make_pipeline(tmp_path / "data")
     pipeline.index([corpus_copy])
@@ -159,7 +159,7 @@ def test_data_dirs_never_mix(tmp_path, corpus_copy):
 
 
 def test_an_index_in_the_old_layout_is_named_then_rebuilt(tmp_path, corpus_copy):
-    from index.store import IndexMissing
+    from index.store.chroma import IndexMissing
 
     data = tmp_path / "data"
     (data / "index" / "gen-000001-abcdef").mkdir(parents=True)
@@ -172,7 +172,7 @@ def test_an_index_in_the_old_layout_is_named_then_rebuilt(tmp_path, corpus_copy)
 
 
 def test_a_second_writer_is_told_who_holds_the_lock(tmp_path, corpus_copy):
-    from index.store import IndexBusy
+    from index.store.lock import IndexBusy
 
     pipeline = make_pipeline(tmp_path / "data")
     pipeline.index([corpus_copy])
@@ -198,7 +198,7 @@ def test_a_reader_answers_from_an_article_another_process_adds(tmp_path, corpus_
 
 
 def test_a_reader_never_follows_an_article_whose_chunks_are_missing(tmp_path, corpus_copy):
-    from index.catalog import Catalog
+    from index.search.catalog import Catalog
 
     pipeline = make_pipeline(tmp_path / "data")
     pipeline.index([corpus_copy])
@@ -263,10 +263,10 @@ def test_an_interrupted_run_leaves_the_last_index_answering(tmp_path, corpus_cop
 def test_threads_racing_to_open_the_index_all_get_answers(seed_pipeline):
     from concurrent.futures import ThreadPoolExecutor
 
-    from index.search import Searcher
+    from index.search.searcher import Searcher
 
-    from index.catalog import Catalog
-    from index.store import ChunkStore
+    from index.search.catalog import Catalog
+    from index.store.chroma import ChunkStore
 
     store = ChunkStore.local(seed_pipeline.settings.data_dir / "chroma")
     searcher = Searcher(store, Catalog(seed_pipeline.catalog.path), seed_pipeline.embedder)  # nothing opened yet
@@ -293,15 +293,15 @@ def test_chunks_are_added_within_chromas_batch_limit(tmp_path, corpus_copy, monk
 def test_whole_collections_are_read_a_page_at_a_time(seed_pipeline, monkeypatch):
     """One unbounded read of over 32,766 records fails inside Chroma; with the page shrunk to 2 the
     seed index's chunks read back the same as in one call."""
-    import index.store
+    import index.store.chroma
 
     store = seed_pipeline.store
     store.require_info()
     whole = store.chunks.get(include=["documents"])
-    monkeypatch.setattr(index.store, "READ_PAGE", 2)
-    paged = store.read_chunks(whole["ids"], ["documents"])
+    monkeypatch.setattr(index.store.chroma, "READ_PAGE", 2)
+    paged = store.read_chunks(whole["ids"])
     assert len(whole["ids"]) > 2
-    assert sorted(zip(paged["ids"], paged["documents"])) == sorted(zip(whole["ids"], whole["documents"]))
+    assert sorted((chunk.id, chunk.text) for chunk in paged) == sorted(zip(whole["ids"], whole["documents"]))
     assert list(store.articles()) == [SEED_ID]
 
 

@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from index.lexical import match_expression
-from index.search import reciprocal_rank_fusion
+from index.search.lexical import match_expression
+from index.search.searcher import reciprocal_rank_fusion
 from tests.conftest import make_pipeline
 
 EXTRA = """---
@@ -68,7 +68,7 @@ def test_question_words_become_a_quoted_fts5_query():
 
 
 def test_a_date_range_ranks_the_same_by_day_terms_as_by_joining_on_days(tmp_path, corpus_copy, monkeypatch):
-    import index.catalog
+    import index.search.catalog
 
     (corpus_copy / "extra.md").write_text(EXTRA, encoding="utf-8")
     pipeline = make_pipeline(tmp_path / "data")
@@ -77,7 +77,7 @@ def test_a_date_range_ranks_the_same_by_day_terms_as_by_joining_on_days(tmp_path
     june = (date(2025, 5, 30).toordinal(), date(2025, 6, 2).toordinal())
     for question in ("dredging contract harbour board", "Ukrainian delegation Istanbul"):
         by_terms = pipeline.catalog.lexical(question, 5, june)
-        monkeypatch.setattr(index.catalog, "MAX_DAY_TERMS", 0)
+        monkeypatch.setattr(index.search.catalog, "MAX_DAY_TERMS", 0)
         assert by_terms == pipeline.catalog.lexical(question, 5, june)
         monkeypatch.undo()
         assert by_terms and set(by_terms) <= set(pipeline.catalog.lexical(question, 50))

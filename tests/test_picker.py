@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from bot.answering import picker as picker_module
-from bot.answering.answer import QuestionFacts, distinguishing_terms, sentence_features, unmatched_terms
+from bot.answering.features import QuestionFacts, sentence_features
+from bot.answering.names import distinguishing_terms, unmatched_terms
 from bot.answering.results import REFUSAL
 from bot.answering.picker import CARD_FILE, FIXTURE_FILE, MODEL_DIR, WEIGHTS_FILE, AnswerPicker, PickerModelError
 from bot.cli import main
-from index.search import Passage
+from index.search.searcher import Passage
 
 from tests.conftest import SEED_FILE, make_pipeline
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.answering.prompts import PromptError, format_passages, load_prompts
 from bot.settings import PROJECT_ROOT
-from index.search import Passage
+from index.search.searcher import Passage
 
 BUNDLED = PROJECT_ROOT / "prompts"
 

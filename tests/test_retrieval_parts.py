@@ -6,10 +6,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-from index.diversify import cap_per_article, collapse_copies
-from index.neighbours import lead_from, overlap, tail_from
-from index.search import reciprocal_rank_fusion
-from index.when import time_window
+from index.search.diversify import cap_per_article, collapse_copies
+from index.search.neighbours import lead_from, overlap, tail_from
+from index.search.searcher import reciprocal_rank_fusion
+from index.search.when import time_window
 
 FRIDAY = date(2026, 6, 5)
 

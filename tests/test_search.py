@@ -5,7 +5,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from index.sentence_vectors import sentence_key, unpack
+from index.embedding.sentence_vectors import sentence_key, unpack
 from tests.conftest import ChromaServer, make_pipeline
 
 

@@ -4,8 +4,8 @@ every sentence the answerer and the verifier read, so a question embeds nothing 
 from bot.answering.answer import quotable
 from bot.answering.quoting import sentences_of
 from bot.answering.verify import CitationVerifier
-from index.sentence_vectors import pack, sentence_key, unpack
-from index.sentences import sentence_texts
+from index.embedding.sentence_vectors import pack, sentence_key, unpack
+from index.articles.sentences import sentence_texts
 
 QUESTIONS = [
     "Who heads the Ukrainian delegation?",
@@ -50,7 +50,7 @@ def test_answering_and_verifying_embed_no_sentence(seed_pipeline, embedder):
 
 
 def test_a_new_reader_copies_the_writers_sentence_vectors_and_embeds_none(seed_pipeline, embedder, tmp_path):
-    from index.catalog import Catalog
+    from index.search.catalog import Catalog
 
     reader = Catalog(tmp_path / "reader.sqlite")
     reader.sync(seed_pipeline.store, embedder)
@@ -63,8 +63,8 @@ def test_a_new_reader_copies_the_writers_sentence_vectors_and_embeds_none(seed_p
 
 def test_an_index_from_before_stored_sentence_vectors_gets_them_at_the_next_index(tmp_path, corpus_copy, embedder, monkeypatch):
     from index.build import sentence_vectors_key
-    from index.catalog import Catalog
-    from index.store import Writer
+    from index.search.catalog import Catalog
+    from index.store.writer import Writer
     from tests.conftest import make_pipeline
 
     with monkeypatch.context() as older:

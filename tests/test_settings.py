@@ -10,7 +10,14 @@ import textwrap
 
 import pytest
 
-from bot.settings import DiscordSettings, LLMSettings, Settings, SettingsError, load_discord_settings, load_settings
+from bot.settings import (
+    DiscordSettings,
+    LLMSettings,
+    Settings,
+    SettingsError,
+    load_discord_settings,
+    load_settings,
+)
 from bot.settings.reference import env_example, readme_with_table
 from tests.conftest import ROOT, SEED_FILE
 

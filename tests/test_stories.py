@@ -200,7 +200,7 @@ async def test_brief_in_discord_is_one_embed_that_pings_no_one(indexed, monkeypa
 def test_an_index_from_before_stories_gets_them_at_the_next_index_without_embedding(tmp_path, corpus_copy, capsys, monkeypatch):
     import dataclasses
 
-    from index.store import Writer
+    from index.store.writer import Writer
     from tests.conftest import make_pipeline
 
     data_dir = tmp_path / "data"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.answering.verify import CitationVerifier, Claim, parse_claims
-from index.search import Passage
+from index.search.searcher import Passage
 
 DATA = Path(__file__).parent / "data"
 

@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 from index.offline import configure_offline  # noqa: E402
 
 configure_offline()
-from bot.answering.answer import QuestionFacts, quotable, sentence_features  # noqa: E402
+from bot.answering.answer import quotable  # noqa: E402
+from bot.answering.features import QuestionFacts, sentence_features  # noqa: E402
 from bot.answering.picker import FEATURES, FIXTURE_FILE, MODEL_DIR, WEIGHTS_FILE, AnswerPicker  # noqa: E402
 from bot.answering.quoting import sentences_of  # noqa: E402
 from bot.evaluate import contains  # noqa: E402
@@ -60,7 +61,7 @@ def read_jsonl(path: Path):
 
 def passages_of(article: dict) -> list[str]:
     """An article cut into passages of whole sentences, about as long as newsbot's chunks."""
-    from index.sentences import split_sentences
+    from index.articles.sentences import split_sentences
 
     passages, current, words = [], [], 0
     for piece in split_sentences(article["text"]):
@@ -83,7 +84,7 @@ def candidates(question: dict, articles: dict[str, dict]) -> list[dict]:
 
     import bm25s
 
-    from bot.answering.answer import age_in_days
+    from bot.answering.features import age_in_days
 
     asked = date.fromisoformat(question["date"][:10])
     pieces = []
@@ -220,7 +221,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import numpy as np
-    from index.embed import DEFAULT_BACKEND, Embedder
+    from index.embedding.embedder import DEFAULT_BACKEND, Embedder
 
     started = time.time()
     backend = os.environ.get("NEWSBOT_EMBED_BACKEND", DEFAULT_BACKEND)

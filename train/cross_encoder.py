@@ -245,7 +245,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="train on this many groups only (a smoke run)")
     args = parser.parse_args()
 
-    from index.embed import BUNDLED_MODEL, resolve_model
+    from index.embedding.embedder import BUNDLED_MODEL, resolve_model
 
     base, _ = resolve_model(BUNDLED_MODEL)
     started = time.time()

@@ -12,23 +12,34 @@ NEWSBOT_ANSWER_PICKER=weighted, by the hand-weighted relevance it replaced. How 
 docs/answering.md.
 """
 
-import math
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
 
 from bot.answering.answer_type import highlight, kind_spans, question_kind
+from bot.answering.features import QuestionFacts, age_in_days, sentence_features
+from bot.answering.names import missing_names, unmatched_terms
 from bot.answering.picker import AnswerPicker
 from bot.answering.quoting import (
-    Sentence, ends_a_sentence, is_lead_in, refers_back, sentences_of, shape_problems, span_text, widen,
+    Sentence,
+    addresses_a_model,
+    ends_a_sentence,
+    is_lead_in,
+    refers_back,
+    sentences_of,
+    shape_problems,
+    span_text,
+    widen,
 )
 from bot.answering.results import REFUSAL, Citation
-from bot.answering.words import stopwords, content_words, rare_word_overlaps, word_overlap
-from index.embed import Embedder
-from index.search import Passage
-
+from bot.answering.words import (
+    content_words,
+    rare_word_overlaps,
+    word_overlap,
+)
+from index.embedding.embedder import Embedder
+from index.search.searcher import Passage
 
 # relevance = SIMILARITY_WEIGHT * cosine(question, sentence) + (1 - SIMILARITY_WEIGHT) * word
 # overlap. Measured with bench/calibrate_relevance.py on tests/data/relevance*.jsonl.
@@ -53,15 +64,6 @@ QUOTE_FLOOR_SLACK = 0.05
 TIE_MARGIN = 0.05
 REDUNDANT_SIMILARITY = 0.85
 MIN_SENTENCE_WORDS = 4
-# Article sentences that address a language model ("ignore previous instructions", "reply only
-# with") are never quoted as an answer nor accepted as support for one: article text is data.
-MODEL_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget) (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier)\b"
-    r"|\b(?:system prompt|you are now|tell the user)\b|^\W*(?:reply|respond|answer|say|write) (?:only )?with\b",
-    re.IGNORECASE,
-)
-
-
 @dataclass(frozen=True, eq=False)
 class Candidate:
     sentence: str
@@ -272,61 +274,6 @@ class ExtractiveAnswerer:
         return None
 
 
-@dataclass(frozen=True)
-class QuestionFacts:
-    """What the picker's features need of a question, worked out once per question."""
-
-    text: str
-    words: frozenset[str]
-    kind: str | None
-    terms: tuple[str, ...]  # its names and years
-    vocabulary: frozenset[str]
-
-    @classmethod
-    def of(cls, question: str) -> "QuestionFacts":
-        terms = tuple(dict.fromkeys(asked_names(question) + YEAR.findall(question)))
-        return cls(question, content_words(question), question_kind(question), terms, frozenset(vocabulary_of(question)))
-
-
-NUMBER = re.compile(r"\d")
-MAX_AGE_DAYS = 3650
-
-
-def sentence_features(
-    question: QuestionFacts, sentence: str, similarity: float, title: str, opens_article: bool, rank: int, age_days: int | None,
-) -> list[float]:
-    """The learned picker's features of one sentence, in bot/answering/picker.py's FEATURES order;
-    train/answer_picker.py computes them with this same function. `rank` is its passage's among the
-    search results (0 = best); `age_days` the days between its article's date and the day asked
-    about, or None when undated."""
-    vocabulary = vocabulary_of(sentence)
-    new_names = [name for name in names_in(sentence) if not mentioned(name, question.vocabulary)]
-    return [
-        similarity,
-        word_overlap(question.words, sentence),
-        word_overlap(question.words, title),
-        sum(mentioned(term, vocabulary) for term in question.terms) / len(question.terms) if question.terms else 1.0,
-        float(question.kind is not None and bool(kind_spans(sentence, question.kind, question.text))),
-        math.log1p(len(new_names)),
-        float(bool(NUMBER.search(sentence))),
-        math.log(max(len(sentence.split()), 1)),
-        float(opens_article),
-        float(refers_back(sentence)),
-        1 / (1 + rank),
-        math.log1p(min(abs(age_days), MAX_AGE_DAYS) if age_days is not None else MAX_AGE_DAYS),
-    ]
-
-
-def age_in_days(published: str, today: date | None) -> int | None:
-    """Days between an article's ISO date and `today`, or None when either is unknown."""
-    if today is None:
-        return None
-    try:
-        return (today - date.fromisoformat(published[:10])).days
-    except ValueError:
-        return None
-
-
 def cite(quotes: list[Quote]) -> tuple[str, bool, list[Citation]]:
     """The answer text with a [n] after each quote, and one citation per article, numbered in order
     of first use, holding all its quotes."""
@@ -341,112 +288,3 @@ def cite(quotes: list[Quote]) -> tuple[str, bool, list[Citation]]:
             by_article[passage.article_id] = replace(known, more_quotes=known.more_quotes + (quote.text,))
         parts.append(f"{' '.join(quote.text.split())} [{known.n}]")
     return " ".join(parts), False, list(by_article.values())
-
-
-CAPITALISED = re.compile(r"\b[A-Z][\w.’'-]*")
-# A question's first word is capitalised because it comes first, not because it is a name.
-QUESTION_OPENERS = {
-    "what", "who", "whom", "whose", "where", "when", "why", "how", "which", "is", "are", "was",
-    "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would", "should",
-    "tell", "list", "give", "name", "explain", "describe", "show", "summarise", "summarize",
-}
-CALENDAR_WORDS = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-}
-# Two spellings of a name match when they share this long a prefix (Zelensky / Zelenskyy,
-# Russian / Russia), but no shorter than NAME_PREFIX_MIN characters.
-NAME_PREFIX_SLACK = 2
-NAME_PREFIX_MIN = 5
-
-
-def addresses_a_model(sentence: str) -> bool:
-    return bool(MODEL_INSTRUCTION.search(sentence))
-
-
-def names_in(text: str) -> list[str]:
-    """Capitalised words of a question or sentence that are names, not question words or stopwords."""
-    names = []
-    for match in CAPITALISED.finditer(text):
-        name = re.sub(r"(['’]s)?[.’'-]*$", "", match.group())
-        lowered = name.lower()
-        if not name or lowered in stopwords() or (match.start() == 0 and lowered in QUESTION_OPENERS):
-            continue
-        names.append(name)
-    return names
-
-
-def asked_names(question: str) -> list[str]:
-    """The names a question asks about. A date in it ("in June 2025", "on Monday") is matched by
-    search, not by name."""
-    return [name for name in names_in(question) if name.lower() not in CALENDAR_WORDS]
-
-
-def missing_names(question: str, passages: list[Passage]) -> list[str]:
-    """Names in the question that no passage (text or title) mentions. News questions about
-    someone the articles never name ("What did Erdogan say?") can't be answered from them, however
-    similar the rest of the wording; this catches what embedding similarity can't."""
-    names = asked_names(question)
-    if not names:
-        return []
-    vocabulary = vocabulary_of(" ".join(f"{passage.title} {passage.readable_text}" for passage in passages))
-    return [name for name in names if not mentioned(name, vocabulary)]
-
-
-YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
-NAME_RUN = re.compile(r"[A-Z][\w’'.-]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w’'.-]*)*")
-SENTENCE_OPENER = re.compile(r"(?:^|[.?!]\s+)[\"“‘']?([A-Z][\w’'-]*)")
-
-
-def distinguishing_terms(question: str) -> list[tuple[str, ...]]:
-    """What singles out the thing a question asks about: each name of several words ("Nobel Peace
-    Prize", "Berlin Film Festival"), as its words, and each year ("2019",). An article that holds
-    part of a name but not all of it, or lacks the year, is about a neighbour (the 2019 Physics
-    prize for "Who won the Nobel Peace Prize in 2019?"). A lone name no passage mentions is the
-    name check's (`missing_names`); a lone name some article lacks ("American") singles out little."""
-    # A question's sentences open with a capital whether or not the word is a name ("Plenty of sports…").
-    openers = {match.group(1) for match in SENTENCE_OPENER.finditer(question)}
-    terms = []
-    for run in NAME_RUN.finditer(question):
-        parts = tuple(name for name in names_in(run.group()) if name.lower() not in CALENDAR_WORDS and name not in openers)
-        if len(parts) > 1:
-            terms.append(parts)
-    return list(dict.fromkeys(terms + [(year,) for year in YEAR.findall(question)]))
-
-
-def unmatched_terms(question: str, passage: Passage, passages: list[Passage]) -> list[str]:
-    """The parts of the question's distinguishing terms that `passage`'s article (its retrieved
-    passages, title and year) lacks while holding the rest: ["Peace"] for the Physics prize."""
-    terms = distinguishing_terms(question)
-    if not terms:
-        return []
-    text = " ".join(f"{p.title} {p.readable_text}" for p in passages if p.article_id == passage.article_id)
-    vocabulary = vocabulary_of(f"{text} {passage.published[:4]}")
-    unmatched = []
-    for parts in terms:
-        missing = [part for part in parts if not mentioned(part, vocabulary)]
-        if missing and (len(parts) == 1 or len(missing) < len(parts)):
-            unmatched.extend(missing)
-    return unmatched
-
-
-def vocabulary_of(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower().replace(".", "")))
-
-
-def mentioned(name: str, vocabulary: set[str]) -> bool:
-    for part in re.findall(r"\w+", name.lower().replace(".", "")):
-        if part in vocabulary:
-            return True
-        if len(part) >= NAME_PREFIX_MIN and any(
-            word.startswith(_name_prefix(part)) or part.startswith(_name_prefix(word))
-            for word in vocabulary
-            if len(word) >= NAME_PREFIX_MIN
-        ):
-            return True
-    return False
-
-
-def _name_prefix(word: str) -> str:
-    return word[: max(NAME_PREFIX_MIN, len(word) - NAME_PREFIX_SLACK)]

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.sentences import split_sentences
+from index.articles.sentences import split_sentences
 
 # A span grows to at most this many words; a sentence that needs more is not quoted (a long
 # sentence that needs nothing more is).
@@ -256,3 +256,16 @@ def shape_problems(quote: str) -> list[str]:
     if REFERRING_START.match(quote):
         problems.append("dangling reference")
     return problems
+
+
+# Article sentences that address a language model ("ignore previous instructions", "reply only
+# with") are never quoted as an answer nor accepted as support for one: article text is data.
+MODEL_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget) (?:all |any )?(?:the |your )?(?:previous|prior|above|earlier)\b"
+    r"|\b(?:system prompt|you are now|tell the user)\b|^\W*(?:reply|respond|answer|say|write) (?:only )?with\b",
+    re.IGNORECASE,
+)
+
+
+def addresses_a_model(sentence: str) -> bool:
+    return bool(MODEL_INSTRUCTION.search(sentence))

@@ -3,8 +3,8 @@ a language model's citations did."""
 
 from dataclasses import asdict, dataclass, field
 
-from index.diversify import Outlet
-from index.search import Passage
+from index.search.diversify import Outlet
+from index.search.searcher import Passage
 
 REFUSAL = "The indexed articles don't cover this question."
 

@@ -20,12 +20,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.answering.answer import addresses_a_model, mentioned, names_in, vocabulary_of
+from bot.answering.names import mentioned, names_in, vocabulary_of
+from bot.answering.quoting import addresses_a_model
 from bot.answering.results import Citation, Verification
 from bot.answering.words import content_words, words
-from index.embed import Embedder
-from index.search import Passage
-from index.sentences import split_sentences
+from index.articles.sentences import split_sentences
+from index.embedding.embedder import Embedder
+from index.search.searcher import Passage
 
 SIMILARITY_WEIGHT = 0.7
 MIN_SUPPORT = 0.64

@@ -13,7 +13,7 @@ WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 def stopwords() -> frozenset[str]:
     from nltk.corpus import stopwords
 
-    from index.sentences import bundled_nltk_data
+    from index.articles.sentences import bundled_nltk_data
 
     bundled_nltk_data()
     return frozenset(stopwords.words("english")) | {"say", "said", "says", "tell", "according"}

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from index.stories import STORY_DAYS, day_of
+from index.articles.stories import STORY_DAYS, day_of
 
 # Every pair of a story's sentences is compared: each sentence's figures, names and times are worked
 # out once for the many pairs it is in.

@@ -1,7 +1,7 @@
 """Stories in a time window, and the brief: each story's headline and one or two verbatim, cited
 sentences from its most central article, with the reports in it that disagree.
 
-Everything is read from the reader's catalog (index/catalog.py); only a topic is embedded.
+Everything is read from the reader's catalog (index/search/catalog.py); only a topic is embedded.
 """
 
 import re
@@ -10,12 +10,12 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from index.errors import NewsbotError
 from bot.answering.quoting import refers_back, shape_problems
 from bot.briefing.conflicts import Claim, Disagreement, figures, find_disagreements
-from index.catalog import Catalog
-from index.stories import day_of, story_id
-from index.store import ArticleRecord
+from index.articles.stories import day_of, story_id
+from index.errors import NewsbotError
+from index.search.catalog import Catalog
+from index.store.records import ArticleRecord
 
 SINCE = re.compile(r"^\s*(\d{1,4})\s*([dwm])\s*$", re.IGNORECASE)
 UNIT_DAYS = {"d": 1, "w": 7, "m": 30}

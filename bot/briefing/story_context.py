@@ -8,11 +8,11 @@ import numpy as np
 from bot.answering.results import Citation
 from bot.briefing.conflicts import Claim, figures, find_disagreements
 from bot.briefing.digest import COMPARED_ARTICLES, conflict_json
-from index.catalog import Catalog
-from index.diversify import Outlet
-from index.sentences import sentence_texts
-from index.stories import STORY_DAYS, day_of
-from index.store import ArticleRecord
+from index.articles.sentences import sentence_texts
+from index.articles.stories import STORY_DAYS, day_of
+from index.search.catalog import Catalog
+from index.search.diversify import Outlet
+from index.store.records import ArticleRecord
 
 
 def with_stories(catalog: Catalog, citations: list[Citation]) -> tuple[list[Citation], list[dict]]:

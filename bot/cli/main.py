@@ -8,7 +8,16 @@ import sys
 from pathlib import Path
 
 from bot.cli.parser import UsageError, build_parser
-from bot.cli.reports import print_problems, run_config, run_evaluation, run_feedback, run_follow, run_index, run_stats, run_stories
+from bot.cli.reports import (
+    print_problems,
+    run_config,
+    run_evaluation,
+    run_feedback,
+    run_follow,
+    run_index,
+    run_stats,
+    run_stories,
+)
 from bot.settings import Settings, SettingsError, load_dotenv_file, load_settings
 from index.errors import NewsbotError
 from index.offline import configure_offline
@@ -95,7 +104,7 @@ def run(args, settings) -> int:
         return run_discord(settings, discord_settings, sync=args.sync, read_only=args.read_only,
                            shard_ids=args.shards, shard_count=args.shard_count)
     if args.command in ("stats", "stories", "brief", "follow") and not settings.chroma_url and not (settings.data_dir / "chroma").is_dir():
-        from index.store import IndexMissing
+        from index.store.chroma import IndexMissing
 
         raise IndexMissing(f"no index in {settings.data_dir} yet: run `newsbot index --data-dir {settings.data_dir}` first")
     if args.command in ("index", "watch"):
@@ -147,7 +156,7 @@ def run(args, settings) -> int:
         print(f"newsbot: no articles in {settings.data_dir} yet; indexing {sources} first", file=sys.stderr)
         run_index(pipeline, [], rebuild=False, strict=False, summary_to=sys.stderr)
         if not pipeline.has_articles():
-            from index.store import IndexMissing
+            from index.store.chroma import IndexMissing
 
             raise IndexMissing(
                 f"no articles found in {sources}: run `newsbot index PATH` with your articles, "

@@ -20,7 +20,8 @@ examples:
   newsbot eval --articles A.jsonl --questions Q.jsonl --out run.jsonl   score retrieval on news questions
   newsbot discord --sync                       run the Discord bot (DISCORD_TOKEN in .env); see README
 
-Settings come from NEWSBOT_* environment variables or a .env file; see .env.example.
+Settings come from NEWSBOT_* environment variables or a .env file; see .env.example, and
+`newsbot config` for the values in effect.
 """
 
 

@@ -57,7 +57,7 @@ def run_feedback(settings, as_json: bool, recent: int) -> int:
 
     store = FeedbackStore(settings.data_dir)
     if not store.exists():
-        from index.store import IndexMissing
+        from index.store.chroma import IndexMissing
 
         raise IndexMissing(f"no feedback in {settings.data_dir} yet: it is recorded by `newsbot discord`")
     summary = store.summary(recent)

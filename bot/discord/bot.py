@@ -16,19 +16,19 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from index.errors import NewsbotError
+from bot.answering.llm.model import LLMError
 from bot.discord.briefs import Briefs
 from bot.discord.feedback import FeedbackView
 from bot.discord.follows import Follows
 from bot.discord.library import Library
-from bot.discord.queue import AnswerQueue
 from bot.discord.questions import Questions
+from bot.discord.queue import AnswerQueue
 from bot.discord.refresh import Refresh
 from bot.discord.replies import apology, respond_ephemeral
 from bot.feedback import FeedbackStore
-from bot.answering.llm.model import LLMError
 from bot.pipeline import Pipeline
 from bot.settings import DiscordSettings, LLMSettings, Settings
+from index.errors import NewsbotError
 
 log = logging.getLogger("newsbot.discord")
 
@@ -149,7 +149,7 @@ SERVER_WAIT_SECONDS = 300
 
 
 def _wait_for_index(settings: Settings) -> Pipeline:
-    from index.store import IndexUnavailable
+    from index.store.chroma import IndexUnavailable
 
     deadline = time.monotonic() + SERVER_WAIT_SECONDS
     while True:

@@ -13,7 +13,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.queue import QueueFull
-from bot.discord.render import DiscordMessage, render_backtest, render_follow_message, shorten
+from bot.discord.render import (
+    DiscordMessage,
+    render_backtest,
+    render_follow_message,
+    shorten,
+)
 from bot.discord.replies import NO_MENTIONS, apology, send_kwargs
 from bot.follows.rounds import BACKTEST_DAYS
 from bot.follows.store import FollowError, Message

@@ -8,8 +8,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.queue import QueueFull
+from bot.discord.render import (
+    ArticleRef,
+    DiscordMessage,
+    describe_answer_mode,
+    neutralise,
+    render_about,
+    render_article_list,
+)
 from bot.discord.replies import apology, respond_ephemeral, send_kwargs
-from bot.discord.render import ArticleRef, DiscordMessage, describe_answer_mode, neutralise, render_about, render_article_list
 from bot.pipeline import QuestionError, check_question
 
 log = logging.getLogger("newsbot.discord")
@@ -75,7 +82,7 @@ class Library(commands.Cog):
                 # index while this runs, and switch to the new one when it is published.
                 report = await asyncio.to_thread(self.bot.pipeline.index)
             except Exception as error:
-                from index.store import IndexBusy
+                from index.store.lock import IndexBusy
 
                 text = str(error) if isinstance(error, IndexBusy) else apology(error)
             else:

@@ -14,12 +14,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answering.results import Answer
 from bot.answering.conversation import Conversations, Turn
-from bot.discord.queue import AnswerQueue, QueueFull
-from bot.discord.replies import NO_MENTIONS, apology, respond_ephemeral, send_kwargs
+from bot.answering.results import Answer
 from bot.discord.feedback import FeedbackView
+from bot.discord.queue import AnswerQueue, QueueFull
 from bot.discord.render import DiscordMessage, render_answer, render_draft
+from bot.discord.replies import NO_MENTIONS, apology, respond_ephemeral, send_kwargs
 from bot.pipeline import QuestionError, check_question
 
 log = logging.getLogger("newsbot.discord")

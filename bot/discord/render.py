@@ -10,10 +10,16 @@ import time
 from dataclasses import dataclass
 
 from bot.answering.results import Answer, Citation
-from bot.dates import human_date
-from bot.render import also_reported, conflict_line, emphasise, web_source_status, window_words
 from bot.answering.verify import MARKER
-from index.sentences import split_sentences
+from bot.dates import human_date
+from bot.render import (
+    also_reported,
+    conflict_line,
+    emphasise,
+    web_source_status,
+    window_words,
+)
+from index.articles.sentences import split_sentences
 
 CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096

@@ -15,7 +15,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 
 def apology(error: BaseException) -> str:
     """Log an unexpected error under a short reference and return what the user sees."""
-    from index.store import IndexUnavailable
+    from index.store.chroma import IndexUnavailable
 
     if isinstance(error, IndexUnavailable):
         log.warning("%s", error)

@@ -11,8 +11,8 @@ from bot.follows.matching import Topic
 from bot.follows.rounds import BacktestHit, RoundPlan, backtest, plan_round
 from bot.follows.store import Follow, FollowStore, check_topic
 from bot.settings import Settings
-from index.embed import Embedder
-from index.search import Searcher
+from index.embedding.embedder import Embedder
+from index.search.searcher import Searcher
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.answering.words import content_words
-from index.catalog import Catalog
-from index.store import ArticleRecord
+from index.search.catalog import Catalog
+from index.store.records import ArticleRecord
 
 # score = mean cosine of the CLOSEST sentences + TITLE_WEIGHT × share of the topic's words in the title.
 CLOSEST = 3

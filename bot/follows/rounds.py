@@ -25,8 +25,8 @@ from bot.follows.matching import (
     quote_for,
 )
 from bot.follows.store import Follow, FollowState
-from index.catalog import Catalog
-from index.stories import day_of, story_id
+from index.articles.stories import day_of, story_id
+from index.search.catalog import Catalog
 
 # An article first indexed more than this many days after it was published is archive, not news:
 # it never alerts (it may still be an update to a story).

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import NewsbotError
 from bot.schema import migrate
+from index.errors import NewsbotError
 
 FILENAME = "follows.sqlite3"
 CLI_OWNER = "cli"

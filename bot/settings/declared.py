@@ -13,6 +13,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bot.plugins import chat_model_class, chat_model_names
 from bot.settings.fields import DeclaredSettings, setting
+from index.web.urls import is_web
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "corpus"
@@ -39,8 +40,7 @@ def _upper(value):
 
 def http_address(value: str, example: str) -> str:
     """`value` without its trailing slash, if it is an http(s) address with a host."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not is_web(value):
         raise ValueError(f"must be an http(s) address such as {example}, not {value!r}")
     return value.rstrip("/")
 

@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from index.articles import Article, ArticleError, Problem
-from index.store import ArticleRecord
+from index.articles.article import Article, ArticleError, Problem
+from index.store.records import ArticleRecord
 from index.web.discover import Entry, read_listing
-from index.web.fetch import Fetched, FetchError, Fetcher
+from index.web.fetch import Fetched, Fetcher, FetchError
 from index.web.pages import read_page
 from index.web.recheck import recheck_due
 from index.web.sources import WebSource

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from index.web.fetch import FetchError, Fetched
+from index.web.fetch import Fetched, FetchError
 from index.web.urls import canonical_url
 
 SITEMAP_ROOT = re.compile(rb"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(?:\w+:)?(urlset|sitemapindex)\b", re.S)

@@ -1,7 +1,7 @@
 """A fetched page into an Article: trafilatura finds the text and its metadata (title, publisher,
 date, canonical link); what the page lacks comes from its feed or sitemap entry."""
 
-from index.articles import CONTROL_CHARACTERS, Article, ArticleError, short_hash
+from index.articles.article import CONTROL_CHARACTERS, Article, ArticleError, short_hash
 from index.web.discover import Entry
 from index.web.fetch import Fetched
 from index.web.urls import canonical_url, host_of
@@ -40,7 +40,7 @@ def read_page(fetched: Fetched, entry: Entry, publisher: str = "") -> Article:
 
 
 def _date(value) -> str:
-    from index.articles import parse_published
+    from index.articles.article import parse_published
 
     try:
         return parse_published(value) if value else ""

@@ -9,9 +9,9 @@ from datetime import date
 
 from bot.answering.llm.model import ChatModel, Generated, LLMError, generate
 from bot.answering.prompts import Prompts, as_data, format_history, format_passages
-from bot.settings import LLMSettings
 from bot.answering.verify import CitationVerifier, Verified
-from index.search import Passage
+from bot.settings import LLMSettings
+from index.search.searcher import Passage
 
 # Characters of passages per token of context window left after the prompt and the answer:
 # English news runs at about 4 characters a token; 3 leaves room for names and numbers.

@@ -1,5 +1,5 @@
 """Sentence embeddings, computed in batches on the CPU and L2-normalised, by the backend the
-settings name (index/encoders.py).
+settings name (index/embedding/encoders.py).
 
 One Embedder may serve several threads (a bot answering while it reindexes): calls into the model
 take turns, because a fast tokenizer fails when two threads use it at once ("Already borrowed"),
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.encoders import open_encoder
-from index.sentence_vectors import sentence_key, unpack
+from index.embedding.encoders import open_encoder
+from index.embedding.sentence_vectors import sentence_key, unpack
 
 BUNDLED_MODEL = "bundled"
 # The fastest backend whose retrieval and answers on rtqa-2026 stay within a point of torch's
@@ -84,7 +84,7 @@ class Embedder:
 
     def embed_sentences(self, texts: list[str], stored: Iterable[bytes] = ()) -> np.ndarray:
         """Like `embed`, for passage sentences: taken from the vectors `stored` with their chunks
-        (index/sentence_vectors.py) when they are there, else embedded once and then served from a
+        (index/embedding/sentence_vectors.py) when they are there, else embedded once and then served from a
         bounded least-recently-used cache."""
         if not texts:
             return self.embed([])

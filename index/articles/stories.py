@@ -6,7 +6,7 @@ syndicated copy always joins its original's story, whatever their dates. How ali
 was chosen on labelled pairs (docs/stories.md): the cosine of their closest passages' MiniLM
 vectors, raised by the names they share and lowered by the days between them.
 
-The story is kept in each article's record in the change log (index/store.py), so every reader, on
+The story is kept in each article's record in the change log (index/store/changelog.py), so every reader, on
 this machine or through a Chroma server, sees the writer's stories, and an article keeps its story
 while it is unchanged, through refreshes and rebuilds alike.
 """
@@ -18,7 +18,7 @@ from datetime import date
 
 import numpy as np
 
-from index.diversify import COMPARE_WORDS_ABOVE, trigrams
+from index.articles.sentences import COMPARE_WORDS_ABOVE, trigrams
 
 # Articles further apart than this are one story only when one is a copy of the other.
 STORY_DAYS = 3

@@ -2,7 +2,7 @@
 float32 rows), `token_ids` (without special tokens), `max_tokens` and `dimension`.
 
 - torch: sentence-transformers itself.
-- onnx / onnx-int8: the same model exported to ONNX (index/onnx_export.py) and run by onnxruntime,
+- onnx / onnx-int8: the same model exported to ONNX (index/embedding/onnx_export.py) and run by onnxruntime,
   tokenised by the model's own tokenizer.json. No torch is imported to answer questions.
 - openvino: that ONNX file run by OpenVINO, which computes in bfloat16 on CPUs with AMX or
   AVX-512 BF16 and in float32 elsewhere (its own default): 2.5x torch's speed on news chunks here,
@@ -86,7 +86,7 @@ class OnnxEncoder:
                 f"pooling; {location!r}: {_first_line(error)}"
             ) from error
         self.dimension = int(pooling["word_embedding_dimension"])
-        from index.onnx_export import exported_model
+        from index.embedding.onnx_export import exported_model
 
         try:
             path = exported_model(cache_dir, location, backend == "onnx-int8")

@@ -1,5 +1,6 @@
 """Sentence splitting shared by the chunker and the answerer, so chunk edges and quotes agree."""
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -65,3 +66,15 @@ def sentence_texts(text: str) -> list[str]:
     """The sentences of `text` that answers may quote or a model's claims may cite, stripped: those
     of at least SENTENCE_MIN_WORDS words. Their vectors are stored with each chunk."""
     return [stripped for piece in split_sentences(text) if len((stripped := piece.strip()).split()) >= SENTENCE_MIN_WORDS]
+
+
+# Two texts whose embeddings are at least this close are compared word for word (their trigrams):
+# below it they are never copies, and the comparison is skipped.
+COMPARE_WORDS_ABOVE = 0.7
+WORD = re.compile(r"\w+")
+
+
+def trigrams(text: str) -> frozenset[tuple[str, ...]]:
+    """The text's word trigrams, lower-cased: what a syndicated copy shares with its original."""
+    words = WORD.findall(text.lower())
+    return frozenset(zip(words, words[1:], words[2:]))

@@ -19,13 +19,14 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from index.embedding.embedder import Embedder
 from index.errors import NewsbotError
-from index.catalog import Catalog
-from index.diversify import Outlet, cap_per_article, collapse_copies
-from index.embed import Embedder
-from index.neighbours import edges, ends_mid_sentence, starts_mid_sentence
-from index.store import ArticleRecord, ChunkStore, IndexInfo
-from index.when import TimeWindow, time_window
+from index.search.catalog import Catalog
+from index.search.diversify import Outlet, cap_per_article, collapse_copies
+from index.search.neighbours import edges, ends_mid_sentence, starts_mid_sentence
+from index.search.when import TimeWindow, time_window
+from index.store.chroma import ChunkStore
+from index.store.records import ArticleRecord, IndexInfo
 
 # Each ranking contributes its top CANDIDATES; RRF_K is the usual constant of reciprocal-rank fusion.
 CANDIDATES = 50
@@ -61,7 +62,7 @@ class Passage:
     also_reported_by: tuple[Outlet, ...] = ()
     lead: str = ""  # the start of a sentence cut at the chunk's start, from the chunk before
     tail: str = ""  # the end of a sentence cut at the chunk's end, from the chunk after
-    # The readable text's sentences' vectors, as stored at indexing (index/sentence_vectors.py).
+    # The readable text's sentences' vectors, as stored at indexing (index/embedding/sentence_vectors.py).
     sentence_vectors: bytes = field(default=b"", repr=False, compare=False)
 
     @property
@@ -160,9 +161,7 @@ class Searcher:
         if fresh_through is not None and self.catalog.count_since(fresh_through) > REOPEN_AFTER_CHUNKS:
             self.store.reopen()
             fresh_through = self.store.fresh_through
-        found = self.store.chunks.query(query_embeddings=[embedding.tolist()], n_results=depth, include=["distances"])
-        # Chroma's cosine distance is 1 - cosine.
-        scored = [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(found["ids"][0], found["distances"][0])]
+        scored = self.store.nearest(embedding.tolist(), depth)
         if fresh_through is None or fresh_through >= self.catalog.synced:
             return [chunk_id for chunk_id, _ in scored]
         merged = dict(scored)

@@ -1,6 +1,6 @@
 """Lexical search's words: what BM25 indexes for a chunk and how a question becomes an FTS5 query.
 
-The index itself is an FTS5 table in each reader's catalog (index/catalog.py), changed an article at a
+The index itself is an FTS5 table in each reader's catalog (index/search/catalog.py), changed an article at a
 time. Its rows hold words already lower-cased, stopword-free and Snowball-stemmed by bm25s' tokenizer,
 so FTS5 only splits them on spaces and ranks them with its bm25().
 """

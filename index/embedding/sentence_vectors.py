@@ -1,4 +1,4 @@
-"""Sentence vectors kept with their chunk in the reader's catalog (index/catalog.py), so that
+"""Sentence vectors kept with their chunk in the reader's catalog (index/search/catalog.py), so that
 answering and verifying embed nothing at question time: one blob per chunk, each sentence as an
 8-byte key of its text, a float32 scale and its vector in int8 (396 bytes for MiniLM, against
 1,536 in float32).

@@ -6,98 +6,38 @@ no date) becomes a `Note` and a fallback, and the article is still read.
 """
 
 import errno
-import hashlib
 import json
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from functools import cache
-from datetime import date, datetime, time, timezone
 from pathlib import Path
 
-from index.errors import NewsbotError
-from index.clean import clean_text
+from index.articles.article import (
+    CONTROL_CHARACTERS,
+    Article,
+    ArticleError,
+    Note,
+    Problem,
+    Scan,
+    kind_of,
+    parse_published,
+    short_hash,
+)
+from index.articles.clean import clean_text
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 RECORD_SUFFIXES = {".json", ".jsonl"}
 TITLE_MAX_CHARS = 200
 # A stored title longer than this is cut (at a word) with a note.
 STORED_TITLE_MAX_CHARS = 300
-# Work budget per article: the passages of a longer text are dropped with a note. 400 passages
-# hold about 70,000 words, far beyond any news article.
-MAX_PASSAGES = 400
 # Prose has a space every few characters; a long text with almost none is a dump or an encoding,
 # and its thousands of junk passages would take minutes to embed.
 MIN_SPACE_SHARE = 0.02
-# C0 and C1 control characters other than tab and line breaks, and lone UTF-16 surrogates (from a
-# "\ud800" escape in JSON): never article text.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # A web page whose lines of prose (at least PROSE_LINE_WORDS words) hold fewer than BODY_MIN_WORDS
 # words in all is a menu, index or cookie wall, not an article.
 PROSE_LINE_WORDS = 6
 BODY_MIN_WORDS = 25
-
-
-@dataclass(frozen=True)
-class Article:
-    id: str
-    title: str
-    text: str
-    source: str = ""
-    url: str = ""
-    published: str = ""  # ISO date or datetime, "" when unknown
-    author: str = ""
-    origin: str = ""  # the file it was read from
-
-    @property
-    def published_ts(self) -> int | None:
-        """Epoch seconds (UTC) of `published`, because Chroma range filters need numbers."""
-        if not self.published:
-            return None
-        moment = datetime.fromisoformat(self.published)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return int(moment.timestamp())
-
-    @property
-    def content_hash(self) -> str:
-        """Decides re-embedding: anything that ends up in a chunk or its metadata."""
-        fields = [self.title, self.text, self.source, self.url, self.published, self.author]
-        return hashlib.sha256(json.dumps(fields).encode("utf-8")).hexdigest()[:32]
-
-
-@dataclass(frozen=True)
-class Problem:
-    where: str  # a path, or path:line for a record in a .jsonl file
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.reason}"
-
-
-class Note(Problem):
-    """Something wrong that a fallback covered: the article is read all the same."""
-
-
-@dataclass
-class Scan:
-    """Everything read from some sources in one pass."""
-
-    articles: list[Article] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)
-    # Files with at least one problem: their previously indexed articles are kept.
-    troubled_files: set[str] = field(default_factory=set)
-
-
-class ArticleError(NewsbotError, ValueError):
-    """Why one file or record is not a usable article."""
-
-
-def short_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def shown(path: Path | str) -> str:
@@ -316,9 +256,9 @@ def _parse_json(text: str):
 
 def _from_record(path: Path, record, notes: list[str]) -> Article:
     if not isinstance(record, dict):
-        raise ArticleError(f"expected a JSON object with at least a 'text' field, found {_kind(record)}")
+        raise ArticleError(f"expected a JSON object with at least a 'text' field, found {kind_of(record)}")
     if not isinstance(record.get("text"), str) or not record["text"].strip():
-        found = "" if record.get("text") is None else f" ('text' is {_kind(record['text'])})"
+        found = "" if record.get("text") is None else f" ('text' is {kind_of(record['text'])})"
         raise ArticleError(f"no 'text' field with article text{found}")
     return _build(path, record["text"], record, notes, from_record=True)
 
@@ -367,7 +307,7 @@ def _field(meta: dict, name: str, notes: list[str], numbers: bool = False) -> st
     if numbers and isinstance(value, int | float) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        notes.append(f"'{name}' is {_kind(value)}, not text; left out")
+        notes.append(f"'{name}' is {kind_of(value)}, not text; left out")
         return ""
     return " ".join(CONTROL_CHARACTERS.sub("", value).split()) if name == "title" else CONTROL_CHARACTERS.sub("", value).strip()
 
@@ -380,40 +320,12 @@ def _published(value, notes: list[str]) -> str:
         return ""
 
 
-def _kind(value) -> str:
-    names = {
-        dict: "an object", list: "a list", bool: "true or false", int: "a number", float: "a number", str: "text",
-        type(None): "null",
-    }
-    return names.get(type(value), type(value).__name__)
-
-
 def _without_headline(text: str, title: str) -> str:
     """The text without a first line that repeats the title: a headline is not article text."""
     first, _, rest = text.partition("\n")
     if title and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
         return rest.strip()
     return text
-
-
-def parse_published(value) -> str:
-    """ISO text for a date, datetime or ISO string; "" when absent. A bad value is an error."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            shown_value = value.strip()[:40]
-            raise ArticleError(f"published date {shown_value!r} is not an ISO date like 2025-06-02") from None
-        if parsed.time() == time(0) and parsed.tzinfo is None and len(value.strip()) <= 10:
-            return parsed.date().isoformat()
-        return parsed.isoformat()
-    raise ArticleError(f"published date is {_kind(value)}, not an ISO date like 2025-06-02")
 
 
 def _split_front_matter(text: str) -> tuple[dict, str]:

@@ -1,21 +1,19 @@
 """Pure functions over ranked passages: syndicated copies collapse into one passage that lists the
 other outlets, and no single article fills the top k while other articles match."""
 
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
+from index.articles.sentences import COMPARE_WORDS_ABOVE, trigrams
 
 # Two chunks of different articles are copies of one story when they share this share of their
 # word trigrams (of the shorter one), or their embeddings are this close. Chunk edges differ
 # between outlets, so a copy rarely matches a chunk whole.
 DUPLICATE_CONTAINMENT = 0.6
 DUPLICATE_COSINE = 0.95
-COMPARE_WORDS_ABOVE = 0.7
 PER_ARTICLE = 2
-
-WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -30,11 +28,6 @@ class Outlet:
 
     def to_json(self) -> dict:
         return asdict(self)
-
-
-def trigrams(text: str) -> frozenset[tuple[str, ...]]:
-    words = WORD.findall(text.lower())
-    return frozenset(zip(words, words[1:], words[2:]))
 
 
 def is_copy(a: frozenset, b: frozenset, cosine: float) -> bool:

@@ -6,9 +6,8 @@ not part of the chunk text that gets quoted.
 
 from collections.abc import Callable
 
-from index.articles import Article
-from index.sentences import split_sentences
-from index.store import version_of
+from index.articles.article import Article, version_of
+from index.articles.sentences import split_sentences
 
 CHUNK_OVERLAP_TOKENS = 32
 # Bumped whenever chunking changes, so an index made the old way is rebuilt, not mixed.
@@ -34,7 +33,7 @@ def make_splitter(count_tokens: Callable[[str], list], max_tokens: int):
 
 def chunk_article(article: Article, splitter) -> list:
     """TextNodes with the chunk metadata Chroma stores, their ids "<article id>:<version>:<position>"
-    (index/store.py)."""
+    (index/store/chroma.py)."""
     from llama_index.core import Document
 
     version = version_of(article.content_hash)

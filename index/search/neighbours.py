@@ -4,7 +4,7 @@ Consecutive chunks of an article overlap (the chunker repeats up to 32 tokens), 
 found and skipped before the missing words are taken.
 """
 
-from index.sentences import split_sentences
+from index.articles.sentences import split_sentences
 
 # An overlap shorter than this could be a coincidence ("the ").
 MIN_OVERLAP_CHARS = 12

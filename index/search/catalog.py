@@ -1,17 +1,13 @@
-"""What a reader keeps beside Chroma, in one local SQLite file: the articles and chunks as of the last
-change it followed, each chunk's text, publication day and vector, its sentences' vectors, and a
-lexical index (FTS5).
+"""What a reader keeps beside Chroma, in one local SQLite file: the articles and chunks as of the
+last change it followed, each chunk's text, publication day and vector, its sentences' vectors
+(copied from the store, index/search/chunk_copies.py), and a lexical index (FTS5).
 
-The sentence vectors are embedded here, by whoever applies a change, from the chunks it reads. Kept
-in Chroma as a metadata string per chunk, they took 131 MB of strings on rtqa-2026, and Chroma
-indexes every metadata string: its file was 814 MB instead of 544.
-
-Everything here is derived from the shared index (index/store.py) and follows its change log before
-each question: a change costs reading the changed articles' chunks, never the whole index, and a
-reader on another machine needs only the server and a folder for this file. One SQLite transaction
-applies a set of whole articles, and a search reads one snapshot, so it sees each article wholly old
-or wholly new. Several processes may share the file: whoever syncs first applies a change, the
-others find it applied.
+Everything here follows the shared index's change log (index/store/changelog.py) before each
+question: a change costs reading the changed articles' chunks, never the whole index, and a reader
+on another machine needs only the server and a folder for this file. One SQLite transaction applies
+a set of whole articles, and a search reads one snapshot, so it sees each article wholly old or
+wholly new. Several processes may share the file: whoever syncs first applies a change, the others
+find it applied.
 """
 
 import json
@@ -25,13 +21,18 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import Embedder
-from index.lexical import lexical_tokens, match_expression
-from index.neighbours import edges
-from index.sentence_vectors import METADATA_KEY, from_text, pack, sentence_key, unpack
-from index.sentences import sentence_texts
-from index.stories import Sketch, day_of, sketch, unit_mean
-from index.store import ArticleRecord, ChunkStore, IndexInfo, LogEntry
+from index.articles.stories import day_of
+from index.embedding.embedder import Embedder
+from index.embedding.sentence_vectors import sentence_key, unpack
+from index.search.chunk_copies import (
+    chunk_sentences,
+    embed_missing_sentences,
+    read_chunks,
+)
+from index.search.lexical import lexical_tokens, match_expression
+from index.search.story_queries import StoryQueries
+from index.store.chroma import ChunkStore
+from index.store.records import ArticleRecord, IndexInfo, LogEntry
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +88,10 @@ class StoredChunk:
     position: int
     text: str
     vector: np.ndarray
-    sentence_vectors: bytes  # index/sentence_vectors.py
+    sentence_vectors: bytes  # index/embedding/sentence_vectors.py
 
 
-class Catalog:
+class Catalog(StoryQueries):
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
@@ -155,14 +156,14 @@ class Catalog:
                 return applied
             batch = entries[:SYNC_BATCH]
             relabelled = self._same_versions(batch)
-            chunks, missing = _read_chunks(store, [entry for entry in batch if entry.article_id not in relabelled])
+            chunks, missing = read_chunks(store, [entry for entry in batch if entry.article_id not in relabelled])
             if missing and retries < MAX_RETRIES:
                 # An article changed again while its chunks were read: the log now names the new version.
                 retries += 1
                 continue
             if missing:
                 log.warning("the index names chunks it does not hold for articles %s; they are left out", ", ".join(sorted(missing)))
-            self.embedded_sentences += _embed_sentences([entry for entry in batch if entry.article_id not in relabelled], chunks, missing, embedder)
+            self.embedded_sentences += embed_missing_sentences([entry for entry in batch if entry.article_id not in relabelled], chunks, missing, embedder)
             if self._apply(start, batch, chunks, missing, relabelled):  # else another process applied these first
                 applied += len(batch) - len(missing)
             retries = 0
@@ -269,59 +270,6 @@ class Catalog:
         row = self._db().execute("SELECT record FROM articles WHERE article_id = ?", (article_id,)).fetchone()
         return ArticleRecord(**json.loads(row[0])) if row else None
 
-    def sketches(self) -> list[Sketch]:
-        """What story matching knows of every article held, with its story."""
-        records = self.articles()
-        rows: dict[str, tuple[list[str], list[np.ndarray]]] = {}
-        for article_id, text, vector in self._db().execute("SELECT article_id, text, vector FROM chunks ORDER BY article_id, position"):
-            texts, vectors = rows.setdefault(article_id, ([], []))
-            texts.append(text)
-            vectors.append(np.frombuffer(vector, dtype=np.float32))
-        found = []
-        for article_id, (texts, vectors) in rows.items():
-            record = records.get(article_id)
-            if record is None:
-                continue
-            item = sketch(article_id, record.title, record.source, record.published, texts, vectors)
-            item.story, item.copy_of = record.story, record.copy_of
-            found.append(item)
-        return found
-
-    def story_members(self, days: tuple[int, int]) -> list[tuple[str, ArticleRecord]]:
-        """(article id, record) of every dated article published within `days` (first and last day
-        ordinals), oldest first."""
-        rows = self._db().execute(
-            "SELECT s.article_id, a.record FROM stories s JOIN articles a ON a.article_id = s.article_id "
-            "WHERE s.day BETWEEN ? AND ? AND s.day > 0 ORDER BY s.published, s.article_id",
-            (max(days[0], 1), days[1]),
-        )
-        return [(article_id, ArticleRecord(**json.loads(record))) for article_id, record in rows]
-
-    def story_of(self, article_id: str) -> dict[str, ArticleRecord]:
-        """Article id -> record of every article in `article_id`'s story, oldest first (none when
-        it has no story yet)."""
-        rows = self._db().execute(
-            "SELECT s.article_id, a.record FROM stories s JOIN articles a ON a.article_id = s.article_id "
-            "WHERE s.story_id != '' AND s.story_id = (SELECT story_id FROM stories WHERE article_id = ?) "
-            "ORDER BY s.published, s.article_id",
-            (article_id,),
-        )
-        return {member: ArticleRecord(**json.loads(record)) for member, record in rows}
-
-    def unstoried(self) -> int:
-        """How many articles have no story yet: the index was built before stories existed."""
-        return self._db().execute("SELECT count(*) FROM stories WHERE story_id = ''").fetchone()[0]
-
-    def article_vectors(self, article_ids: list[str]) -> dict[str, np.ndarray]:
-        """Each article's unit mean chunk vector."""
-        found: dict[str, list[np.ndarray]] = {}
-        for start in range(0, len(article_ids), 500):
-            part = article_ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            for article_id, vector in self._db().execute(f"SELECT article_id, vector FROM chunks WHERE article_id IN ({marks})", part):  # noqa: S608
-                found.setdefault(article_id, []).append(np.frombuffer(vector, dtype=np.float32))
-        return {article_id: unit_mean(vectors) for article_id, vectors in found.items()}
-
     def article_sentences(self, article_id: str, chunks: int | None = None) -> list[tuple[str, np.ndarray]]:
         """(sentence, its stored vector) for the sentences of an article's first `chunks` chunks
         (all when None), in order, each once: the sentences an answer may quote, as indexed."""
@@ -414,62 +362,6 @@ class Catalog:
 
     def count_since(self, seq: int) -> int:
         return self._db().execute("SELECT count(*) FROM chunks WHERE seq > ?", (seq,)).fetchone()[0]
-
-
-def _read_chunks(store: ChunkStore, entries: list[LogEntry]) -> tuple[dict[str, dict], set[str]]:
-    """Text and vector of every chunk the entries name, and the articles some of whose chunks are gone."""
-    ids = [chunk_id for entry in entries if entry.record is not None for chunk_id in entry.record.chunk_ids(entry.article_id)]
-    found = store.read_chunks(ids, ["documents", "embeddings", "metadatas"])
-    chunks = {
-        chunk_id: {"text": text, "vector": np.asarray(vector, dtype=np.float32)}
-        for chunk_id, text, vector in zip(found["ids"], found["documents"], found["embeddings"])
-    }
-    for chunk_id, metadata in zip(found["ids"], found["metadatas"]):
-        if metadata and METADATA_KEY in metadata:
-            chunks[chunk_id]["sentences"] = from_text(metadata[METADATA_KEY])
-    missing = {
-        entry.article_id for entry in entries
-        if entry.record is not None and any(chunk_id not in chunks for chunk_id in entry.record.chunk_ids(entry.article_id))
-    }
-    return chunks, missing
-
-
-def chunk_sentences(texts: list[str]) -> list[list[str]]:
-    """The sentences an answer may read in each of an article's chunks (`texts`, in order): its text
-    with the sentences its edges cut completed from the chunks beside it, as search completes them."""
-    found = []
-    for i, text in enumerate(texts):
-        lead, tail = edges(texts[i - 1] if i else None, text, texts[i + 1] if i + 1 < len(texts) else None)
-        found.append(sentence_texts(lead + text + tail))
-    return found
-
-
-def _embed_sentences(entries: list[LogEntry], chunks: dict[str, dict], missing: set[str], embedder: Embedder) -> int:
-    """Give each chunk that the writer stored none for its "sentences": the packed vectors of its
-    `chunk_sentences` (an index written before readers copied them). A sentence two chunks share is
-    embedded once. How many sentences were embedded."""
-    sentences: dict[str, list[str]] = {}
-    for entry in entries:
-        if entry.record is None or entry.article_id in missing:
-            continue
-        ids = entry.record.chunk_ids(entry.article_id)
-        if all("sentences" in chunks[chunk_id] for chunk_id in ids):
-            continue
-        found = zip(ids, chunk_sentences([chunks[chunk_id]["text"] for chunk_id in ids]))
-        sentences.update((chunk_id, texts) for chunk_id, texts in found if "sentences" not in chunks[chunk_id])
-    return embed_into(sentences, chunks, embedder)
-
-
-def embed_into(sentences: dict[str, list[str]], chunks: dict[str, dict], embedder: Embedder, batch_size: int = 64) -> int:
-    """Set chunks[chunk_id]["sentences"] to the packed vectors of `sentences[chunk_id]`, each
-    distinct sentence embedded once; how many were embedded."""
-    distinct = list(dict.fromkeys(text for texts in sentences.values() for text in texts))
-    # Longest first, so that batches pad little.
-    ordered = sorted(distinct, key=len, reverse=True)
-    vectors = dict(zip(ordered, embedder.embed(ordered, batch_size=batch_size)))
-    for chunk_id, texts in sentences.items():
-        chunks.setdefault(chunk_id, {})["sentences"] = pack(texts, [vectors[text] for text in texts])
-    return len(distinct)
 
 
 def _stacked(rows: list[tuple[str, bytes]]) -> np.ndarray:
