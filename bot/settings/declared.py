@@ -253,6 +253,8 @@ class LLMSettings(DeclaredSettings):
     @field_validator("mode")
     @classmethod
     def _known_mode(cls, value: str) -> str:
+        if value == EXTRACTIVE:  # the default needs no look through the installed packages
+            return value
         modes = (EXTRACTIVE, *chat_model_names())
         if value not in modes:
             raise ValueError(f"must be one of {', '.join(modes)}, not {value!r}")
