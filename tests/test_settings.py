@@ -54,7 +54,7 @@ def test_config_says_where_each_value_came_from_and_hides_secrets(tmp_path):
     assert not (tmp_path / "data").exists()
 
     text = run_cli("config", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
-    assert text.returncode == 0 and "NEWSBOT_FETCH_DELAY" in text.stdout and "[.env]" in text.stdout and SECRET not in text.stdout
+    assert text.returncode == 0 and "NEWSBOT_FETCH_DELAY" in text.stdout and ".env" in text.stdout and SECRET not in text.stdout
 
 
 @pytest.mark.parametrize("env, message", [

@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, UsageError) as error:
         print(f"newsbot: error: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`newsbot config | head`): nothing left to say, and nowhere to say it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("newsbot: interrupted; the articles committed so far are kept, and the next run does the rest", file=sys.stderr)
         return 130

@@ -77,9 +77,16 @@ def effective(groups: Mapping[type[DeclaredSettings], DeclaredSettings], dotenv_
     return report
 
 
-def render_effective(report: list[dict]) -> str:
-    width = max(len(row["variable"]) for row in report)
-    return "\n".join(f"{row['variable']:<{width}}  {row['value'] or '(empty)'}  [{row['source']}]" for row in report)
+def render_effective(report: list[dict], value_width: int = 40) -> str:
+    """One aligned line per setting: its variable, its value (cut to `value_width`) and its source."""
+
+    def shown(value: str) -> str:
+        value = value or "(empty)"
+        return value if len(value) <= value_width else value[: value_width - 1] + "…"
+
+    names = max(len(row["variable"]) for row in report)
+    values = max(len(shown(row["value"])) for row in report)
+    return "\n".join(f"{row['variable']:<{names}}  {shown(row['value']):<{values}}  {row['source']}" for row in report)
 
 
 def main(argv: list[str] | None = None) -> int:
