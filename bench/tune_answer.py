@@ -20,6 +20,7 @@ from common import chosen, open_tuning_run
 import bot.answering.answer as answer
 import index.embedding.embedder
 from bot.evaluate import Scores, question_date
+from bot.answering.names import missing_names
 from bot.answering.quoting import shape_problems
 
 SETTINGS = ("RANK_PRIOR", "KIND_BONUS", "RARE_WORDS_WEIGHT", "SELF_CONTAINED_MARGIN", "QUOTE_FLOOR_SLACK", "TIE_MARGIN")
@@ -45,7 +46,7 @@ VARIANTS = {
 
 def todays_composition(answerer, question, passages):
     """The answerer before issue 11: best sentence plus up to two within 0.25, not redundant."""
-    missing = answer.missing_names(question, passages)
+    missing = missing_names(question, passages)
     if missing:
         return "", True, []
     candidates = answerer.candidates(question, passages)
