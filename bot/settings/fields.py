@@ -5,7 +5,6 @@ import os
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pydantic import Field, SecretStr
@@ -113,6 +112,7 @@ class Declared:
 
 
 def env_text(value: Any) -> str:
+    """A value written as it would be in the environment."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -123,6 +123,4 @@ def env_text(value: Any) -> str:
         return value.get_secret_value()
     if isinstance(value, frozenset | set | tuple | list):
         return ",".join(map(str, sorted(value)))
-    if isinstance(value, Path):
-        return str(value)
     return str(value)

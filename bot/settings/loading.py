@@ -7,7 +7,7 @@ import typing
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from bot.settings.declared import DiscordSettings, LLMSettings, Settings
 from bot.settings.fields import DeclaredSettings, SettingsError
@@ -51,13 +51,9 @@ def load_discord_settings(env: Mapping[str, str] | None = None) -> DiscordSettin
 def check_value(group: type[DeclaredSettings], name: str, value: str):
     """`value` as setting `name` would take it (a CLI flag that overrides it), or SettingsError
     saying what it must be, without the variable's name."""
-    from typing import Annotated
-
-    from pydantic import TypeAdapter
-
     field = group.model_fields[name]
     try:
-        return TypeAdapter(Annotated[field.annotation, field]).validate_python(value)
+        return TypeAdapter(typing.Annotated[field.annotation, field]).validate_python(value)
     except ValidationError as error:
         found = {**error.errors()[0], "loc": (name,)}
         raise SettingsError(explain(group, found).removeprefix(f"{group.env_name(name)} ")) from None
