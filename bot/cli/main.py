@@ -18,7 +18,7 @@ from bot.cli.reports import (
     run_stats,
     run_stories,
 )
-from bot.settings import Settings, SettingsError, load_dotenv_file, load_settings
+from bot.settings import DiscordSettings, Settings, SettingsError, load_discord_settings, load_dotenv_file, load_settings
 from index.errors import NewsbotError
 from index.offline import configure_offline
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(data_dir=args.data_dir)
         logging.basicConfig(level=settings.log_level, format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
-        redact_secrets([settings.llm.api_key.get_secret_value(), os.environ.get("DISCORD_TOKEN", ""), *settings.chroma_header_map.values()])
+        redact_secrets([settings.llm.api_key.get_secret_value(), os.environ.get(DiscordSettings.env_name("token"), ""), *settings.chroma_header_map.values()])
         if args.command == "config":
             return run_config(settings, from_dotenv, args.data_dir is not None, args.json)
         check_data_dir(settings.data_dir)
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print("newsbot: interrupted; the articles committed so far are kept, and the next run does the rest", file=sys.stderr)
         return 130
     except Exception as error:
-        if known_failure(error):
+        if isinstance(error, NewsbotError):  # a message for the user (index/errors.py), not a bug's
             print(f"newsbot: error: {error}", file=sys.stderr)
         else:
             log.debug("unexpected failure", exc_info=True)
@@ -78,11 +78,6 @@ def redact_secrets(secrets: list[str]) -> None:
         handler.addFilter(redactor)
 
 
-def known_failure(error: Exception) -> bool:
-    """Whether the error's message is for the user (index/errors.py), not a bug's."""
-    return isinstance(error, NewsbotError)
-
-
 def check_data_dir(data_dir: Path) -> None:
     if data_dir.exists() and not data_dir.is_dir():
         raise SettingsError(f"the data dir {data_dir} is a file, not a folder (--data-dir or {Settings.env_name('data_dir')})")
@@ -96,8 +91,6 @@ def run(args, settings) -> int:
     if args.command == "feedback":
         return run_feedback(settings, args.json, args.recent)
     if args.command == "discord":
-        from bot.settings import load_discord_settings
-
         if (args.shards is None) != (args.shard_count is None):
             raise UsageError("--shards and --shard-count go together, e.g. --shards 0,1 --shard-count 4")
         if args.shards and (args.shard_count < 1 or args.shards[-1] >= args.shard_count):

@@ -159,8 +159,7 @@ def web_source_lines(statuses: list[dict], now: float) -> list[str]:
 
 
 def run_config(settings, from_dotenv: frozenset[str], data_dir_given: bool, as_json: bool) -> int:
-    from bot.settings import DiscordSettings, LLMSettings, Settings
-    from bot.settings.loading import read_discord_settings
+    from bot.settings import DiscordSettings, LLMSettings, Settings, read_discord_settings
     from bot.settings.reference import effective, render_effective
 
     groups = {Settings: settings, LLMSettings: settings.llm, DiscordSettings: read_discord_settings()}

@@ -65,15 +65,16 @@ def generate(
     `on_text` (which gets the reply so far after every piece)."""
     started = time.monotonic()
     deadline = started + timeout
-    attempts, streamed = [], []
+    attempts, streamed = 0, False
 
     def attempt() -> Generated:
-        attempts.append(None)
+        nonlocal attempts, streamed
+        attempts += 1
         text, chunks = "", 0
         for piece in model.stream(messages, max(0.1, deadline - time.monotonic())):
             text += piece
             chunks += 1
-            streamed.append(None)
+            streamed = True
             if on_text is not None:
                 on_text(text)
             if time.monotonic() > deadline:
@@ -84,8 +85,7 @@ def generate(
         return with_backoff(attempt, worth_retrying=lambda error: isinstance(error, TransientLLMError) and not streamed,
                             retries=retries, first_wait=FIRST_BACKOFF_SECONDS, deadline=deadline, what="the model call")
     except TransientLLMError as error:
-        count = len(attempts)
-        raise LLMError(f"{error} (after {count} attempt{'s' if count > 1 else ''})") from error
+        raise LLMError(f"{error} (after {attempts} attempt{'s' if attempts > 1 else ''})") from error
 
 
 def chat_messages(messages: Messages):
