@@ -21,16 +21,21 @@ from bot.pipeline import Pipeline
 from bot.settings import load_settings
 
 
-def cold_ask(data_dir: Path, question: str) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of one `newsbot ask --json` process."""
+def cold_ask(data_dir: Path, question: str, checkout: Path = ROOT) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one `newsbot ask --json` process, run from `checkout`."""
+    return cold_command(checkout, data_dir, "ask", question, "--json")
+
+
+def cold_command(checkout: Path, data_dir: Path, *args: str) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one `python -m bot.cli ARGS` process run from `checkout`."""
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir)}
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "ask", question, "--json"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=checkout, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"newsbot ask failed for {question!r}")
+        raise RuntimeError(f"newsbot {' '.join(args)} failed in {checkout}")
     return wall, usage.ru_maxrss / 1024
 
 

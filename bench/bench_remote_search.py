@@ -56,7 +56,7 @@ def main():
             remote.searcher.refresh()
             filled = time.perf_counter() - started
             embedded = remote.catalog.embedded_sentences
-            copied = sum(len(page) for page in remote.catalog.stored_sentences())
+            chunks = remote.catalog.chunk_count()
             local.searcher.refresh()
             timings = {"local": [], "over HTTP": []}
             same = 0
@@ -74,7 +74,7 @@ def main():
 
     print(f"CPU: {cpu_model()}")
     print(f"{len(rows)} questions, k={args.k}; the reader's catalog filled from the server in {filled:.1f} s, "
-          f"embedding {embedded} sentences ({copied} chunks' sentence vectors copied from the index)\n")
+          f"embedding {embedded} sentences for its {chunks} chunks (the rest copied from the index)\n")
     print(f"identical passages, in order: {same} of {len(rows)}\n")
     print("| search | p50 | p95 |")
     print("|---|---|---|")

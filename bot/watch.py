@@ -83,6 +83,6 @@ def deliver_to_terminal(store, as_json: bool) -> None:
     hold = os.environ.get(HOLD_DELIVERY)
     while hold and Path(hold).exists():
         time.sleep(0.2)
-    for message in store.pending(terminal=True):
+    while (message := store.claim_next(terminal=True)) is not None:
         print(json.dumps(message.payload, ensure_ascii=False) if as_json else render_follow_message(message.payload), flush=True)
         store.delivered(message.id)

@@ -20,7 +20,7 @@ from index.articles.files import scan_sources
 from index.articles.stories import StoryBook, sketch
 from index.embedding.embedder import Embedder
 from index.search.catalog import Catalog
-from index.search.chunk_copies import chunk_sentences, embed_into
+from index.search.chunk_copies import chunk_sentences, pack_sentences
 from index.store.chroma import ChunkStore
 from index.store.records import ArticleRecord, IndexInfo
 from index.store.writer import Writer
@@ -265,9 +265,7 @@ def _sentence_vectors(puts: list, embedder: Embedder, batch_size: int) -> dict[s
     sentences = {}
     for _, _, nodes in puts:
         sentences.update(zip((node.node_id for node in nodes), chunk_sentences([node.text for node in nodes])))
-    packed: dict[str, dict] = {}
-    embed_into(sentences, packed, embedder, batch_size)
-    return {chunk_id: chunk["sentences"] for chunk_id, chunk in packed.items()}
+    return pack_sentences(sentences, embedder, batch_size)
 
 
 def _placed(book: StoryBook, article_id: str, record: ArticleRecord, nodes: list, before: ArticleRecord | None) -> ArticleRecord:

@@ -7,5 +7,6 @@ class NewsbotError(Exception):
 
 
 def first_line(error: BaseException, limit: int = 200) -> str:
-    """An error's first line, cut to `limit`: what a one-line message quotes of a library's error."""
-    return str(error).split("\n")[0][:limit]
+    """An error's first line, cut to `limit` (its type's name when it has no message): what a
+    one-line message quotes of a library's error."""
+    return str(error).split("\n")[0][:limit] or type(error).__name__

@@ -33,7 +33,7 @@ def test_readers_on_other_machines_follow_the_writer_through_the_server(chroma_s
 
     (corpus_copy / "ferry.txt").write_text(FERRY, encoding="utf-8")
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "writer"), "NEWSBOT_CHROMA_URL": chroma_server.url}
-    subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env, check=True, capture_output=True, timeout=600)
     assert "May" in reader.ask("When will the ferry terminal open?").text  # at its next question
     assert reader.stats().articles == 2 and not (tmp_path / "reader" / "chroma").exists()
 
@@ -92,8 +92,11 @@ def test_the_writer_waits_out_a_server_restart_and_finishes(chroma_server, tmp_p
     writer = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     said: list[str] = []
-    listener = threading.Thread(target=lambda: said.extend(writer.stderr), daemon=True)
-    listener.start()
+    printed: list[str] = []
+    listeners = [threading.Thread(target=lambda: said.extend(writer.stderr), daemon=True),
+                 threading.Thread(target=lambda: printed.extend(writer.stdout), daemon=True)]
+    for listener in listeners:
+        listener.start()
     restarted = None
     try:
         # The first batch is in: the writer is embedding the next ones when the server goes away,
@@ -103,22 +106,20 @@ def test_the_writer_waits_out_a_server_restart_and_finishes(chroma_server, tmp_p
         wait_for(lambda: any("trying again" in line for line in said), 300, "the writer to find the server gone")
         restarted = ChromaServer(tmp_path / "chroma-data", port=chroma_server.port)
         restarted.wait_until_ready()
-        out = writer.stdout.read()
         writer.wait(timeout=600)
-    finally:
-        if writer.poll() is None:
-            writer.kill()
-            writer.wait()
-    try:
-        listener.join(timeout=30)
+        for listener in listeners:
+            listener.join(timeout=30)
         assert writer.returncode == 0, "".join(said)
-        assert "Traceback" not in "".join(said) and "101 articles" in out
+        assert "Traceback" not in "".join(said) and "101 articles" in "".join(printed)
         reader.store.require_info()
         records = reader.store.articles()
         assert len(records) == 101
         assert reader.store.chunks.count() == sum(record.chunks for record in records.values())
         assert reader.stats().articles == 101
     finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
         if restarted is not None:
             restarted.stop()
 

@@ -189,7 +189,7 @@ def test_a_reader_answers_from_an_article_another_process_adds(tmp_path, corpus_
     assert reader.ask("When will the ferry terminal open?").refused
     (corpus_copy / "ferry.txt").write_text(f"Ferry terminal delayed\n\n{STORY}", encoding="utf-8")
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
-    subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env, check=True, capture_output=True, timeout=600)
     answer = reader.ask("When will the ferry terminal open?")  # the same reader, not reopened
     assert not answer.refused and "May" in answer.text
     assert reader.searcher.dense_ranking(reader.embedder.embed_query(STORY), 1)[0].startswith(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.errors import NewsbotError
+from index.errors import NewsbotError, first_line
 
 MODEL_DIR = Path(__file__).resolve().parent / "picker_model"
 WEIGHTS_FILE = "weights.json"
@@ -58,7 +58,7 @@ class AnswerPicker:
             self.card = model.get("card", {})
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise PickerModelError(
-                f"the answer picker model {path} is missing or corrupt ({_first_line(error)}): "
+                f"the answer picker model {path} is missing or corrupt ({first_line(error)}): "
                 "reinstall newsbot (pip install --force-reinstall newsbot)"
             ) from None
 
@@ -69,7 +69,3 @@ class AnswerPicker:
         chosen = np.asarray(features, dtype=np.float64)[:, self._columns]
         logits = ((chosen - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-logits))
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).splitlines()[0] if str(error) else type(error).__name__

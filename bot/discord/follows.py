@@ -1,16 +1,20 @@
 """`/follow topic [channel]`, `/unfollow id`, `/follows`, and the delivery of follows' alerts.
 
-Alerts are matched after each background refresh (the Refresh cog) and posted by the process that
-refreshed, so with several shards only one sends. An alert is one embed in the follow's channel;
-updates to its story go into a thread on it. When the bot can no longer post in a channel, the
-follow is paused and its owner told once, privately.
+Every ROUND_SECONDS, and after each background refresh, the articles the index added since the
+last round are matched against this process's follows (in its data dir) and the pending messages
+are posted; a read-only bot beside a separate `newsbot watch` writer does the same. Each message is
+claimed before it is sent, so two processes sharing a data dir never post it twice. An alert is
+one embed in the follow's channel; updates to its story go into a thread on it (into the channel
+when no thread can be made). When the bot can no longer post in a channel, the follow is paused and
+its owner told once, privately.
 """
 
+import asyncio
 import logging
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.discord.queue import QueueFull
 from bot.discord.render import (
@@ -29,6 +33,7 @@ log = logging.getLogger("newsbot.discord")
 THREAD_EXISTS = 160004
 # A story's thread is archived after a week without updates (Discord's longest).
 THREAD_ARCHIVE_MINUTES = 10080
+ROUND_SECONDS = 60
 
 
 def owner_of(user_id: int) -> str:
@@ -38,6 +43,22 @@ def owner_of(user_id: int) -> str:
 class Follows(commands.Cog):
     def __init__(self, newsbot: commands.Bot):
         self.bot = newsbot
+        self.rounds = tasks.loop(seconds=ROUND_SECONDS)(self.round)
+        self.rounds.before_loop(self.bot.wait_until_ready)
+
+    async def cog_load(self) -> None:
+        self.rounds.start()
+
+    async def cog_unload(self) -> None:
+        self.rounds.cancel()
+
+    async def round(self) -> None:
+        """Match what the index added since the last round, then post what is pending."""
+        try:
+            await asyncio.to_thread(self.following.after_round)
+            await self.deliver()
+        except Exception as error:  # noqa: BLE001 - alerts wait for the next round
+            log.warning("matching or posting the follows' alerts failed: %s", error)
 
     @property
     def following(self):
@@ -70,7 +91,7 @@ class Follows(commands.Cog):
     @app_commands.describe(id="The follow's number, from /follows")
     async def unfollow(self, interaction: discord.Interaction, id: int) -> None:  # noqa: A002 - the option's name in Discord
         try:
-            removed = self.following.remove(owner_of(interaction.user.id), id)
+            removed = await asyncio.to_thread(self.following.remove, owner_of(interaction.user.id), id)
             text = f"No longer following “{shorten(removed.topic, 200)}” (#{removed.id})."
         except FollowError as error:
             text = f"Nothing removed: {error}."
@@ -78,7 +99,7 @@ class Follows(commands.Cog):
 
     @app_commands.command(name="follows", description="The topics you follow")
     async def follows(self, interaction: discord.Interaction) -> None:
-        mine = self.following.follows(owner_of(interaction.user.id))
+        mine = await asyncio.to_thread(self.following.follows, owner_of(interaction.user.id))
         if not mine:
             text = "You follow nothing yet: try `/follow topic: bird flu`."
         else:
@@ -95,22 +116,24 @@ class Follows(commands.Cog):
         store = self.following.store
         if not store.exists():
             return 0
-        posted = 0
-        for message in store.pending(terminal=False):
-            follow = store.follow(message.follow_id)
-            if follow is None or follow.paused:
+        posted, failed = 0, set()
+        # A follow whose message failed sends nothing more this round: its later updates wait for their alert.
+        while (message := await asyncio.to_thread(store.claim_next, False, failed)) is not None:
+            follow = await asyncio.to_thread(store.follow, message.follow_id)
+            if follow is None:  # removed since the claim
+                failed.add(message.follow_id)
                 continue
             try:
                 sent = await self._post(message, follow)
-            except (discord.Forbidden, discord.NotFound) as error:
-                store.release(message.id)
-                await self._pause(follow, error)
-                continue
             except discord.HTTPException as error:
-                store.release(message.id)
-                log.warning("posting follow #%s's %s failed (%s); trying again next round", follow.id, message.kind, error)
+                failed.add(follow.id)
+                await asyncio.to_thread(store.release, message.id)
+                if isinstance(error, discord.Forbidden | discord.NotFound):
+                    await self._pause(follow, error)
+                else:
+                    log.warning("posting follow #%s's %s failed (%s); trying again next round", follow.id, message.kind, error)
                 continue
-            store.delivered(message.id, sent.id)
+            await asyncio.to_thread(store.delivered, message.id, sent.id)
             posted += 1
         return posted
 
@@ -129,6 +152,9 @@ class Follows(commands.Cog):
                 follow.channel_id, alert, name=shorten(store_alert.payload.get("title") or follow.topic, 95), auto_archive_duration=THREAD_ARCHIVE_MINUTES,
             )
         except discord.HTTPException as error:
+            if isinstance(error, discord.Forbidden | discord.NotFound):
+                # No thread permission, or the alert was deleted: the update goes into the channel.
+                return await channel.send(**send_kwargs(rendered))
             if error.code != THREAD_EXISTS:
                 raise
         thread = self.bot.get_partial_messageable(alert, guild_id=follow.guild_id)
@@ -136,7 +162,7 @@ class Follows(commands.Cog):
 
     async def _pause(self, follow, error: discord.HTTPException) -> None:
         reason = f"newsbot can't post in <#{follow.channel_id}> ({'no permission' if isinstance(error, discord.Forbidden) else 'channel gone'})"
-        if not self.following.store.pause(follow.id, reason):
+        if not await asyncio.to_thread(self.following.store.pause, follow.id, reason):
             return
         log.warning("follow #%s paused: %s", follow.id, reason)
         text = (f"Your follow of “{shorten(follow.topic, 200)}” (#{follow.id}) is paused: {reason}. "

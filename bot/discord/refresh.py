@@ -1,7 +1,7 @@
 """Background refresh: with NEWSBOT_REFRESH_MINUTES set, the bot indexes its sources again on that
 interval in a worker thread, so questions keep being answered meanwhile and see new articles at once.
 /reindex and the refresh take turns through the bot's index lock. After each round, the new articles
-are matched against the follows and their alerts posted: only a process that refreshes sends them."""
+are matched against the follows and their alerts posted (the Follows cog also does so every minute)."""
 
 import asyncio
 import logging
@@ -34,8 +34,4 @@ class Refresh(commands.Cog):
         for problem in report.problems:
             log.warning("refresh skipped %s", problem)
         log.warning("background refresh: %s", report.summary_line())
-        try:
-            await asyncio.to_thread(self.bot.pipeline.following.after_round)
-            await self.bot.get_cog("Follows").deliver()
-        except Exception as error:  # noqa: BLE001 - alerts wait for the next round
-            log.warning("matching or posting the follows' alerts failed: %s", error)
+        await self.bot.get_cog("Follows").round()  # new articles alert at once, not at the next minute

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answering.words import content_words
+from bot.answering.words import content_words, word_overlap
 from index.search.catalog import Catalog
 from index.store.records import ArticleRecord
 
@@ -103,7 +103,7 @@ def quote_for(topic: Topic, candidate: Candidate) -> str:
     title = " ".join(candidate.record.title.lower().split())
     best, best_key = candidate.sentences[0], None
     for text, cosine in zip(candidate.sentences, closeness):
-        shared = len(topic.words & content_words(text)) / len(topic.words) if topic.words else 0.0
+        shared = word_overlap(topic.words, text)
         statement = QUOTE_WORDS[0] <= len(text.split()) <= QUOTE_WORDS[1] and text.rstrip("\"'”’)").endswith(".") and " ".join(text.lower().split()) != title
         key = (statement, float(cosine) + TITLE_WEIGHT * shared)
         if best_key is None or key > best_key:

@@ -40,7 +40,6 @@ class Outgoing:
     follow_id: int
     story_id: str
     payload: dict
-    announces_story: bool = False  # an alert (or digest item) that later articles of the story update
 
 
 @dataclass
@@ -63,10 +62,10 @@ class BacktestHit:
     payload: dict  # as an alert would carry it
 
 
-def item(follow: Follow, story: str, candidate: Candidate, quote: str, kind: str) -> dict:
+def item(follow_id: int, topic: str, story: str, candidate: Candidate, quote: str, kind: str) -> dict:
     record = candidate.record
     return {
-        "type": kind, "follow_id": follow.id, "topic": follow.topic, "story_id": story, "article_id": candidate.article_id,
+        "type": kind, "follow_id": follow_id, "topic": topic, "story_id": story, "article_id": candidate.article_id,
         "title": record.title, "source": record.source, "url": record.url or None, "published": record.published, "quote": quote,
     }
 
@@ -102,7 +101,7 @@ def plan_round(
             if story in told:
                 if not record.copy_of:
                     quote = hit_ids[article_id].quote if article_id in hit_ids else quote_for(topic, candidate)
-                    plan.messages.append(Outgoing("update", follow.id, story, item(follow, story, candidate, quote, "update")))
+                    plan.messages.append(Outgoing("update", follow.id, story, item(follow.id, follow.topic, story, candidate, quote, "update")))
                     plan.quotes.append((follow.id, article_id, quote))
                 continue
             if article_id not in hit_ids or not _fresh(record.published, today):
@@ -110,11 +109,11 @@ def plan_round(
             quote = hit_ids[article_id].quote
             told.add(story)
             plan.quotes.append((follow.id, article_id, quote))
-            payload = item(follow, story, candidate, quote, "alert")
+            payload = item(follow.id, follow.topic, story, candidate, quote, "alert")
             if alerts < alerts_per_hour:
                 alerts += 1
                 plan.stories.append((follow.id, story, len(plan.messages)))
-                plan.messages.append(Outgoing("alert", follow.id, story, payload, announces_story=True))
+                plan.messages.append(Outgoing("alert", follow.id, story, payload))
             else:
                 held.append(payload)
         if held:
@@ -130,7 +129,7 @@ def _correction(plan: RoundPlan, follow: Follow, story: str, candidate: Candidat
     if quoted in candidate.sentences:
         return
     replacement = _closest_sentence(quoted, candidate)
-    payload = item(follow, story, candidate, replacement, "update")
+    payload = item(follow.id, follow.topic, story, candidate, replacement, "update")
     payload["corrected"] = quoted
     plan.messages.append(Outgoing("update", follow.id, story, payload))
     plan.quotes.append((follow.id, candidate.article_id, replacement))
@@ -155,14 +154,13 @@ def backtest(catalog: Catalog, topic: Topic, today: date, days: int = BACKTEST_D
     found = candidates(catalog, [article_id for article_id, _ in members])
     (hits,) = matches([topic], found, THRESHOLD)
     by_id = {candidate.article_id: candidate for candidate in found}
-    follow = Follow(0, "", topic.text, topic.vector, "", None, None, 0.0, 0, "")
     first_hit: dict[str, tuple[Candidate, str]] = {}
     order = {article_id: n for n, (article_id, _) in enumerate(members)}
     for hit in sorted(hits, key=lambda hit: order[hit.article_id]):
         candidate = by_id[hit.article_id]
         story = candidate.record.story or story_id(hit.article_id)
         first_hit.setdefault(story, (candidate, hit.quote))
-    shown = [BacktestHit(story, item(follow, story, candidate, quote, "alert")) for story, (candidate, quote) in first_hit.items()]
+    shown = [BacktestHit(story, item(0, topic.text, story, candidate, quote, "alert")) for story, (candidate, quote) in first_hit.items()]
     return sorted(shown, key=lambda hit: (hit.payload["published"], hit.story_id), reverse=True)
 
 

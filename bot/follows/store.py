@@ -13,7 +13,7 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -268,27 +268,29 @@ class FollowStore:
 
     # Delivery
 
-    def pending(self, terminal: bool, limit: int = 100) -> list[Message]:
-        """Undelivered messages of follows delivered to the terminal (or to Discord), oldest first,
-        each claimed for this process so that no other sends it meanwhile."""
+    def claim_next(self, terminal: bool, skip: Collection[int] = ()) -> Message | None:
+        """The oldest undelivered message of an unpaused follow delivered to the terminal (or to
+        Discord), but for the follows in `skip`, claimed by this process for CLAIM_SECONDS so that
+        no other sends it meanwhile; None when none is left. One at a time, so that a claim never
+        lapses while the messages before it are sent."""
         now = time.time()
         where = "f.channel_id IS NULL" if terminal else "f.channel_id IS NOT NULL"
+        skipped = f" AND o.follow_id NOT IN ({','.join('?' * len(skip))})" if skip else ""
         with self.transaction() as db:
-            rows = db.execute(
-                "SELECT o.id, o.follow_id, o.kind, o.story_id, o.payload, o.created, o.message_id FROM outbox o "
-                f"JOIN follows f ON f.id = o.follow_id WHERE o.delivered IS NULL AND f.paused = '' AND {where} "
-                "AND (o.claimed_until IS NULL OR o.claimed_until < ? OR o.claimed_by = ?) ORDER BY o.id LIMIT ?",
-                (now, self.holder, limit),
-            ).fetchall()
-            db.executemany(
-                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
-                [(self.holder, now + CLAIM_SECONDS, row[0]) for row in rows],
-            )
-        return [Message(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6]) for row in rows]
+            row = db.execute(
+                f"{SELECT_MESSAGE} o JOIN follows f ON f.id = o.follow_id WHERE o.delivered IS NULL AND f.paused = '' AND {where} "
+                f"AND (o.claimed_until IS NULL OR o.claimed_until < ?){skipped} ORDER BY o.id LIMIT 1",
+                (now, *skip),
+            ).fetchone()
+            if row is not None:
+                db.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?", (self.holder, now + CLAIM_SECONDS, row[0]))
+        return _message(row) if row else None
 
     def delivered(self, message_id: int, posted_as: int | None = None) -> None:
+        """Mark a message this process claimed as sent (`posted_as`: its Discord message id)."""
         with self.transaction() as db:
-            db.execute("UPDATE outbox SET delivered = ?, message_id = ? WHERE id = ?", (time.time(), posted_as, message_id))
+            db.execute("UPDATE outbox SET delivered = ?, message_id = ? WHERE id = ? AND claimed_by = ?",
+                       (time.time(), posted_as, message_id, self.holder))
 
     def release(self, message_id: int) -> None:
         """Give a claimed message back, undelivered, for the next round."""
@@ -299,23 +301,27 @@ class FollowStore:
         """The alert a follow was sent for a story, once delivered (its message id says where)."""
         with closing(self._connect()) as db:
             row = db.execute(
-                "SELECT o.id, o.follow_id, o.kind, o.story_id, o.payload, o.created, o.message_id FROM stories s "
-                "JOIN outbox o ON o.id = s.alert_id WHERE s.follow_id = ? AND s.story_id = ?",
-                (follow_id, story_id),
+                f"{SELECT_MESSAGE} o JOIN stories s ON o.id = s.alert_id WHERE s.follow_id = ? AND s.story_id = ?", (follow_id, story_id),
             ).fetchone()
-        return Message(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6]) if row else None
+        return _message(row) if row else None
 
     def messages(self, follow_id: int | None = None) -> list[Message]:
         """Every message in the outbox (of one follow), delivered or not, oldest first."""
         with closing(self._connect()) as db:
-            sql = "SELECT id, follow_id, kind, story_id, payload, created, message_id FROM outbox"
-            rows = db.execute(sql + " WHERE follow_id = ? ORDER BY id" if follow_id is not None else sql + " ORDER BY id",
-                              (follow_id,) if follow_id is not None else ()).fetchall()
-        return [Message(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6]) for row in rows]
+            if follow_id is None:
+                rows = db.execute(f"{SELECT_MESSAGE} o ORDER BY o.id").fetchall()
+            else:
+                rows = db.execute(f"{SELECT_MESSAGE} o WHERE o.follow_id = ? ORDER BY o.id", (follow_id,)).fetchall()
+        return [_message(row) for row in rows]
 
 
+SELECT_MESSAGE = "SELECT o.id, o.follow_id, o.kind, o.story_id, o.payload, o.created, o.message_id FROM outbox"
 SELECT_FOLLOW = "SELECT id, owner, topic, vector, model, guild_id, channel_id, created, from_seq, paused FROM follows"
 
 
 def _follow(row) -> Follow:
     return Follow(row[0], row[1], row[2], np.frombuffer(row[3], dtype=np.float32), row[4], row[5], row[6], row[7], row[8], row[9])
+
+
+def _message(row) -> Message:
+    return Message(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5], row[6])

@@ -1,4 +1,5 @@
-"""Sentence splitting shared by the chunker and the answerer, so chunk edges and quotes agree."""
+"""Sentence splitting shared by the chunker and the answerer, so chunk edges and quotes agree; and
+word trigrams, by which syndicated copies are told."""
 
 import re
 from functools import cache

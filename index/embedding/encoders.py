@@ -5,8 +5,8 @@ float32 rows), `token_ids` (without special tokens), `max_tokens` and `dimension
 - onnx / onnx-int8: the same model exported to ONNX (index/embedding/onnx_export.py) and run by onnxruntime,
   tokenised by the model's own tokenizer.json. No torch is imported to answer questions.
 - openvino: that ONNX file run by OpenVINO, which computes in bfloat16 on CPUs with AMX or
-  AVX-512 BF16 and in float32 elsewhere (its own default): 2.5x torch's speed on news chunks here,
-  with vectors at 0.9999 cosine of torch's (docs/benchmarks.md).
+  AVX-512 BF16 and in float32 elsewhere (its own default). Its speed and its vectors' agreement
+  with torch's, on both kinds of CPU, are in docs/benchmarks.md.
 """
 
 import json
@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index.errors import NewsbotError
+from index.errors import NewsbotError, first_line
 
 BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
 # Texts per OpenVINO call: fewer than the usual 64 ran faster (docs/benchmarks.md, "OpenVINO's batch").
@@ -50,7 +50,7 @@ class TorchEncoder:
         try:
             self.model = SentenceTransformer(location, device="cpu")
         except Exception as error:  # the library raises many kinds for a missing or broken model
-            raise EmbedModelError(f"cannot load embedding model {location!r}: {_first_line(error)}") from error
+            raise EmbedModelError(f"cannot load embedding model {location!r}: {first_line(error)}") from error
         self.max_tokens = int(self.model.max_seq_length)
         self.dimension = int(self.model.get_embedding_dimension())
 
@@ -83,7 +83,7 @@ class OnnxEncoder:
         except Exception as error:  # a missing file, bad JSON, or a tokenizer file tokenizers can't read
             raise EmbedModelError(
                 f"the onnx backends need a local sentence-transformers folder with tokenizer.json and mean "
-                f"pooling; {location!r}: {_first_line(error)}"
+                f"pooling; {location!r}: {first_line(error)}"
             ) from error
         self.dimension = int(pooling["word_embedding_dimension"])
         from index.embedding.onnx_export import exported_model
@@ -91,7 +91,7 @@ class OnnxEncoder:
         try:
             path = exported_model(cache_dir, location, backend == "onnx-int8")
         except Exception as error:
-            raise EmbedModelError(f"cannot build the ONNX model from {location!r}: {_first_line(error)}") from error
+            raise EmbedModelError(f"cannot build the ONNX model from {location!r}: {first_line(error)}") from error
         self._run = _openvino_runner(path) if backend == "openvino" else _onnxruntime_runner(path)
         self._batch = OPENVINO_BATCH if backend == "openvino" else None
 
@@ -132,7 +132,7 @@ def _openvino_runner(path: Path):
     try:
         compiled = openvino.Core().compile_model(str(path), "CPU")
     except Exception as error:  # noqa: BLE001 - OpenVINO raises RuntimeError subclasses of its own
-        raise EmbedModelError(f"OpenVINO cannot compile {path}: {_first_line(error)}") from error
+        raise EmbedModelError(f"OpenVINO cannot compile {path}: {first_line(error)}") from error
     request = compiled.create_infer_request()
     inputs = {port.get_any_name() for port in compiled.inputs}
 
@@ -149,7 +149,3 @@ def _mean_pooling_config(folder: Path) -> dict:
     if not config.get("pooling_mode_mean_tokens"):
         raise ValueError("its pooling is not mean pooling")
     return config
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).splitlines()[0] if str(error) else type(error).__name__

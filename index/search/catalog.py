@@ -141,8 +141,8 @@ class Catalog(StoryQueries):
     # Following the store
 
     def sync(self, store: ChunkStore, embedder: Embedder) -> int:
-        """Apply the store's changes since the last sync, embedding the changed chunks' sentences;
-        the number of articles changed."""
+        """Apply the store's changes since the last sync, copying the changed chunks with their
+        sentence vectors (embedding only those the store lacks); the number of articles changed."""
         info = store.require_info()
         if self.info != info or self._state("format") != str(FORMAT):
             self._reset(info)

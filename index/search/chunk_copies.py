@@ -50,16 +50,15 @@ def embed_missing_sentences(entries: list[LogEntry], chunks: dict[str, dict], mi
             continue
         found = zip(ids, chunk_sentences([chunks[chunk_id]["text"] for chunk_id in ids]))
         sentences.update((chunk_id, texts) for chunk_id, texts in found if "sentences" not in chunks[chunk_id])
-    return embed_into(sentences, chunks, embedder)
+    for chunk_id, packed in pack_sentences(sentences, embedder).items():
+        chunks[chunk_id]["sentences"] = packed
+    return len({text for texts in sentences.values() for text in texts})
 
 
-def embed_into(sentences: dict[str, list[str]], chunks: dict[str, dict], embedder: Embedder, batch_size: int = 64) -> int:
-    """Set chunks[chunk_id]["sentences"] to the packed vectors of `sentences[chunk_id]`, each
-    distinct sentence embedded once; how many were embedded."""
+def pack_sentences(sentences: dict[str, list[str]], embedder: Embedder, batch_size: int = 64) -> dict[str, bytes]:
+    """Chunk id -> the packed vectors of `sentences[chunk_id]`, each distinct sentence embedded once."""
     distinct = list(dict.fromkeys(text for texts in sentences.values() for text in texts))
     # Longest first, so that batches pad little.
     ordered = sorted(distinct, key=len, reverse=True)
     vectors = dict(zip(ordered, embedder.embed(ordered, batch_size=batch_size)))
-    for chunk_id, texts in sentences.items():
-        chunks.setdefault(chunk_id, {})["sentences"] = pack(texts, [vectors[text] for text in texts])
-    return len(distinct)
+    return {chunk_id: pack(texts, [vectors[text] for text in texts]) for chunk_id, texts in sentences.items()}

@@ -2,12 +2,14 @@
 
 chroma.py opens them and reads them; changelog.py, lock.py and writer.py hold the other jobs.
 
-    newsbot_chunks_*  every passage of every article version, with its vector; a chunk's id names
-                      its article and version ("<article id>:<version>:<position>")
+    newsbot_chunks_*  every passage of every article version, with its vector and, in its metadata,
+                      its sentences' packed vectors; a chunk's id names its article and version
+                      ("<article id>:<version>:<position>")
     newsbot_articles_* the change log: one record per article, its latest version or its removal,
                       each numbered by a sequence that only grows
     newsbot_meta      the model and chunker, the index's identity, the log's head, the writer's
-                      lock, and what each web source last did
+                      lock, whether every chunk has its sentence vectors, and what each web source
+                      last did
 
 Changing an article writes the new version's chunks under new ids, then its log record, and only then
 deletes the old version's chunks. Readers (index/search/catalog.py) follow the log and use only chunks of the
@@ -37,8 +39,6 @@ log = logging.getLogger(__name__)
 
 CHUNKS = "newsbot_chunks"
 META = "newsbot_meta"
-# Each build of the index has its own chunks and log collections, named after its identity, so a
-# rebuild is written beside the index that answers and replaces it in one write of the "info" record.
 # Records read per Chroma call when reading a whole collection: one unbounded get() of more than
 # 32,766 records fails inside Chroma with "too many SQL variables" (SQLite's limit).
 READ_PAGE = 5000
@@ -125,6 +125,9 @@ class ChunkStore(ChangeLog, WriterLock):
             raise IndexUnavailable(f"the index server at {self.where} is unavailable ({first_line(error)}); try again shortly") from None
 
     def collection(self, name: str, identity: str | None = None):
+        """A collection, opened once. Each build of the index has its own chunks and log collections,
+        named after its identity, so a rebuild is written beside the index that answers and replaces
+        it in one write of the "info" record."""
         if name != META:
             name = f"{name}_{identity or self.identity}"
         # Threads of one reader share the client; two creating one collection at once would race.

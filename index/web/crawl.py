@@ -70,6 +70,8 @@ def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fe
                     wanted.append(entry)
             asked.update(entry.url for entry in wanted)
             for result in pool.map(lambda entry: _read(entry, source, fetcher, first_page), wanted):
+                if isinstance(result, Article):
+                    asked.add(result.origin)  # read this round under its listed address: no recheck of its canonical one
                 scan.add(result)
             dates = [entry.published for entry in entries if entry.published]
             status.update(

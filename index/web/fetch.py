@@ -76,6 +76,7 @@ class Fetcher:
         """The body at `url`; `not_modified` when it is unchanged since the last fetch."""
         import httpx
 
+        asked = url  # a recheck looks up when this address, not where it redirected, was last checked
         for _ in range(MAX_REDIRECTS + 1):
             if not is_web(url):
                 raise FetchError(f"{url}: only http(s) addresses are fetched")
@@ -86,7 +87,7 @@ class Fetcher:
                 with self._turn(url):
                     with self._client.stream("GET", url, headers=headers) as response:
                         if response.status_code == 304:
-                            self._checked(url)
+                            self._checked(url, asked)
                             return Fetched(url, b"", "", not_modified=True)
                         if response.is_redirect:
                             location = response.headers.get("location", "")
@@ -101,6 +102,7 @@ class Fetcher:
                             raise FetchError(f"{url}: {content_type} is not a web page or feed; skipped")
                         body = self._read(url, response)
                         self._remember(url, response.headers)
+                        self._checked(asked)
                         return Fetched(url, body, content_type)
             except httpx.TimeoutException:
                 raise FetchError(f"{url}: no answer within {self.politeness.timeout:g} s") from None
@@ -170,16 +172,20 @@ class Fetcher:
         entry = {"etag": headers.get("etag", ""), "last_modified": headers.get("last-modified", ""), "checked": time.time()}
         self.validators[url] = entry
 
-    def _checked(self, url: str) -> None:
-        self.validators.setdefault(url, {})["checked"] = time.time()
+    def _checked(self, *urls: str) -> None:
+        for url in urls:
+            self.validators.setdefault(url, {})["checked"] = time.time()
 
     def checked(self, url: str) -> float:
         """When `url` was last fetched or found unchanged (0 if never, as far as the state file knows)."""
         return float(self.validators.get(url, {}).get("checked", 0.0))
 
     def forget(self, url: str) -> None:
-        """Drop `url`'s validators: what it sent could not be used, so the next run asks for it whole."""
-        self.validators.pop(url, None)
+        """Drop `url`'s validators: what it sent could not be used, so the next run asks for it whole.
+        When it was last checked is kept, so that a recheck still waits its turn."""
+        checked = self.validators.pop(url, {}).get("checked")
+        if checked:
+            self.validators[url] = {"checked": checked}
 
     def save(self) -> None:
         if self.state_file is None:
