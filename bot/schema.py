@@ -30,5 +30,6 @@ def migrate(db: sqlite3.Connection, path: Path, migrations: list[str]) -> None:
                 db.execute(f"PRAGMA user_version = {number}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # a signal may land after the COMMIT
+                db.execute("ROLLBACK")
             raise

@@ -3,6 +3,7 @@ articles at a time."""
 
 import dataclasses
 import logging
+import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 # Articles embedded and committed together: a killed run loses at most one such batch, and each
 # commit costs a few Chroma calls.
 COMMIT_ARTICLES = 32
+
+# For the interruption tests only: while the file this names exists, a run waits after each
+# committed batch, having created "<file>.reached", so a test can stop it there with work left.
+HOLD_AFTER_BATCH = "NEWSBOT_TEST_HOLD_AFTER_BATCH"
 
 
 @dataclass
@@ -257,6 +262,16 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
             if catalog is not None:
                 writer.store.patiently(catalog.sync, writer.store, embedder)
             bar.update(len(batch))
+            _hold_after_batch()
+
+
+def _hold_after_batch() -> None:
+    hold = os.environ.get(HOLD_AFTER_BATCH)
+    if not hold:
+        return
+    Path(hold + ".reached").touch()
+    while Path(hold).exists():
+        time.sleep(0.05)
 
 
 def _sentence_vectors(puts: list, embedder: Embedder, batch_size: int) -> dict[str, bytes]:

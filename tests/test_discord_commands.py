@@ -133,10 +133,12 @@ async def test_feedback_click_is_stored_and_summarised(live, capsys):
     question = "Who heads the Ukrainian delegation?"
     await run_interaction(live, standin.interaction("ask", {"question": question}), lambda r: r.method == "PATCH")
     answer = standin.messages[-1]
-    for _ in range(100):  # the bot records the answer just after posting it
+    for _ in range(1200):  # the bot records the answer just after posting it; a cap, not a wait
         if FeedbackStore(bot.settings.data_dir).exists() and FeedbackStore(bot.settings.data_dir).summary().answers:
             break
         await asyncio.sleep(0.05)
+    else:
+        raise AssertionError("the answer was never recorded")
     (thanks,) = await run_interaction(live, standin.button_click("newsbot:feedback:down", answer), is_callback)
     assert thanks.json["type"] == 4 and thanks.json["data"]["flags"] & 64
 

@@ -2,14 +2,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
+from pathlib import Path
 
 import pytest
 
 from index.articles.chunk import chunk_article, embed_text, make_splitter
 from index.articles.files import read_file
+from index.build import COMMIT_ARTICLES, HOLD_AFTER_BATCH
 
-from tests.conftest import SEED_FILE, SEED_ID, ChromaServer, make_pipeline
+from tests.conftest import SEED_FILE, SEED_ID, ChromaServer, make_pipeline, stop_process
+from tests.news_server import wait_for
 
 STORY = "The harbour authority said on Tuesday that the new ferry terminal will open in May, two years late."
 
@@ -230,28 +232,33 @@ def test_an_interrupted_run_leaves_the_last_index_answering(tmp_path, corpus_cop
     before = pipeline.index([corpus_copy])
     many_articles(corpus_copy, 150)
 
-    env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # The run holds after its first committed batch, so the signal always lands with work left.
+    gate = tmp_path / "hold"
+    gate.touch()
+    reached = Path(f"{gate}.reached")
+    log_path = tmp_path / "index.log"
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(data), HOLD_AFTER_BATCH: str(gate)}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 300
-        # The first batch is committed: the run is now writing the next of its 150 articles, seconds
-        # of work even on an idle machine.
-        while time.monotonic() < deadline and pipeline.store.head() <= before.articles:
-            assert process.poll() is None, process.communicate()
-            time.sleep(0.05)
+        wait_for(lambda: reached.exists() or process.poll() is not None, 300, "the first batch committed")
+        assert process.poll() is None, log_path.read_text()
         process.send_signal(stop)
         process.wait(timeout=60)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    assert process.returncode != 0
+        stop_process(process)
+    said = log_path.read_text()
+    if stop == signal.SIGINT:
+        assert process.returncode == 130, said
+        assert "interrupted; the articles committed so far are kept" in said
+    else:
+        assert process.returncode == -signal.SIGKILL, said
 
     answer = pipeline.ask("Who heads the Ukrainian delegation?")
     assert not answer.refused and "Umerov" in answer.text
     kept = pipeline.stats().articles
-    assert kept > before.articles  # the batches it finished stay
+    assert kept == before.articles + COMMIT_ARTICLES  # the batch it finished stays
 
     converged = pipeline.index([corpus_copy])
     assert (converged.added, converged.articles) == (151 - kept, 151)

@@ -3,6 +3,7 @@ runs, politeness and every kind of failure, each named while the rest is indexed
 
 import json
 import os
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 
 import pytest
 
+from index.build import COMMIT_ARTICLES, HOLD_AFTER_BATCH
 from tests.conftest import make_pipeline
 from tests.news_server import NewsServer, article_page, atom, rss, sitemap, wait_for
 
@@ -203,8 +205,8 @@ def test_non_web_addresses_are_refused(tmp_path):
     assert result.returncode == 2 and "only http(s)" in result.stderr
 
 
-def start_watch(data, feed_url, every="2s"):
-    environment = {**os.environ, "NEWSBOT_DATA_DIR": str(data), "NEWSBOT_FETCH_DELAY": "0"}
+def start_watch(data, feed_url, every="2s", **env):
+    environment = {**os.environ, "NEWSBOT_DATA_DIR": str(data), "NEWSBOT_FETCH_DELAY": "0", **env}
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "watch", "--every", every, feed_url],
         env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -246,16 +248,18 @@ def test_kill_9_during_a_watch_round_leaves_an_index_that_answers(server, tmp_pa
         title, paragraphs = STORIES[key]
         server.set(path, article_page(f"{title} ({n})", [f"Report number {n}."] + paragraphs, "2026-11-20T09:00:00+00:00"))
     server.set("/feed.xml", rss("Gazette", [(p, server.url(p), "2026-11-20") for p in paths]), "application/rss+xml")
-    process = start_watch(data, server.url("/feed.xml"), every="1m")
+    gate = tmp_path / "hold"  # the round holds after its first committed batch: the kill lands with work left
+    gate.touch()
+    process = start_watch(data, server.url("/feed.xml"), every="1m", **{HOLD_AFTER_BATCH: str(gate)})
     try:
-        reader = web_pipeline(tmp_path)
-        # The first batch of 32 is committed: the round is now fetching or embedding the next.
-        wait_for(lambda: (data / "chroma").exists() and (info := reader.store.info()) and reader.store.head(info.identity) > 0,
-                 300, "a first batch committed")
+        wait_for(lambda: Path(f"{gate}.reached").exists() or process.poll() is not None, 300, "a first batch committed")
+        assert process.poll() is None, process.communicate()
         process.kill()
         process.wait(timeout=60)
     finally:
         stop(process)
+    reader = web_pipeline(tmp_path)
+    assert reader.stats().articles == COMMIT_ARTICLES
     answer = ask(reader, "Who cut the ribbon at the Kittiwake bridge?")
     assert not answer.refused and "Renwick" in answer.text
     report = reader.index([server.url("/feed.xml")])
@@ -280,3 +284,20 @@ def test_robots_crawl_delay_spaces_requests_to_a_host(server, tmp_path):
         assert time.monotonic() - started >= 0.9
     finally:
         fetcher.close()
+
+
+def test_ctrl_c_during_a_fetch_says_so_and_exits_130(server, tmp_path):
+    server.set("/news/slow", "", behaviour="hang")
+    server.set("/feed.xml", rss("Gazette", [("Slow", server.url("/news/slow"), "2026-11-20")]), "application/rss+xml")
+    environment = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "data"), "NEWSBOT_FETCH_DELAY": "0", "NEWSBOT_FETCH_TIMEOUT": "5"}
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", server.url("/feed.xml")], env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: server.hits("/news/slow") or process.poll() is not None, 300, "the page asked for")
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        stop(process)
+    assert process.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err

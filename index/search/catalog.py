@@ -181,7 +181,8 @@ class Catalog(StoryQueries):
             db.execute("INSERT INTO state VALUES ('info', ?), ('format', ?), ('synced', '0'), ('stories', '1')", (json.dumps(asdict(info)), str(FORMAT)))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # a signal may land after the COMMIT
+                db.execute("ROLLBACK")
             raise
 
     def _fill_stories(self) -> None:
@@ -194,7 +195,8 @@ class Catalog(StoryQueries):
             db.execute("INSERT OR REPLACE INTO state VALUES ('stories', '1')")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # a signal may land after the COMMIT
+                db.execute("ROLLBACK")
             raise
 
     def _same_versions(self, entries: list[LogEntry]) -> set[str]:
@@ -241,7 +243,8 @@ class Catalog(StoryQueries):
             db.execute("COMMIT")
             return True
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # a signal may land after the COMMIT
+                db.execute("ROLLBACK")
             raise
 
     def _write_record(self, article_id: str, record: ArticleRecord) -> None:
