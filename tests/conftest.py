@@ -2,6 +2,7 @@
 of the bundled corpus) built once per session in a temporary data dir."""
 
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +50,13 @@ def corpus_copy(tmp_path) -> Path:
 
 def make_pipeline(data_dir: Path, **env) -> Pipeline:
     return Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(data_dir), **env}))
+
+
+def ctrl_c_restored() -> None:
+    """Popen's preexec_fn for a child that a test sends SIGINT: a shell starts a background job
+    (CI's, or `pytest &`) with SIGINT ignored, every process after it inherits that, and Python then
+    raises no KeyboardInterrupt, so the child would carry on as if never interrupted."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stop_process(process: subprocess.Popen) -> None:

@@ -10,7 +10,7 @@ from index.articles.chunk import chunk_article, embed_text, make_splitter
 from index.articles.files import read_file
 from index.build import COMMIT_ARTICLES, HOLD_AFTER_BATCH
 
-from tests.conftest import SEED_FILE, SEED_ID, ChromaServer, make_pipeline, stop_process
+from tests.conftest import SEED_FILE, SEED_ID, ChromaServer, ctrl_c_restored, make_pipeline, stop_process
 from tests.news_server import wait_for
 
 STORY = "The harbour authority said on Tuesday that the new ferry terminal will open in May, two years late."
@@ -240,7 +240,7 @@ def test_an_interrupted_run_leaves_the_last_index_answering(tmp_path, corpus_cop
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data), HOLD_AFTER_BATCH: str(gate)}
     with log_path.open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+                                   stdout=log, stderr=subprocess.STDOUT, preexec_fn=ctrl_c_restored)
     try:
         wait_for(lambda: reached.exists() or process.poll() is not None, 300, "the first batch committed")
         assert process.poll() is None, log_path.read_text()

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from index.build import COMMIT_ARTICLES, HOLD_AFTER_BATCH
-from tests.conftest import make_pipeline
+from tests.conftest import ctrl_c_restored, make_pipeline
 from tests.news_server import NewsServer, article_page, atom, rss, sitemap, wait_for
 
 STORIES = {
@@ -291,7 +291,7 @@ def test_ctrl_c_during_a_fetch_says_so_and_exits_130(server, tmp_path):
     server.set("/feed.xml", rss("Gazette", [("Slow", server.url("/news/slow"), "2026-11-20")]), "application/rss+xml")
     environment = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "data"), "NEWSBOT_FETCH_DELAY": "0", "NEWSBOT_FETCH_TIMEOUT": "5"}
     process = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", server.url("/feed.xml")], env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_restored)
     try:
         wait_for(lambda: server.hits("/news/slow") or process.poll() is not None, 300, "the page asked for")
         assert process.poll() is None, process.communicate()
