@@ -179,7 +179,7 @@ class Pipeline:
         settings = self.settings
         web_run = None
         if web:
-            politeness = Politeness(settings.fetch_delay, settings.fetch_timeout, settings.max_article_bytes)
+            politeness = Politeness(settings.fetch_delay, settings.fetch_timeout, settings.max_article_bytes, settings.private_hosts_allowed)
             web_run = WebRun(web, Fetcher(politeness, settings.data_dir / VALIDATORS_FILE), settings.keep_days, settings.recheck_days)
         try:
             return self._index(paths, web_run, rebuild, progress, wait, on_wait)

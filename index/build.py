@@ -166,6 +166,7 @@ def update_index(
             crawled = crawl(web.sources, known, web.fetcher, statuses, web.recheck_days)
             web_unchanged = crawled.unchanged + plan_web_changes(plan, known, crawled, web.keep_days, time.time())
             report.problems += crawled.problems
+            report.notes += crawled.notes
             report.failed += len(crawled.problems)
             report.sources = crawled.statuses
         report.added, report.updated = len(plan.add), len(plan.update)

@@ -1,6 +1,7 @@
 """Shared fixtures: the real MiniLM model, loaded once, and an index of the seed article (the first
 of the bundled corpus) built once per session in a temporary data dir."""
 
+import os
 import shutil
 import signal
 import subprocess
@@ -14,6 +15,10 @@ from bot.settings import BUNDLED_CORPUS, load_settings
 from index.offline import configure_offline
 
 configure_offline()
+# The tests' own servers listen on 127.0.0.1, which web fetching refuses unless allowed; the newsbot
+# processes the tests start inherit this. Nothing else private is allowed (tests/test_hostile_web.py).
+TEST_HOSTS = "127.0.0.1"
+os.environ["NEWSBOT_ALLOW_PRIVATE_HOSTS"] = TEST_HOSTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FILE = BUNDLED_CORPUS / "000_524f35506ab6ae2d.md"
@@ -49,7 +54,14 @@ def corpus_copy(tmp_path) -> Path:
 
 
 def make_pipeline(data_dir: Path, **env) -> Pipeline:
-    return Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(data_dir), **env}))
+    return Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_ALLOW_PRIVATE_HOSTS": TEST_HOSTS, **env}))
+
+
+def ctrl_c_restored() -> None:
+    """Popen's preexec_fn for a child that a test sends SIGINT: a shell starts a background job
+    (CI's, or `pytest &`) with SIGINT ignored, every process after it inherits that, and Python then
+    raises no KeyboardInterrupt, so the child would carry on as if never interrupted."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def ctrl_c_restored() -> None:

@@ -18,11 +18,11 @@ class Route:
     content_type: str = "text/html; charset=utf-8"
     status: int = 200
     headers: dict = field(default_factory=dict)
-    behaviour: str = ""  # "hang", "endless" or ""
+    behaviour: str = ""  # "hang", "endless", "drip" (the whole response a byte a second) or ""
 
 
 class NewsServer:
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, str, int]] = []  # (method, path with query, status)
         self._lock = threading.Lock()
@@ -36,9 +36,10 @@ class NewsServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.port = self.httpd.server_address[1]
+        self.base = f"http://{host}:{self.port}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
@@ -84,6 +85,17 @@ class NewsServer:
         self._record(path, route.status)
         if route.behaviour == "hang":
             self._stop.wait(60)
+            return
+        if route.behaviour == "drip":
+            head = f"HTTP/1.1 {route.status} OK\r\nContent-Type: {route.content_type}\r\nContent-Length: {len(route.body)}\r\n\r\n"
+            try:
+                for byte in head.encode() + route.body:
+                    handler.wfile.write(bytes([byte]))
+                    handler.wfile.flush()
+                    if self._stop.wait(1.0):
+                        return
+            except OSError:
+                pass
             return
         handler.send_response(route.status)
         handler.send_header("Content-Type", route.content_type)

@@ -13,6 +13,7 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from bot.plugins import chat_model_class, chat_model_names
 from bot.settings.fields import DeclaredSettings, setting
+from index.web.addresses import AddressPolicy
 from index.web.urls import is_web
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -103,8 +104,16 @@ class Settings(DeclaredSettings):
         "Seconds between two requests to the same web host (at most 2 run at once per host).", ge=0, le=3600,
     )
     fetch_timeout: float = setting(
-        20, "seconds a web host may take to answer",
-        "Seconds a web host may take to answer one request before it is skipped.", ge=1, le=3600,
+        20, "seconds a web host may take to send one whole response",
+        "Seconds a web host may take to send one whole response (connecting, headers and body, robots.txt too) "
+        "before it is skipped.", ge=1, le=3600,
+    )
+    allow_private_hosts: str = setting(
+        "", "hosts or CIDR blocks that web sources may reach though they are private, e.g. an intranet feed",
+        "Web fetching never connects to loopback, private, link-local, multicast, reserved or unspecified addresses "
+        "(IPv4 or IPv6), checked at each connection and redirect. List here, separated by commas, the host names, "
+        "addresses or CIDR blocks that may be reached all the same (e.g. 'intranet.example, 10.1.0.0/16'). The Chroma "
+        "and language-model servers are your own settings and are not limited by this.",
     )
     chroma_url: str = setting(
         "", "a Chroma server holding the index instead of the data dir ([Running at scale](#running-at-scale))",
@@ -188,6 +197,16 @@ class Settings(DeclaredSettings):
     @property
     def chroma_header_map(self) -> dict[str, str]:
         return _header_pairs(self.chroma_headers.get_secret_value())
+
+    @field_validator("allow_private_hosts")
+    @classmethod
+    def _private_hosts(cls, value: str) -> str:
+        AddressPolicy.parse(value)
+        return value
+
+    @property
+    def private_hosts_allowed(self) -> AddressPolicy:
+        return AddressPolicy.parse(self.allow_private_hosts)
 
     @property
     def max_article_bytes(self) -> int:

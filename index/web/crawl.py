@@ -6,9 +6,9 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
-from index.articles.article import Article, ArticleError, Problem
+from index.articles.article import Article, ArticleError, Note, Problem
 from index.store.records import ArticleRecord
 from index.web.discover import Entry, read_listing
 from index.web.fetch import Fetched, Fetcher, FetchError
@@ -29,6 +29,7 @@ class WebScan:
     articles: list[Article] = field(default_factory=list)  # read this round: new, changed or the same
     unchanged: int = 0  # listed articles not fetched again: the listing says nothing changed
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)  # odd but read all the same: a feed with entities, a robots.txt that failed
     statuses: dict[str, dict] = field(default_factory=dict)  # by source URL
 
     def add(self, result: Article | Problem | None) -> None:
@@ -53,7 +54,7 @@ def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fe
         for source in sources:
             status = dict(previous.get(source.url, {}), url=source.url, name=source.name)
             try:
-                entries, first_page = _entries(source, fetcher)
+                entries, first_page = _entries(source, fetcher, scan.notes)
             except FetchError as error:
                 scan.problems.append(Problem(source.url, str(error).removeprefix(f"{source.url}: ")))
                 status.update(last_error=str(error), last_error_at=time.time())
@@ -85,6 +86,7 @@ def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fe
             log.info("rechecking %d recent pages for corrections", len(due))
         for result in pool.map(lambda record: _recheck(record, fetcher), due):
             scan.add(result)
+    scan.notes += fetcher.notes
     return scan
 
 
@@ -93,39 +95,57 @@ def _recheck(record: ArticleRecord, fetcher: Fetcher) -> Article | Problem | Non
     return _read(Entry(record.origin, record.title, record.published), WebSource(record.origin, record.source), fetcher, None)
 
 
-def _entries(source: WebSource, fetcher: Fetcher) -> tuple[list[Entry], Fetched | None]:
-    """The source's article entries, newest first as listed, and the fetched page when the source
-    is itself an article. A feed unchanged since the last round lists nothing."""
+def _entries(source: WebSource, fetcher: Fetcher, notes: list[Note]) -> tuple[list[Entry], Fetched | None]:
+    """The source's `limit` newest article entries, and the fetched page when the source is itself
+    an article. A feed unchanged since the last round lists nothing. What was odd about a listing
+    goes to `notes`."""
     fetched = fetcher.fetch(source.url)
     if fetched.not_modified:
         return [], None
     listing = read_listing(fetched)
+    notes += [Note(source.url, odd) for odd in listing.odd]
     if listing.kind == "page":
         return [Entry(source.url)], fetched
     entries = listing.entries
     if listing.kind == "sitemap index":
         children = []
-        for child in entries[:MAX_CHILD_SITEMAPS]:
+        for child in newest(entries, MAX_CHILD_SITEMAPS):
             try:
                 page = fetcher.fetch(child.url)
                 if not page.not_modified:
-                    children.extend(read_listing(page).entries)
+                    child_listing = read_listing(page)
+                    children.extend(child_listing.entries)
+                    notes += [Note(child.url, odd) for odd in child_listing.odd]
             except FetchError as error:
                 log.warning("%s", error)
         entries = children
-    return [entry for entry in entries if source.wants(entry.url)][: source.limit], None
+    return newest([entry for entry in entries if source.wants(entry.url)], source.limit), None
+
+
+def newest(entries: list[Entry], limit: int) -> list[Entry]:
+    """Pure: the `limit` newest entries by date (published, else updated), then the undated ones in
+    the order listed."""
+    stamps = [_timestamp(entry.published or entry.updated) for entry in entries]
+    dated = sorted((i for i, stamp in enumerate(stamps) if stamp is not None), key=lambda i: -stamps[i])  # stable: ties as listed
+    undated = [i for i, stamp in enumerate(stamps) if stamp is None]
+    return [entries[i] for i in dated + undated][:limit]
+
+
+def _timestamp(stamp: str) -> float | None:
+    if not stamp:
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _listed_unchanged(entry: Entry, fetched: float | None) -> bool:
     """Whether the listing dates the entry no later than its last fetch."""
-    stamp = entry.updated or entry.published
-    if fetched is None or not stamp:
-        return False
-    try:
-        # Listings give whole seconds: an entry stamped within the second of the fetch may be newer.
-        return datetime.fromisoformat(stamp).timestamp() + 1 < fetched
-    except ValueError:
-        return False
+    stamp = _timestamp(entry.updated or entry.published)
+    # Listings give whole seconds: an entry stamped within the second of the fetch may be newer.
+    return fetched is not None and stamp is not None and stamp + 1 < fetched
 
 
 def _read(entry: Entry, source: WebSource, fetcher: Fetcher, first_page: Fetched | None) -> Article | Problem | None:

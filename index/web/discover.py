@@ -2,13 +2,17 @@
 or news sitemap, or a single article page; and the article links a feed or sitemap lists."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from index.web.fetch import Fetched, FetchError
 from index.web.urls import canonical_url
 
-SITEMAP_ROOT = re.compile(rb"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(?:\w+:)?(urlset|sitemapindex)\b", re.S)
+SITEMAP_ROOT = re.compile(
+    rb"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE[^\[>]*(\[.*?\])?\s*>\s*)?(<!--.*?-->\s*)*<(?:\w+:)?(?P<root>urlset|sitemapindex)\b", re.S,
+)
+ENTITY_DECLARATION = re.compile(rb"<!ENTITY\s+(%\s*)?[\w.:-]+\s+(?P<external>SYSTEM|PUBLIC)?", re.I)
+PROLOG_BYTES = 65_536  # where a document's DTD is looked for
 XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml", "application/rdf+xml")
 
 
@@ -27,13 +31,14 @@ class Listing:
     kind: str  # "feed", "sitemap", "sitemap index" or "page"
     entries: list[Entry]
     title: str = ""
+    odd: list[str] = field(default_factory=list)  # what was odd about it but read safely all the same
 
 
 def read_listing(fetched: Fetched) -> Listing:
     """Feed, sitemap or page; a feed or sitemap that cannot be parsed raises FetchError."""
     match = SITEMAP_ROOT.match(fetched.body[:4096])
     if match:
-        return _sitemap(fetched, match.group(3) == b"sitemapindex")
+        return _sitemap(fetched, match.group("root") == b"sitemapindex")
     looks_like_xml = fetched.content_type in XML_TYPES or fetched.body.lstrip()[:5] == b"<?xml"
     import feedparser
 
@@ -48,19 +53,38 @@ def read_listing(fetched: Fetched) -> Listing:
                 entries.append(Entry(url, item.get("title", ""), _iso(item.get("published_parsed")), _iso(updated)))
         # feedparser reads what it can of broken XML; a broken feed that yields no link is an error.
         if entries or not parsed.get("bozo"):
-            return Listing("feed", entries, parsed.feed.get("title", ""))
+            return Listing("feed", entries, parsed.feed.get("title", ""), _oddities(fetched.body, parsed))
     if looks_like_xml or parsed.get("version"):
         problem = parsed.get("bozo_exception")
         raise FetchError(f"{fetched.url}: not a readable feed or sitemap ({problem or 'unknown XML'})")
     return Listing("page", [Entry(fetched.url)])
 
 
+def _oddities(body: bytes, parsed) -> list[str]:
+    """What a feed holds that a feed has no need of: entity declarations (which feedparser neither
+    expands past its limits nor fetches), and bytes its declared encoding can't hold."""
+    import feedparser
+
+    odd = []
+    declared = [match.group("external") for match in ENTITY_DECLARATION.finditer(body[:PROLOG_BYTES])]
+    if any(declared):
+        odd.append("it declares external XML entities, which were not fetched")
+    elif declared:
+        odd.append("it declares XML entities, which were not expanded")
+    if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        odd.append(f"its bytes don't fit its declared encoding ({parsed.bozo_exception})")
+    return odd
+
+
 def _sitemap(fetched: Fetched, index: bool) -> Listing:
-    from lxml import etree
+    import defusedxml.ElementTree
+    from defusedxml import DefusedXmlException
 
     try:
-        root = etree.fromstring(fetched.body, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
-    except etree.XMLSyntaxError as error:
+        root = defusedxml.ElementTree.fromstring(fetched.body)
+    except DefusedXmlException as error:
+        raise FetchError(f"{fetched.url}: the sitemap declares XML entities, which newsbot does not read ({error}); skipped") from None
+    except defusedxml.ElementTree.ParseError as error:
         raise FetchError(f"{fetched.url}: malformed sitemap XML ({error})") from None
     entries = []
     for item in root:

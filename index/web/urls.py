@@ -20,6 +20,8 @@ def canonical_url(url: str, base: str = "") -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return ""
     host = parts.hostname.lower()
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     if parts.port and parts.port != {"http": 80, "https": 443}[parts.scheme]:
         host = f"{host}:{parts.port}"
     query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if not key.lower().startswith(TRACKING)]
