@@ -264,6 +264,29 @@ def _location(url: str, answer: _Answer) -> str:
     return urljoin(url, location)
 
 
+class _Inflater:
+    """A body's gzip or deflate encoding undone a network read at a time, never more than asked."""
+
+    def __init__(self, url: str, encoding: str):
+        self.url, self.encoding = url, encoding
+        # gzip, or deflate in its zlib wrapper (32: either header); a raw deflate stream is tried next.
+        self.decompressor = zlib.decompressobj(zlib.MAX_WBITS | 32)
+        self.started = False
+
+    def __call__(self, raw: bytes, most: int) -> bytes:
+        """At most `most` decoded bytes of `raw`: past that the rest stays in the decompressor's
+        unconsumed_tail, never inflated."""
+        try:
+            data = self.decompressor.decompress(raw, most)
+        except zlib.error as error:
+            if self.started or self.encoding != "deflate":
+                raise FetchError(f"{self.url}: its {self.encoding} body is corrupt ({error})") from None
+            self.decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
+            data = self.decompressor.decompress(raw, most)
+        self.started = True
+        return data
+
+
 def _inflater(url: str, encoding: str):
     """`inflate(raw, most)`: the next decoded bytes of the body, at most `most` of them."""
     encoding = encoding.strip().lower()
@@ -271,21 +294,7 @@ def _inflater(url: str, encoding: str):
         return lambda raw, most: raw
     if encoding not in ("gzip", "x-gzip", "deflate"):
         raise FetchError(f"{url}: sent in the {encoding!r} encoding, which newsbot did not ask for; skipped")
-    # gzip, or deflate in its zlib wrapper (32: either header); a raw deflate stream is tried next.
-    state = {"z": zlib.decompressobj(zlib.MAX_WBITS | 32), "first": True}
-
-    def inflate(raw: bytes, most: int) -> bytes:
-        try:
-            data = state["z"].decompress(raw, most)
-        except zlib.error as error:
-            if not (state["first"] and encoding == "deflate"):
-                raise FetchError(f"{url}: its {encoding} body is corrupt ({error})") from None
-            state["z"] = zlib.decompressobj(-zlib.MAX_WBITS)
-            data = state["z"].decompress(raw, most)
-        state["first"] = False
-        return data  # past `most` the rest stays in the decompressor's unconsumed_tail, never inflated
-
-    return inflate
+    return _Inflater(url, encoding)
 
 
 def _load(state_file: Path | None) -> dict:
