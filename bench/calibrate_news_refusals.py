@@ -5,8 +5,9 @@ relevance threshold sweeps. Each question is asked as of its date.
 
 A question is refused by the name check (it names something no retrieved passage mentions), by the
 learned picker's check of its distinguishing words against the best sentence's article, or because
-its best sentence scores under the threshold: the learned picker's confidence, or with
-NEWSBOT_ANSWER_PICKER=weighted the hand-weighted relevance. The table is the curve; the shipped
+its best sentence scores under the threshold: the reader's probability (the default), with
+NEWSBOT_ANSWER_PICKER=learned the linear picker's confidence, or with NEWSBOT_ANSWER_PICKER=weighted
+the hand-weighted relevance. The table is the curve; the shipped
 threshold is marked.
 
     python bench/calibrate_news_refusals.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
@@ -51,11 +52,13 @@ def main():
         if not learned:
             return False, max(map(answerer.relevance, candidates), default=-1.0)
         scored = answerer.scored(row["question"], candidates, question_date(row))
+        if answerer.reader is not None:
+            scored = answerer.read(row["question"], scored)
         covering = [c for c in scored if not unmatched_terms(row["question"], c.passage, passages)]
         return False, max((c.confidence for c in covering), default=-1.0)
 
     scored = {"answerable": [gate(row) for row in answerable], "unanswerable": [gate(row) for row in unanswerable]}
-    shipped = pipeline.settings.min_confidence if learned else pipeline.settings.min_relevance
+    shipped = answerer.min_confidence if learned else pipeline.settings.min_relevance
     print(f"{len(answerable)} answerable (answer_df <= {RARE_ANSWER_DF}), {len(unanswerable)} unanswerable; k={args.k}\n")
     for group, results in scored.items():
         print(f"{group}: {sum(named for named, _ in results)} refused by the name check")

@@ -12,10 +12,11 @@ Pickers:
   overlap, plus KIND_BONUS for a sentence holding the kind of thing asked for);
 - learned: the shipped picker (bot/answering/picker.py), a logistic model over the sentence's
   features, trained on rtqa-train;
-- cross-encoder: with --cross-encoder DIR, the model train/cross_encoder.py wrote there.
+- reader: with --reader DIR, a reader train/reader.py wrote there (bot/answering/reader_model is
+  the shipped one), over every candidate.
 
     python bench/compare_pickers.py [--eval ../shared/eval/rtqa-2026 ../shared/eval/rtqa-2025-dev]
-                                    [--candidates 32] [--cross-encoder DIR]
+                                    [--candidates 32] [--reader DIR]
 """
 
 import argparse
@@ -68,7 +69,7 @@ def summarise(name: str, scored: list[tuple[list[float], list[bool]]]) -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--eval", type=Path, nargs="+", default=SETS)
-    parser.add_argument("--cross-encoder", type=Path, help="a folder written by train/cross_encoder.py")
+    parser.add_argument("--reader", type=Path, help="a folder written by train/reader.py")
     parser.add_argument("--picker", type=Path, help="a picker_model folder (default: the shipped one)")
     parser.add_argument("--cache", type=Path, help="a folder to keep each set's embedded candidates in, for the next run")
     args = parser.parse_args()
@@ -80,11 +81,11 @@ def main():
 
     embedder = Embedder()
     picker = AnswerPicker(args.picker)
-    cross_encoder = None
-    if args.cross_encoder:
-        from cross_encoder import CrossEncoderScorer
+    reader = None
+    if args.reader:
+        from bot.answering.reader import Reader
 
-        cross_encoder = CrossEncoderScorer(args.cross_encoder)
+        reader = Reader(args.reader)
     for folder in args.eval:
         cached = args.cache / f"{folder.name}.json" if args.cache else None
         if cached and cached.exists():
@@ -95,7 +96,7 @@ def main():
                 item["features"] = featurise(embedder, item["question"], item["rows"]) if item["rows"] else []
             if cached:
                 cached.write_text(json.dumps(sets), encoding="utf-8")
-        results = {"weighted": [], "learned": [], **({"cross-encoder": []} if cross_encoder else {})}
+        results = {"weighted": [], "learned": [], **({"reader": []} if reader else {})}
         seconds = {name: 0.0 for name in results}
         for item in sets:
             rows, question = item["rows"], item["question"]
@@ -107,10 +108,11 @@ def main():
             began = time.perf_counter()
             results["learned"].append((list(picker.confidences(found)), holds))
             seconds["learned"] += time.perf_counter() - began
-            if cross_encoder:
+            if reader:
                 began = time.perf_counter()
-                results["cross-encoder"].append((list(cross_encoder.scores(question["question"], [r["text"] for r in rows])), holds))
-                seconds["cross-encoder"] += time.perf_counter() - began
+                readings = reader.read(question["question"], [(r["text"], r["title"]) for r in rows])
+                results["reader"].append(([r.probability for r in readings], holds))
+                seconds["reader"] += time.perf_counter() - began
         print(f"\n{folder.name}: {len(sets)} questions (answer_df <= 0.05)")
         for name, scored in results.items():
             print({**summarise(name, scored), "scoring_ms_per_question": round(1000 * seconds[name] / max(len(sets), 1), 2)})

@@ -1,6 +1,6 @@
 """The seed questions (bench/questions/seed_facts.jsonl: the 14 answerable ones of seed.jsonl and a
 paraphrase) asked on the bundled corpus: how many answers hold the expected fact in their first
-sentence, and in the answer at all. Side by side for the learned and the weighted picker.
+sentence, and in the answer at all. Side by side for the reader, the learned and the weighted picker.
 
     python bench/seed_first_sentence.py [--data-dir DIR]
 
@@ -26,7 +26,7 @@ def main():
     rows = read_jsonl(ROOT / "bench" / "questions" / "seed_facts.jsonl")
     with tempfile.TemporaryDirectory() as work:
         data_dir = str(args.data_dir or work)
-        for picker in ("learned", "weighted"):
+        for picker in ("reader", "learned", "weighted"):
             pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": data_dir, "NEWSBOT_ANSWER_PICKER": picker}))
             if not pipeline.has_articles():
                 print(pipeline.index().summary_line(), flush=True)

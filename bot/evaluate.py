@@ -67,6 +67,7 @@ class Scores:
     picked_in_ceiling: int = 0  # of those, the ones the answer holds
     refused_in_ceiling: int = 0
     highlights_holding: int = 0  # of the answers with the gold answer in their first sentence
+    short_answers_holding: int = 0  # answers whose short answer holds the gold answer
 
     def add(self, gold: str, passages: list[str], answer: str, refused: bool, quotes: list[str] = (), highlight: str = "") -> None:
         """One question: its gold answer, the ranked passage texts, the answer text (with its [n]
@@ -91,6 +92,7 @@ class Scores:
         in_first = contains(first_sentence(answer), gold)
         self.first_sentence_hits += in_first
         self.highlights_holding += in_first and contains(highlight, gold)
+        self.short_answers_holding += contains(highlight, gold)
         self.lead_words_hits += contains(" ".join(plain.split()[:LEAD_WORDS]), gold)
         self.answer_words.append(len(plain.split()))
         problems = [problem for quote in quotes for problem in shape_problems(quote)]
@@ -112,6 +114,7 @@ class Scores:
             "picker_share_of_ceiling": round(self.picked_in_ceiling / max(self.ceiling, 1), 3),
             "refused_in_ceiling": round(self.refused_in_ceiling / max(self.ceiling, 1), 3),
             "highlight_holds_answer": round(self.highlights_holding / max(self.first_sentence_hits, 1), 3),
+            "short_answer_hit": round(self.short_answers_holding / n, 3),
             "median_answer_words": statistics.median(self.answer_words) if self.answer_words else None,
             "answers_with_fragments": self.fragments,
             "answers_with_unbalanced_quotes": self.unbalanced,
@@ -157,14 +160,15 @@ def run_eval(pipeline, questions: list[dict], out: Path, k: int, progress=None) 
             answers.append(answer.timings_ms["total"])
             passages = [passage.readable_text for passage in answer.passages]
             record = {
-                "id": row["id"], "passages": passages, "answer": "" if answer.refused else answer.text,
+                "id": row["id"], "passages": passages, "short_answer": answer.short_answer or None,
+                "answer": "" if answer.refused else answer.text,
                 "refused": answer.refused, "citations": [citation.to_json() for citation in answer.citations],
             }
             run.write(json.dumps(record, ensure_ascii=False) + "\n")
             for scores in (everything, rare) if row.get("answer_df", 0) <= RARE_ANSWER_DF else (everything,):
                 scores.add(
                     str(row["answer"]), passages, record["answer"], answer.refused, [q for c in answer.citations for q in c.quotes],
-                    answer.citations[0].highlight if answer.citations else "",
+                    answer.short_answer,
                 )
             if progress:
                 progress(n, len(questions), time.perf_counter() - started)

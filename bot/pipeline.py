@@ -17,6 +17,8 @@ from bot.answering.llm.answerer import LLMAnswerer
 from bot.answering.llm.model import LLMError, load_chat_model
 from bot.answering.picker import CARD_FILE, AnswerPicker
 from bot.answering.prompts import load_prompts
+from bot.answering.reader import CARD_FILE as READER_CARD_FILE
+from bot.answering.reader import Reader, ReaderModelError
 from bot.answering.results import REFUSAL, Answer, Citation, Verification
 from bot.answering.verify import CitationVerifier
 from bot.answering.words import content_words
@@ -92,6 +94,17 @@ def load_picker() -> AnswerPicker:
     return AnswerPicker()
 
 
+@cache
+def load_reader() -> Reader | None:
+    """The shipped reader, once per process; None, said in one line, when its model is missing or
+    corrupt: then the linear picker answers."""
+    try:
+        return Reader()
+    except ReaderModelError as error:
+        log.warning("%s; answering with the linear picker (reinstall newsbot to restore it)", error)
+        return None
+
+
 def load_llm_answerer(settings: Settings, embedder: Embedder) -> LLMAnswerer:
     """The model answerer, its prompts read and checked now; the model itself is reached or loaded
     at its first use, or by `LLMAnswerer.model.check()`."""
@@ -138,8 +151,14 @@ class Pipeline:
     def answerer(self) -> ExtractiveAnswerer:
         """Loaded at the first question: indexing never needs the picker."""
         settings = self.settings
-        picker = load_picker() if settings.answer_picker == "learned" else None
-        return ExtractiveAnswerer(self.embedder, settings.min_relevance, picker=picker, min_confidence=settings.min_confidence)
+        if settings.answer_picker == "weighted":
+            return ExtractiveAnswerer(self.embedder, settings.min_relevance)
+        reader = load_reader() if settings.answer_picker == "reader" else None
+        return ExtractiveAnswerer(
+            self.embedder, settings.min_relevance, picker=load_picker(),
+            min_confidence=settings.min_confidence if reader is None else settings.min_reading,
+            reader=reader, reader_candidates=settings.reader_candidates,
+        )
 
     def has_articles(self) -> bool:
         if self.store.info() is None:
@@ -297,14 +316,23 @@ class Pipeline:
             answer.text, answer.citations = verified.text, verified.citations
 
     def picker_description(self) -> str:
-        """Which picker answers, and for the learned one its model card's figures."""
-        if self.settings.answer_picker != "learned":
+        """Which picker answers, and its model card's figures."""
+        if self.settings.answer_picker == "weighted":
             return f"weighted (min relevance {self.settings.min_relevance})"
-        picker = self.answerer.picker
-        card = picker.card
-        return (
-            f"learned ({picker.folder / CARD_FILE}): trained on {card.get('data', {}).get('training_questions', '?')} rtqa-train "
+        answerer = self.answerer
+        card = answerer.picker.card
+        linear = (
+            f"learned ({answerer.picker.folder / CARD_FILE}): trained on {card.get('data', {}).get('training_questions', '?')} rtqa-train "
             f"questions, hit@1 {card.get('validation_hit@1', '?')} on held-out weeks; min confidence {self.settings.min_confidence}"
+        )
+        if answerer.reader is None:
+            missing = " (the reader's model is missing or corrupt)" if self.settings.answer_picker == "reader" else ""
+            return linear + missing
+        reader = answerer.reader
+        figures = reader.card.get("validation", {})
+        return (
+            f"reader ({reader.folder / READER_CARD_FILE}): reads the linear picker's best {answerer.reader_candidates} sentences, "
+            f"hit@1 {figures.get('hit@1_of_group', '?')} on held-out weeks; min probability {self.settings.min_reading}"
         )
 
     def stories(self, since_days: int, as_of: date | None = None) -> tuple[date, date, list]:

@@ -45,6 +45,8 @@ def render_answer(answer: Answer, bold: bool = False) -> str:
     """The answer and its sources; with `bold`, the part that answers in the terminal's bold."""
     text = emphasise(answer, terminal_bold) if bold else answer.text
     lines = textwrap.wrap(text, WIDTH) or [text]
+    if answer.short_answer:
+        lines.insert(0, terminal_bold(answer.short_answer) if bold else answer.short_answer)
     for note in (answer.freshness_note, answer.note):
         if note:
             lines.extend(textwrap.wrap(f"({note})", WIDTH))

@@ -123,10 +123,11 @@ def test_an_answer_from_old_articles_says_how_old(seed_pipeline):
 def test_json_schema(seed_pipeline):
     data = seed_pipeline.ask("Which palace did the delegations return to?", k=3, today=date(2025, 6, 10)).to_json()
     assert set(data) == {
-        "question", "answer", "refused", "mode", "verification", "note", "freshness_note", "citations", "conflicts", "passages", "timings_ms",
+        "question", "short_answer", "answer", "refused", "mode", "verification", "note", "freshness_note", "citations", "conflicts", "passages", "timings_ms",
     }
     assert data["conflicts"] == []  # one article: no other report to differ from
     assert isinstance(data["refused"], bool) and not data["refused"]
+    assert data["short_answer"] and data["short_answer"] in data["citations"][0]["quote"]
     assert (data["mode"], data["verification"], data["note"], data["freshness_note"]) == ("extractive", None, None, None)
     for citation in data["citations"]:
         assert set(citation) == {
@@ -171,10 +172,13 @@ def test_each_article_is_one_source_holding_all_its_quotes(seed_pipeline):
     assert text.count("[1]") == 2
 
 
-def test_the_span_that_answers_is_bold_in_the_terminal(seed_pipeline):
+def test_the_short_answer_opens_the_reply_in_bold_and_is_verbatim(seed_pipeline):
     answer = seed_pipeline.ask("Who leads the Ukrainian delegation?")
-    assert answer.citations[0].highlight == "Defense Minister Rustem Umerov"
-    assert "\033[1mDefense Minister Rustem Umerov\033[0m" in " ".join(render_answer(answer, bold=True).split())
+    short = answer.short_answer
+    assert "Umerov" in short and short in answer.citations[0].quote and len(short.split()) <= 6
+    shown = render_answer(answer, bold=True)
+    assert shown.startswith(f"\033[1m{short}\033[0m\n")
+    assert render_answer(answer).splitlines()[0] == short
     assert "\033[" not in render_answer(answer)
 
 

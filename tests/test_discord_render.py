@@ -122,11 +122,20 @@ def test_article_list_links_titles_and_stays_within_the_limit():
     assert len(embed["description"]) <= DESCRIPTION_LIMIT
 
 
-def test_the_span_that_answers_is_bold_in_the_content():
+def test_the_short_answer_opens_the_reply_and_is_bold_in_the_quote():
     quote = "Defense Minister Rustem Umerov would head the Ukrainian delegation."
     cited = dataclasses.replace(citation(1, quote), highlight="Defense Minister Rustem Umerov")
     (message,) = render_answer(answer_with([cited]))
-    assert message.content == "**Defense Minister Rustem Umerov** would head the Ukrainian delegation. [1]"
+    assert message.content == (
+        "**Defense Minister Rustem Umerov**\n**Defense Minister Rustem Umerov** would head the Ukrainian delegation. [1]"
+    )
+
+
+def test_a_short_answer_that_could_ping_is_neutralised():
+    quote = "The vote was called by @everyone on the council."
+    cited = dataclasses.replace(citation(1, quote), highlight="@everyone")
+    (message,) = render_answer(answer_with([cited]))
+    assert "@everyone" not in message.content and message.content.startswith("**@\u200beveryone**\n")
 
 
 def test_an_article_quoted_twice_is_one_source_with_both_quotes():

@@ -212,7 +212,7 @@ def train_model(base: str, training: list[dict], epochs: float, threads: int, lo
                 first = encoded.char_to_token(offset, group["span"][0], sequence_index=1)
                 last = encoded.char_to_token(offset, group["span"][1] - 1, sequence_index=1)
                 if first is not None and last is not None:
-                    outside = torch.tensor(encoded.sequence_ids(offset)) != 1
+                    outside = torch.tensor([sequence != 1 for sequence in encoded.sequence_ids(offset)])
                     start_row = starts[offset].masked_fill(outside, -1e4)
                     end_row = ends[offset].masked_fill(outside, -1e4)
                     span_losses.append(

@@ -21,6 +21,7 @@ from bot.answering.answer_type import highlight, kind_spans, question_kind
 from bot.answering.features import QuestionFacts, age_in_days, sentence_features
 from bot.answering.names import missing_names, unmatched_terms
 from bot.answering.picker import AnswerPicker
+from bot.answering.reader import Reader
 from bot.answering.quoting import (
     Sentence,
     addresses_a_model,
@@ -77,6 +78,7 @@ class Candidate:
     of_kind: bool = False  # holds a thing of the kind the question asks for (a name, number, date)
     rare_overlap: float = 0.0  # word overlap weighted by how few of the candidates hold each word
     confidence: float | None = None  # the learned picker's probability that it answers, once scored
+    short: tuple[int, int] | None = None  # the reader's short answer: offsets in `sentence`
 
 
 @dataclass(frozen=True)
@@ -108,12 +110,16 @@ class ExtractiveAnswerer:
         similarity_weight: float = SIMILARITY_WEIGHT,
         picker: AnswerPicker | None = None,
         min_confidence: float = 0.15,
+        reader: Reader | None = None,
+        reader_candidates: int = 16,
     ):
         self.embedder = embedder
         self.min_relevance = min_relevance
         self.similarity_weight = similarity_weight
         self.picker = picker
-        self.min_confidence = min_confidence
+        self.min_confidence = min_confidence  # of the reader when there is one, else of the picker
+        self.reader = reader
+        self.reader_candidates = reader_candidates
 
     def answer(
         self, question: str, passages: list[Passage], avoid: str = "", today: date | None = None,
@@ -127,7 +133,11 @@ class ExtractiveAnswerer:
         candidates = self.candidates(question, passages)
         if self.picker is not None:
             candidates = self.scored(question, candidates, today)
+            if self.reader is not None:
+                candidates = self.read(question, candidates)
             best = max(candidates, key=lambda c: c.confidence, default=None)
+            if best is not None and best.confidence < self.min_confidence and self.reader is not None:
+                return f"{REFUSAL} The closest article found is “{best.passage.title}”.", True, []
             if best is not None and best.confidence >= self.min_confidence:
                 lacking = {p.article_id: unmatched_terms(question, p, passages) for p in passages}
                 if lacking[best.passage.article_id]:
@@ -150,6 +160,13 @@ class ExtractiveAnswerer:
             for c in candidates
         ]
         return [replace(c, confidence=float(p)) for c, p in zip(candidates, self.picker.confidences(np.array(rows)))]
+
+    def read(self, question: str, candidates: list[Candidate]) -> list[Candidate]:
+        """The linear picker's best `reader_candidates`, with the reader's probability as their
+        confidence and its short answer; the others can't win and are dropped."""
+        chosen = sorted(candidates, key=lambda c: c.confidence, reverse=True)[: self.reader_candidates]
+        readings = self.reader.read(question, [(c.sentence, c.passage.title) for c in chosen])
+        return [replace(c, confidence=r.probability, short=r.short) for c, r in zip(chosen, readings)]
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         """Every distinct sentence of the passages, scored against the question."""
@@ -229,7 +246,7 @@ class ExtractiveAnswerer:
         text = span_text(candidate.passage.readable_text, candidate.context, span)
         if {"fragment", "unbalanced quotes"} & set(shape_problems(text)):
             return None  # cut mid-sentence by the splitter or a chunk edge: it wouldn't read on its own
-        found = highlight(candidate.sentence, question, question_kind(question))
+        found = candidate.short or highlight(candidate.sentence, question, question_kind(question))
         return Quote(candidate, text, candidate.sentence[found[0] : found[1]] if found else "")
 
     def lead(self, question: str, ranked: list[Candidate]) -> Quote | None:

@@ -74,9 +74,16 @@ class Answer:
     # Figures a quote gives that another report of its story gives differently (bot/briefing/conflicts.py).
     conflicts: list[dict] = field(default_factory=list)
 
+    @property
+    def short_answer(self) -> str:
+        """The words of the first quote that answer, which a reply opens with; empty when refused
+        or when they couldn't be told."""
+        return "" if self.refused or not self.citations else self.citations[0].highlight
+
     def to_json(self) -> dict:
         return {
             "question": self.question,
+            "short_answer": self.short_answer or None,
             "answer": self.text,
             "refused": self.refused,
             "mode": self.mode,

@@ -133,7 +133,8 @@ def render_answer(answer: Answer) -> list[DiscordMessage]:
     """The messages to send, in order: content first, sources in the last content message."""
     if answer.refused:
         return [DiscordMessage(f"{neutralise(answer.text)}\n{REFUSAL_HINT}")]
-    text = neutralise(emphasise(answer, lambda span: f"**{span}**"))
+    opening = f"**{answer.short_answer}**\n" if answer.short_answer else ""
+    text = neutralise(opening + emphasise(answer, lambda span: f"**{span}**"))
     for note in (answer.freshness_note, answer.note):
         if note:
             text += f"\n*{plain(note)}*"

@@ -144,11 +144,22 @@ class Settings(DeclaredSettings):
         shown="`~/.cache/newsbot/models`",
     )
     top_k: int = setting(5, "passages retrieved per question", "Passages retrieved per question (1-50).", ge=1, le=50)
-    answer_picker: Annotated[Literal["learned", "weighted"], BeforeValidator(_lower)] = setting(
-        "learned", "`learned` (the shipped model, trained on RealTimeQA 2023–2024) or `weighted` (the hand-weighted "
-        "relevance it replaced): how the quoted sentence is picked",
-        "How the quoted sentence is picked: 'learned' (the linear model shipped in the package, trained on RealTimeQA "
-        "2023-2024) or 'weighted' (the hand-weighted relevance it replaced); see docs/answering.md.",
+    answer_picker: Annotated[Literal["reader", "learned", "weighted"], BeforeValidator(_lower)] = setting(
+        "reader", "`reader` (the shipped cross-encoder, which reads the question and each sentence together), "
+        "`learned` (the linear model it reads after) or `weighted` (the hand-weighted relevance): how the quoted "
+        "sentence is picked",
+        "How the quoted sentence is picked: 'reader' (the cross-encoder shipped in the package, trained on "
+        "RealTimeQA 2022-2024 and SelQA), 'learned' (the linear model shipped beside it, trained on RealTimeQA "
+        "2023-2024) or 'weighted' (hand-weighted relevance); see docs/answering.md.",
+    )
+    min_reading: float = setting(
+        0.5, "the reader's refusal threshold: its probability that the best sentence answers",
+        "With the reader: below this probability (0-1) that the best sentence answers, the answer is a refusal "
+        "that names the closest article; see docs/answering.md.", ge=0, le=1,
+    )
+    reader_candidates: int = setting(
+        16, "sentences the reader reads per question: the linear picker's best",
+        "With the reader: how many sentences it reads per question, the linear picker's best (1-100).", ge=1, le=100,
     )
     min_confidence: float = setting(
         0.15, "the learned picker's refusal threshold: the probability that the best sentence answers",

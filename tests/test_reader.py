@@ -1,0 +1,72 @@
+"""The shipped reader: it reads, its short answer is verbatim, bad input is scored or cut, and a
+broken model is one line and the linear picker answers."""
+
+import logging
+import shutil
+
+import pytest
+
+from bot import pipeline as pipeline_module
+from bot.answering import reader as reader_module
+from bot.answering.reader import MODEL_DIR, MODEL_FILE, Reader, ReaderModelError, whole_words
+
+NEWS = [
+    ("Officials said the talks would resume next week in Geneva.", "Ceasefire talks"),
+    ("The Kansas City Chiefs won the Super Bowl on Sunday, beating the Philadelphia Eagles 38-35.", "Super Bowl LVII"),
+    ("Tickets for the game sold out within hours of going on sale.", "Super Bowl LVII"),
+]
+
+
+@pytest.fixture(scope="module")
+def reader():
+    return Reader()
+
+
+def test_the_sentence_that_answers_reads_highest_and_its_short_answer_is_verbatim(reader):
+    readings = reader.read("Which team won the Super Bowl?", NEWS)
+    best = max(range(len(readings)), key=lambda i: readings[i].probability)
+    assert best == 1
+    assert all(0.0 <= r.probability <= 1.0 for r in readings)
+    start, end = readings[1].short
+    short = NEWS[1][0][start:end]
+    assert short and short in NEWS[1][0]
+    assert len(short.split()) < len(NEWS[1][0].split())
+    assert short == short.strip()
+
+
+def test_too_long_and_too_short_input_is_read_not_crashed_on(reader):
+    long_question = "Which team won " + "the very big game " * 800 + "?"
+    sentences = [("Won.", ""), (" ".join(["word"] * 3000) + ".", "A title " * 50), ("", "")]
+    readings = reader.read(long_question, sentences)
+    assert len(readings) == 3
+    assert all(0.0 <= r.probability <= 1.0 for r in readings)
+    for (sentence, _), reading in zip(sentences, readings):
+        if reading.short is not None:
+            assert 0 <= reading.short[0] < reading.short[1] <= len(sentence)
+    assert reader.read("Anything?", []) == []
+
+
+def test_a_span_grows_to_whole_words():
+    sentence = "Ukraine's Defense Minister Rustem Umerov will lead it."
+    assert whole_words(sentence, sentence.index("stem"), sentence.index("Umerov") + 3) == (
+        sentence.index("Rustem"), sentence.index("Umerov") + len("Umerov"),
+    )
+
+
+def test_a_corrupt_model_is_one_line_and_the_linear_picker_answers(tmp_path, monkeypatch, caplog):
+    broken = tmp_path / "reader_model"
+    shutil.copytree(MODEL_DIR, broken)
+    (broken / MODEL_FILE).write_bytes(b"not a model")
+    with pytest.raises(ReaderModelError) as raised:
+        Reader(broken)
+    assert "\n" not in str(raised.value) and "missing or corrupt" in str(raised.value)
+
+    monkeypatch.setattr(reader_module, "MODEL_DIR", broken)
+    pipeline_module.load_reader.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING):
+            assert pipeline_module.load_reader() is None
+        said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(said) == 1 and "answering with the linear picker" in said[0] and "\n" not in said[0]
+    finally:
+        pipeline_module.load_reader.cache_clear()
