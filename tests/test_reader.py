@@ -70,3 +70,11 @@ def test_a_corrupt_model_is_one_line_and_the_linear_picker_answers(tmp_path, mon
         assert len(said) == 1 and "answering with the linear picker" in said[0] and "\n" not in said[0]
     finally:
         pipeline_module.load_reader.cache_clear()
+
+
+def test_the_card_names_its_data_licences_and_command():
+    card = (MODEL_DIR / "CARD.md").read_text(encoding="utf-8")
+    assert "python train/reader.py --out bot/answering/reader_model" in card
+    assert "Apache License 2.0" in card and "RealTimeQA" in card
+    figures = Reader().card
+    assert figures["data"]["training_groups"] > 1000 and 0 < figures["validation"]["hit@1_of_group"] <= 1
