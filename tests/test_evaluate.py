@@ -53,7 +53,7 @@ def test_eval_writes_the_run_file_and_reuses_the_index(tmp_path, capsys):
     assert results["search_ms"]["p50"] > 0
     run = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in run] == ["q1", "q2"]
-    assert set(run[0]) == {"id", "passages", "answer", "refused", "citations"}
+    assert set(run[0]) == {"id", "passages", "short_answer", "answer", "refused", "citations"}
     assert "Umerov" in run[0]["answer"] and run[0]["citations"][0]["quote"] in body
 
     assert main(args) == 0
