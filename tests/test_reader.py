@@ -8,7 +8,7 @@ import pytest
 
 from bot import pipeline as pipeline_module
 from bot.answering import reader as reader_module
-from bot.answering.reader import MODEL_DIR, MODEL_FILE, Reader, ReaderModelError, whole_words
+from bot.answering.reader import MODEL_DIR, MODEL_FILE, Reader, ReaderModelError, trimmed, whole_words
 
 NEWS = [
     ("Officials said the talks would resume next week in Geneva.", "Ceasefire talks"),
@@ -46,11 +46,16 @@ def test_too_long_and_too_short_input_is_read_not_crashed_on(reader):
     assert reader.read("Anything?", []) == []
 
 
-def test_a_span_grows_to_whole_words():
+def test_a_span_grows_to_whole_words_and_sheds_punctuation_but_not_an_abbreviation():
     sentence = "Ukraine's Defense Minister Rustem Umerov will lead it."
     assert whole_words(sentence, sentence.index("stem"), sentence.index("Umerov") + 3) == (
         sentence.index("Rustem"), sentence.index("Umerov") + len("Umerov"),
     )
+    flew = "He flew to the U.S. on Monday."
+    assert flew[slice(*trimmed(flew, flew.index("U.S."), flew.index(" on")))] == "U.S."
+    assert flew[slice(*trimmed(flew, flew.index("Monday"), len(flew)))] == "Monday"
+    assert flew[slice(*trimmed(flew, 4, 6))] == "flew"
+    assert trimmed("It said: “”.", 8, 11) is None
 
 
 def test_a_corrupt_model_is_one_line_and_the_linear_picker_answers(tmp_path, monkeypatch, caplog):
@@ -78,3 +83,4 @@ def test_the_card_names_its_data_licences_and_command():
     assert "Apache License 2.0" in card and "RealTimeQA" in card
     figures = Reader().card
     assert figures["data"]["training_groups"] > 1000 and 0 < figures["validation"]["hit@1_of_group"] <= 1
+

@@ -52,6 +52,20 @@ def whole_words(sentence: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def trimmed(sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """(start, end) as whole words, without the punctuation around them; a full stop goes only
+    when it ends the sentence ("U.S." keeps its own). None when nothing but punctuation is left."""
+    start, end = whole_words(sentence, start, end)
+    text = sentence[start:end]
+    stripped = text.strip(" ,;:\"'“”‘’()")
+    if end == len(sentence.rstrip()):
+        stripped = stripped.removesuffix(".")
+    if not stripped:
+        return None
+    start += text.index(stripped)
+    return start, start + len(stripped)
+
+
 class Reader:
     def __init__(self, folder: Path | None = None, threads: int = 0):
         self.folder = Path(folder or MODEL_DIR)
@@ -118,10 +132,4 @@ class Reader:
         begin, finish = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
         start = encoding.offsets[first + int(begin)][0]
         end = encoding.offsets[first + int(finish)][1]
-        start, end = whole_words(sentence, start, end)
-        text = sentence[start:end]
-        stripped = text.strip(" ,;:.\"'“”‘’()")
-        if not stripped:
-            return None
-        start += text.index(stripped)
-        return start, start + len(stripped)
+        return trimmed(sentence, start, end)
