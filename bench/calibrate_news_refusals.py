@@ -20,7 +20,7 @@ from pathlib import Path
 from common import DEFAULT_EVAL, ROOT, read_jsonl
 
 WEIGHTED_THRESHOLDS = [round(0.25 + 0.025 * i, 3) for i in range(13)]
-LEARNED_THRESHOLDS = [0.01, 0.02, 0.03, 0.04] + [round(0.05 * i, 2) for i in range(1, 19)]
+LEARNED_THRESHOLDS = [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.03, 0.04] + [round(0.05 * i, 2) for i in range(1, 19)]
 
 
 def main():

@@ -158,6 +158,7 @@ class Pipeline:
             self.embedder, settings.min_relevance, picker=load_picker(),
             min_confidence=settings.min_confidence if reader is None else settings.min_reading,
             reader=reader, reader_candidates=settings.reader_candidates,
+            reader_picker_weight=settings.reader_picker_weight,
         )
 
     def has_articles(self) -> bool:
@@ -356,6 +357,37 @@ class Pipeline:
         with self.catalog.snapshot():
             shown = [brief_story(story, self.catalog) for story in found[:limit]]
         return Brief(first, last, topic, shown, more=max(0, len(found) - limit))
+
+    def timeline(self, target: str, since_days: int, as_of: date | None = None, limit: int = 20):
+        """(first day, last day, the timeline of the story `target` names or of the story its topic
+        matches best in the window; None when no story matches). A story id names its whole story,
+        whatever the window."""
+        from bot.briefing.digest import BriefError, Story, StoryArticle, matching
+        from bot.briefing.timeline import is_story_id, story_timeline
+
+        target = " ".join(target.split())
+        if is_story_id(target):
+            self._require_stories()
+            with self.catalog.snapshot():
+                members = self.catalog.story_by_id(target)
+                if not members:
+                    raise BriefError(f"no story {target} in the index (see `newsbot stories`)")
+                story = Story(target, [
+                    StoryArticle(article_id, r.title, r.source, r.url, r.published, r.copy_of) for article_id, r in members.items()
+                ])
+                first, last = story.first_published[:10], story.last_published[:10]
+                timeline = story_timeline(story, self.catalog, limit)
+            timeline.story.headline = story.articles[0].title
+            return date.fromisoformat(first), date.fromisoformat(last), timeline
+        first, last, found = self.stories(since_days, as_of)
+        if target and found:
+            found = matching(found, self.catalog, self.embedder.embed_query(target), target, first, last)
+        if not found:
+            return first, last, None
+        with self.catalog.snapshot():
+            timeline = story_timeline(found[0], self.catalog, limit)
+        timeline.story.headline = found[0].articles[0].title
+        return first, last, timeline
 
     def _require_stories(self) -> None:
         self.searcher.refresh()

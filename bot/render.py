@@ -109,6 +109,44 @@ def conflict_line(conflict: dict) -> str:
     return "Reports differ: " + " vs ".join(quoted)
 
 
+def article_lines(citations: list, indent: str = "") -> list[str]:
+    """One line per cited article, with all the numbers that cite it: "[2, 9] title · source · date · url"."""
+    numbers: dict[str, list[int]] = {}
+    for citation in citations:
+        numbers.setdefault(citation.article.article_id, []).append(citation.n)
+    lines = []
+    for citation in citations:
+        article = citation.article
+        if numbers[article.article_id][0] != citation.n:
+            continue
+        parts = [article.title or "(untitled)", article.source or "unknown publisher", human_date(article.published)]
+        marks = ", ".join(map(str, numbers[article.article_id]))
+        lines.append(f"{indent}[{marks}] " + " · ".join(parts + ([article.url] if article.url else [])))
+    return lines
+
+
+def render_timeline(first: date, last: date, topic: str, timeline) -> str:
+    if timeline is None:
+        return f"No stories about {topic!r} {window_words(first, last)}."
+    lines = [f"{timeline.story.headline or '(untitled)'} [{timeline.story.story_id}]", ""]
+    for number, line in enumerate(timeline.lines):
+        if number == 1 and timeline.left_out:
+            lines.append(f"   … {timeline.left_out} more reports between these; use --limit to see them")
+        article = line.article
+        head = f"{human_date(article.published)} · {article.source or 'unknown publisher'}"
+        lines.extend(textwrap.wrap(f"{head}: {line.sentence} [{line.n}]", WIDTH, subsequent_indent="     "))
+        for mark in line.marks:
+            lines.extend(textwrap.wrap(conflict_line(mark), WIDTH, initial_indent="   ", subsequent_indent="     "))
+        if line.also:
+            also = ", ".join(f"{a.source or 'unknown publisher'} ({human_date(a.published)})" for a in line.also)
+            lines.append(f"   also: {also}")
+    if not timeline.lines:
+        lines.append("(no report of this story has a sentence that reads well alone; see its sources)")
+    lines.append("")
+    lines.extend(article_lines(timeline.citations))
+    return "\n".join(lines).rstrip()
+
+
 def render_brief(brief) -> str:
     about = f" about {brief.topic!r}" if brief.topic else ""
     if not brief.stories:
@@ -122,16 +160,7 @@ def render_brief(brief) -> str:
             lines.append("   (no sentence of its lead reads well alone; see its sources)")
         for conflict in item.conflicts:
             lines.extend(textwrap.wrap(conflict_line(conflict), WIDTH, initial_indent="   ", subsequent_indent="     "))
-        numbers: dict[str, list[int]] = {}
-        for citation in item.citations:
-            numbers.setdefault(citation.article.article_id, []).append(citation.n)
-        for citation in item.citations:
-            article = citation.article
-            if numbers[article.article_id][0] != citation.n:
-                continue  # one line per article, with all its numbers
-            parts = [article.title or "(untitled)", article.source or "unknown publisher", human_date(article.published)]
-            marks = ", ".join(map(str, numbers[article.article_id]))
-            lines.append(f"   [{marks}] " + " · ".join(parts + ([article.url] if article.url else [])))
+        lines.extend(article_lines(item.citations, "   "))
         if item.also_reported_by:
             lines.append(f"   also reported by {', '.join(item.also_reported_by)}")
         lines.append("")

@@ -142,6 +142,40 @@ def test_an_empty_window_and_a_bad_since(indexed, capsys, monkeypatch):
     assert exit_status.value.code == 2 and "--since" in err and len(err.strip().splitlines()[-1]) < 200
 
 
+def test_the_timeline_gives_each_report_once_oldest_first_with_its_marks(indexed, capsys, monkeypatch):
+    stories = json.loads(newsbot(capsys, monkeypatch, indexed, "stories", "--as-of", "2026-11-20", "--json")[1])["stories"]
+    bridge = next(story for story in stories if len(story["articles"]) == 4)
+    by_topic = json.loads(newsbot(capsys, monkeypatch, indexed, "timeline", "Kittiwake bridge repairs", "--as-of", "2026-11-20", "--json")[1])
+    status, out, _ = newsbot(capsys, monkeypatch, indexed, "timeline", bridge["story_id"], "--json")
+    assert status == 0
+    timeline = json.loads(out)["timeline"]
+    assert by_topic["timeline"]["story_id"] == timeline["story_id"] == bridge["story_id"]
+    lines = timeline["lines"]
+    assert [line["published"][:10] for line in lines] == sorted(line["published"][:10] for line in lines)
+    texts = {"2026-11-16": FIRST_REPORT, "2026-11-17": OTHER_FIGURE, "2026-11-18": UPDATE}
+    quotes = {citation["n"]: citation["quote"] for citation in timeline["citations"]}
+    for line in lines:
+        text, _, mark = line["sentence"].rpartition(" [")
+        assert text in texts[line["published"][:10]] and quotes[int(mark.rstrip("]"))] == text
+    # The copy is folded into its original's line, never a line of its own.
+    assert len(lines) == 3 and [a["source"] for a in lines[0]["also"]] == [COURIER]
+    assert len({line["sentence"].rpartition(" [")[0] for line in lines}) == 3
+    marks = {mark["kind"] for line in lines for mark in line["marks"]}
+    assert "update" in marks and lines[-1]["source"] == GAZETTE
+    assert any(mark["kind"] == "update" for mark in lines[-1]["marks"])
+    text = " ".join(newsbot(capsys, monkeypatch, indexed, "timeline", bridge["story_id"], "--limit", "2")[1].split())
+    assert "1 more reports between these" in text and "Updated: " in text
+
+
+def test_timeline_bad_input(indexed, capsys, monkeypatch):
+    status, _, err = newsbot(capsys, monkeypatch, indexed, "timeline", "s-nothex")
+    assert status == 2 and "not a story id" in err and len(err.strip().splitlines()) == 1
+    status, _, err = newsbot(capsys, monkeypatch, indexed, "timeline", "s-0123456789abcdef")
+    assert status == 1 and "no story s-0123456789abcdef" in err and len(err.strip().splitlines()) == 1
+    status, out, _ = newsbot(capsys, monkeypatch, indexed, "timeline", "bridge repairs", "--as-of", "2020-01-01")
+    assert status == 0 and out.startswith("No stories about 'bridge repairs' between")
+
+
 def test_figures_and_disagreements():
     assert [f.value for f in figures("At least 25 people have been killed in the fires.")] == [25.0]
     assert figures("The storm became a Category 2 hurricane on Oct. 29 at 5 p.m. in 2025.") == ()
@@ -164,7 +198,7 @@ def test_an_outlets_own_later_figure_is_an_update():
     assert found.update and found.first.article_id == "a1"
 
 
-async def test_brief_in_discord_is_one_embed_that_pings_no_one(indexed, monkeypatch):
+async def test_brief_and_timeline_in_discord_are_one_embed_that_pings_no_one(indexed, monkeypatch):
     from datetime import date
 
     from bot.discord.bot import NewsBot
@@ -176,6 +210,8 @@ async def test_brief_in_discord_is_one_embed_that_pings_no_one(indexed, monkeypa
     pipeline = make_pipeline(indexed)
     brief_as_of = pipeline.brief
     monkeypatch.setattr(pipeline, "brief", lambda topic, days, as_of, limit: brief_as_of(topic, days, date(2026, 11, 20), limit))
+    timeline_as_of = pipeline.timeline
+    monkeypatch.setattr(pipeline, "timeline", lambda topic, days, as_of, limit: timeline_as_of(topic, days, date(2026, 11, 20), limit))
     standin = await DiscordStandIn().start()
     bot = None
     try:
@@ -191,6 +227,12 @@ async def test_brief_in_discord_is_one_embed_that_pings_no_one(indexed, monkeypa
         assert reply["allowed_mentions"]["parse"] == []
         bad = await run_interaction((bot, standin), standin.interaction("brief", {"since": "tomorrow"}), is_followup)
         assert "7d, 2w or 1m" in bad[-1].json["content"]
+        requests = await run_interaction((bot, standin), standin.interaction("timeline", {"topic": "Kittiwake bridge"}), is_followup)
+        reply = requests[-1].json
+        (embed,) = reply["embeds"]
+        assert embed["title"].startswith("Timeline: ") and "Updated: " in embed["description"]
+        assert embed["description"].index("16 November") < embed["description"].index("18 November")
+        assert reply["allowed_mentions"]["parse"] == []
     finally:
         if bot is not None:
             await bot.close()

@@ -12,6 +12,7 @@ NEWSBOT_ANSWER_PICKER=weighted, by the hand-weighted relevance it replaced. How 
 docs/answering.md.
 """
 
+import math
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -102,6 +103,18 @@ def quotable(sentence: str) -> bool:
     )
 
 
+def log_odds(probability: float) -> float:
+    probability = min(max(probability, 1e-6), 1 - 1e-6)
+    return math.log(probability / (1 - probability))
+
+
+def blended(reading: float, picked: float, picker_weight: float) -> float:
+    """The reader's probability with the linear picker's log-odds added at `picker_weight`."""
+    if not picker_weight:
+        return reading
+    return 1.0 / (1.0 + math.exp(-(log_odds(reading) + picker_weight * log_odds(picked))))
+
+
 class ExtractiveAnswerer:
     def __init__(
         self,
@@ -112,6 +125,7 @@ class ExtractiveAnswerer:
         min_confidence: float = 0.15,
         reader: Reader | None = None,
         reader_candidates: int = 16,
+        reader_picker_weight: float = 0.0,
     ):
         self.embedder = embedder
         self.min_relevance = min_relevance
@@ -120,6 +134,7 @@ class ExtractiveAnswerer:
         self.min_confidence = min_confidence  # of the reader when there is one, else of the picker
         self.reader = reader
         self.reader_candidates = reader_candidates
+        self.reader_picker_weight = reader_picker_weight
 
     def answer(
         self, question: str, passages: list[Passage], avoid: str = "", today: date | None = None,
@@ -162,11 +177,15 @@ class ExtractiveAnswerer:
         return [replace(c, confidence=float(p)) for c, p in zip(candidates, self.picker.confidences(np.array(rows)))]
 
     def read(self, question: str, candidates: list[Candidate]) -> list[Candidate]:
-        """The linear picker's best `reader_candidates`, with the reader's probability as their
-        confidence and its short answer; the others can't win and are dropped."""
+        """The linear picker's best `reader_candidates`, with the reader's probability (its log-odds
+        plus `reader_picker_weight` times the picker's) as their confidence and its short answer; the
+        others can't win and are dropped."""
         chosen = sorted(candidates, key=lambda c: c.confidence, reverse=True)[: self.reader_candidates]
         readings = self.reader.read(question, [(c.sentence, c.passage.title) for c in chosen])
-        return [replace(c, confidence=r.probability, short=r.short) for c, r in zip(chosen, readings)]
+        return [
+            replace(c, confidence=blended(r.probability, c.confidence, self.reader_picker_weight), short=r.short)
+            for c, r in zip(chosen, readings)
+        ]
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         """Every distinct sentence of the passages, scored against the question."""

@@ -100,7 +100,15 @@ def run(args, settings) -> int:
 
         return run_discord(settings, discord_settings, sync=args.sync, read_only=args.read_only,
                            shard_ids=args.shards, shard_count=args.shard_count)
-    if args.command in ("stats", "stories", "brief", "follow") and not settings.chroma_url and not (settings.data_dir / "chroma").is_dir():
+    if args.command == "timeline":
+        from bot.briefing.digest import BriefError
+        from bot.briefing.timeline import is_story_id
+
+        try:
+            is_story_id(args.target)
+        except BriefError as error:
+            raise UsageError(str(error)) from None
+    if args.command in ("stats", "stories", "brief", "timeline", "follow") and not settings.chroma_url and not (settings.data_dir / "chroma").is_dir():
         from index.store.chroma import IndexMissing
 
         raise IndexMissing(f"no index in {settings.data_dir} yet: run `newsbot index --data-dir {settings.data_dir}` first")
@@ -170,7 +178,7 @@ def run(args, settings) -> int:
 
             print(render_answer(answer, bold=sys.stdout.isatty()))
         return 0
-    if args.command in ("stories", "brief"):
+    if args.command in ("stories", "brief", "timeline"):
         return run_stories(pipeline, args)
     if args.command == "repl":
         from bot.repl import Repl

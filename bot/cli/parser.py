@@ -121,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     window_arguments(brief)
     brief.add_argument("--limit", type=positive_k, default=10, metavar="N", help="stories to show (default: 10)")
 
+    timeline = commands.add_parser(
+        "timeline", parents=[common], help="how one story developed: a cited line per report, oldest first",
+        description="One line per report of a story, oldest first: its date and publisher and the one sentence it "
+        "added, verbatim and cited (the sentence closest to the story that no earlier report said), with "
+        "\"Updated\" and \"Reports differ\" where they fall. TOPIC picks the story of the window it matches best; "
+        "a story id (from `newsbot stories`) names a whole story, whatever the window.",
+    )
+    timeline.add_argument("target", metavar="TOPIC|STORY_ID", help="a topic, or a story id like s-0123456789abcdef")
+    window_arguments(timeline, default_days=30)
+    timeline.add_argument("--limit", type=positive_k, default=20, metavar="N",
+                          help="lines to show: the first report and the latest (default: 20)")
+
     discord = commands.add_parser(
         "discord", parents=[common], help="run the Discord bot",
         description="Run the Discord bot until Ctrl-C or SIGTERM. The token comes from DISCORD_TOKEN "
@@ -168,9 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def window_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--since", type=since_days, default=7, metavar="SPAN",
-                         help="how far back the window reaches: days, weeks or months, like 7d, 2w or 1m (default: 7d)")
+def window_arguments(command: argparse.ArgumentParser, default_days: int = 7) -> None:
+    command.add_argument("--since", type=since_days, default=default_days, metavar="SPAN",
+                         help=f"how far back the window reaches: days, weeks or months, like 7d, 2w or 1m (default: {default_days}d)")
     command.add_argument("--as-of", type=iso_date, metavar="DATE", help="the window's last day, YYYY-MM-DD (default: today)")
     command.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 

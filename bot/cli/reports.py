@@ -77,8 +77,15 @@ def run_feedback(settings, as_json: bool, recent: int) -> int:
 
 
 def run_stories(pipeline, args) -> int:
-    from bot.render import render_brief, render_stories
+    from bot.render import render_brief, render_stories, render_timeline
 
+    if args.command == "timeline":
+        first, last, timeline = pipeline.timeline(args.target, args.since, args.as_of, args.limit)
+        if args.json:
+            print(json.dumps({"since": first.isoformat(), "until": last.isoformat(), "timeline": timeline and timeline.to_json()}, ensure_ascii=False, indent=2))
+        else:
+            print(render_timeline(first, last, args.target, timeline))
+        return 0
     if args.command == "stories":
         first, last, found = pipeline.stories(args.since, args.as_of)
         if args.json:

@@ -1,5 +1,5 @@
 """`/brief [topic] [since]`: the top stories of recent days, one embed of at most 10, with a button
-for the next ones."""
+for the next ones; `/timeline topic [since]`: how the story a topic matches developed."""
 
 import logging
 
@@ -8,8 +8,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.briefing.digest import BriefError, parse_since
+from bot.briefing.timeline import TIMELINE_LINES
 from bot.discord.queue import QueueFull
-from bot.discord.render import EMBEDS_PER_MESSAGE, DiscordMessage, render_brief
+from bot.discord.render import EMBEDS_PER_MESSAGE, DiscordMessage, render_brief, render_timeline
 from bot.discord.replies import NO_MENTIONS, apology, send_kwargs
 from bot.pipeline import QuestionError, check_question
 
@@ -48,6 +49,24 @@ class Briefs(commands.Cog):
         if view is not None:
             kwargs["view"] = view
         await interaction.followup.send(**kwargs)
+
+
+    @app_commands.command(name="timeline", description="How a story developed: a quoted, cited line per report, oldest first")
+    @app_commands.describe(topic="The story, e.g. hurricane Milton", since="How far back: 7d, 2w or 1m (default: 30d)")
+    async def timeline(self, interaction: discord.Interaction, topic: str, since: str | None = None) -> None:
+        await interaction.response.defer(thinking=True)
+        try:
+            days = parse_since(since or "30d")
+            topic = check_question(topic, self.bot.settings.max_question_chars)
+            first, last, found = await self.bot.answers.run(self.bot.pipeline.timeline, topic, days, None, TIMELINE_LINES)
+            message = render_timeline(first, last, topic, found)
+        except BriefError as error:
+            message = DiscordMessage(f"{error}.")
+        except (QueueFull, QuestionError) as error:
+            message = DiscordMessage(str(error))
+        except Exception as error:
+            message = DiscordMessage(apology(error))
+        await interaction.followup.send(**send_kwargs(message))
 
 
 class MoreStories(discord.ui.View):

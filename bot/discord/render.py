@@ -261,6 +261,33 @@ def render_brief(brief, first: int = 0) -> DiscordMessage:
     return DiscordMessage("", (embed,))
 
 
+def render_timeline(first, last, topic: str, timeline) -> DiscordMessage:
+    """A story's timeline as one embed: a line per report, oldest first, each quote linked to its
+    article, with "Updated" and "Reports differ" where they fall; lines that don't fit are counted."""
+    if timeline is None:
+        return DiscordMessage(neutralise(f"No stories about “{topic}” {window_words(first, last)}."))
+    blocks: list[str] = []
+    for number, line in enumerate(timeline.lines):
+        article = line.article
+        lines = [f"**{human_date(article.published)}** · {linked_title(article.source or 'source', article.url)}",
+                 f"> {plain(shorten(line.sentence, QUOTE_LIMIT // 2))}"]
+        lines.extend(plain(shorten(conflict_line(mark), QUOTE_LIMIT // 2)) for mark in line.marks)
+        if line.also:
+            lines.append(f"*also {plain(', '.join(a.source or 'unknown publisher' for a in line.also[:5]))}*")
+        block = "\n".join(lines)
+        if number == 1 and timeline.left_out:
+            block = f"*… {timeline.left_out} more reports between these*\n\n{block}"
+        if sum(len(b) + 2 for b in blocks) + len(block) > DESCRIPTION_LIMIT - 100:
+            break
+        blocks.append(block)
+    unshown = len(timeline.lines) - len(blocks)
+    footer = f"{unshown} later reports not shown" if unshown else "Quotes are verbatim from the articles"
+    title = f"Timeline: {timeline.story.headline or '(untitled)'}"
+    embed = {"title": neutralise(title)[:256], "description": "\n\n".join(blocks) or "No report of this story has a sentence that reads well alone.",
+             "color": EMBED_COLOUR, "footer": {"text": footer}}
+    return DiscordMessage("", (embed,))
+
+
 def follow_item(item: dict) -> str:
     """One story of an alert, update, digest or backtest: linked headline, the quote, where and when."""
     where = f"{neutralise(item.get('source') or 'unknown publisher')} · {human_date(item.get('published') or '')}"

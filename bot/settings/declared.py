@@ -161,6 +161,11 @@ class Settings(DeclaredSettings):
         16, "sentences the reader reads per question: the linear picker's best",
         "With the reader: how many sentences it reads per question, the linear picker's best (1-100).", ge=1, le=100,
     )
+    reader_picker_weight: float = setting(
+        0.0, "how much the linear picker's log-odds add to the reader's",
+        "With the reader: the sentence's score is the reader's log-odds plus this weight (0-4) times the linear "
+        "picker's; see docs/answering.md.", ge=0, le=4,
+    )
     min_confidence: float = setting(
         0.15, "the learned picker's refusal threshold: the probability that the best sentence answers",
         "With the learned picker: below this probability (0-1) that the best sentence answers, the answer is a "

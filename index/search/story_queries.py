@@ -49,6 +49,15 @@ class StoryQueries:
         )
         return {member: ArticleRecord(**json.loads(record)) for member, record in rows}
 
+    def story_by_id(self, story: str) -> dict[str, ArticleRecord]:
+        """Article id -> record of every article of the story named `story`, oldest first."""
+        rows = self._db().execute(
+            "SELECT s.article_id, a.record FROM stories s JOIN articles a ON a.article_id = s.article_id "
+            "WHERE s.story_id = ? ORDER BY s.published, s.article_id",
+            (story,),
+        )
+        return {article_id: ArticleRecord(**json.loads(record)) for article_id, record in rows}
+
     def unstoried(self) -> int:
         """How many articles have no story yet: the index was built before stories existed."""
         return self._db().execute("SELECT count(*) FROM stories WHERE story_id = ''").fetchone()[0]
