@@ -1,7 +1,10 @@
-"""Warm `brief --since 7d` over 20 weeks, the cost of placing articles in stories, and what stories
+"""Warm `brief --since 7d` over 20 weeks, warm `timeline` of each week's top stories, the cost of placing articles in stories, and what stories
 add to an answer (other publishers, disagreeing figures), on an index.
 
     python bench/bench_brief.py --data-dir rtqa-2026-data [--eval ../shared/eval/rtqa-2026] [--weeks 20] [--answers 200]
+
+The timelines are those of each week's three top stories, by story id, and of its top story's
+headline as a topic over 30 days.
 
 The weeks end on the dates of the eval's questions. The first brief warms the process and is not
 counted. Story placement is timed the way the writer does it, article by article, oldest first,
@@ -41,6 +44,17 @@ def main() -> None:
         stories.append(len(brief.stories) + brief.more)
     print(f"{len(days)} weeks ({days[0]} to {days[-1]}); stories per week: median {median(stories)}, most {max(stories)}")
     print(f"warm brief --since 7d: p50 {median(seconds) * 1000:.0f} ms, p95 {percentile(seconds, 0.95) * 1000:.0f} ms, max {max(seconds) * 1000:.0f} ms")
+    timed, lines = [], []
+    for day in days:
+        _, _, top = pipeline.stories(7, date.fromisoformat(day))
+        targets = [(story.story_id, None) for story in top[:3]] + [(top[0].articles[0].title, date.fromisoformat(day))] if top else []
+        for target, as_of in targets:
+            started = time.perf_counter()
+            _, _, timeline = pipeline.timeline(target, 30, as_of)
+            timed.append(time.perf_counter() - started)
+            lines.append(len(timeline.lines) if timeline else 0)
+    print(f"warm timeline: {len(timed)} timelines, {median(lines)} lines median, most {max(lines, default=0)}; "
+          f"p50 {median(timed) * 1000:.0f} ms, p95 {percentile(timed, 0.95) * 1000:.0f} ms, max {max(timed) * 1000:.0f} ms")
     started = time.perf_counter()
     sketches = pipeline.catalog.sketches()
     read = time.perf_counter() - started

@@ -14,8 +14,8 @@ apart that look alike: one developing story, or a recurring event.
 The pairs are drawn from an index of rtqa-2025-dev, seeded, so that about half are look-alikes: the
 same topic on another event, or the same event days apart. They are drawn by three different
 measures (article vectors, lead vectors and title words), so that no one method's mistakes are
-missing from the set. Writes articles-to-label.jsonl and sentences-to-label.jsonl; the labels were
-added by reading each pair.
+missing from the set. Writes articles-to-label.jsonl and sentences-to-label.jsonl (and with
+--figure-pairs, figure-pairs-to-label.jsonl); the labels were added by reading each pair.
 """
 
 import argparse
@@ -125,6 +125,8 @@ def main() -> None:
     parser.add_argument("--sentence-pairs", type=int, default=170)
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--weeks-apart", type=float, default=0.0, help="share of pairs 4-42 days apart")
+    parser.add_argument("--figure-pairs", type=int, default=0,
+                        help="also draw this many sentence pairs whose figures differ (figure-pairs-to-label.jsonl)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     articles = (
@@ -183,10 +185,8 @@ def main() -> None:
     # Sentence pairs with numbers, from article pairs that are probably one story.
     story_like = [tuple(r) for r in candidates[(sims >= 0.8) & (np.abs(days[candidates[:, 0]] - days[candidates[:, 1]]) <= 4)]]
     rng.shuffle(story_like)
-    sentence_rows, seen = [], set()
-    for i, j in story_like:
-        if len(sentence_rows) >= args.sentence_pairs:
-            break
+    def scored_pairs(i: int, j: int) -> list[tuple[float, str, str]]:
+        """The sentence pairs with figures of two articles, most alike first, at a cosine of 0.5 or more."""
         pairs = []
         for side in (i, j):
             a = articles[ids[side]]
@@ -197,17 +197,42 @@ def main() -> None:
             (float(va @ vb), ta, tb) for ta, va in pairs[0] for tb, vb in pairs[1]
             if va is not None and vb is not None and ta != tb
         ]
-        scored = [s for s in scored if s[0] >= 0.5]
-        scored.sort(reverse=True)
-        for cosine, ta, tb in scored[:2]:
+        return sorted((s for s in scored if s[0] >= 0.5), reverse=True)
+
+    def row(n: int, cosine: float, i: int, j: int, ta: str, tb: str, drawn_by: str = "") -> dict:
+        return {
+            "pair": n, "cosine": round(cosine, 3),
+            "a": {"article_id": ids[i], "source": articles[ids[i]]["source"], "published": articles[ids[i]]["published"], "text": ta},
+            "b": {"article_id": ids[j], "source": articles[ids[j]]["source"], "published": articles[ids[j]]["published"], "text": tb},
+        } | ({"drawn_by": drawn_by} if drawn_by else {})
+
+    sentence_rows, seen = [], set()
+    used = 0
+    for i, j in story_like:
+        if len(sentence_rows) >= args.sentence_pairs:
+            break
+        used += 1
+        for cosine, ta, tb in scored_pairs(i, j)[:2]:
             if (ta, tb) in seen:
                 continue
             seen.add((ta, tb))
-            sentence_rows.append({
-                "pair": len(sentence_rows), "cosine": round(cosine, 3),
-                "a": {"article_id": ids[i], "source": articles[ids[i]]["source"], "published": articles[ids[i]]["published"], "text": ta},
-                "b": {"article_id": ids[j], "source": articles[ids[j]]["source"], "published": articles[ids[j]]["published"], "text": tb},
-            })
+            sentence_rows.append(row(len(sentence_rows), cosine, i, j, ta, tb))
+    if args.figure_pairs:
+        # Pairs the figure filter passes (one figure each of a kind both give, the values differing),
+        # from the next story-like article pairs: where disagreements are, so there are enough to learn from.
+        from bot.briefing.conflict_model import candidate_pairs
+
+        figure_rows = []
+        for i, j in story_like[used:]:
+            if len(figure_rows) >= args.figure_pairs:
+                break
+            for cosine, ta, tb in [s for s in scored_pairs(i, j) if s[0] >= 0.6 and candidate_pairs(s[1], s[2])][:2]:
+                if (ta, tb) not in seen:
+                    seen.add((ta, tb))
+                    figure_rows.append(row(len(figure_rows), cosine, i, j, ta, tb, "figures that differ"))
+        with open(args.out / "figure-pairs-to-label.jsonl", "w", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in figure_rows)
+        print(f"{len(figure_rows)} sentence pairs whose figures differ in {args.out}")
     with open(args.out / "sentences-to-label.jsonl", "w", encoding="utf-8") as handle:
         for row in sentence_rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")

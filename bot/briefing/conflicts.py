@@ -12,7 +12,7 @@ own figure is an update, not a disagreement. Measured on labelled pairs in docs/
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -121,7 +121,9 @@ class Disagreement:
 
 
 @lru_cache(maxsize=SENTENCES_KEPT)
-def figures(sentence: str) -> tuple[Figure, ...]:
+def figures(sentence: str, loose: bool = False) -> tuple[Figure, ...]:
+    """The figures a sentence gives, each with the kind of thing it counts. `loose` keeps years
+    (kind "year") and numbers that count nothing named (kind ""), for the conflict model to weigh."""
     found = []
     for match in FIGURE.finditer(sentence):
         number = match["number"].lower()
@@ -133,33 +135,40 @@ def figures(sentence: str) -> tuple[Figure, ...]:
             except ValueError:
                 continue
         rest = [word.lower().strip("'") for word in (match["rest"] or "").split()]
+        before = sentence[: match.start()].split()[-1:]
+        year = False
         if not match["currency"] and not match["percent"]:
             if number.isdigit() and 1900 <= value <= 2100 and "," not in number:
-                continue  # a year
-            before = sentence[: match.start()].split()[-1:]
-            if before and (before[0].lower() in LABELS or before[0][:1].isupper() and match.start() > len(before[0]) + 1):
+                if not loose:
+                    continue  # a year
+                year = True
+            elif before and (before[0].lower() in LABELS or before[0][:1].isupper() and match.start() > len(before[0]) + 1):
                 continue  # "Category 2", "Super Bowl 46": a name, not a count
             if CLOCK_AFTER.match(sentence, match.end("number")):
                 continue  # "5 p.m."
         if RANGE_AFTER.match(sentence, match.end("number")) or RANGE_BEFORE.search(sentence, 0, match.start("number")):
             continue
-            if (before and before[0].lower() in MONTHS) or (rest[:1] and (rest[0] in MONTHS or rest[0] in CLOCK)) or sentence[match.end("number") : match.end("number") + 1] in (":", "/"):
-                continue  # a date or a time of day
+        if (before and before[0].lower() in MONTHS) or (rest[:1] and (rest[0] in MONTHS or rest[0] in CLOCK)) or sentence[match.end("number") : match.end("number") + 1] in (":", "/"):
+            continue  # a date or a time of day
         if match["scale"]:
             value *= SCALES[match["scale"].lower()]
+        counted = [word for word in rest if word not in FILLERS]
         if match["currency"]:
             kind = match["currency"]
         elif match["percent"]:
             if set(word.lower() for word in sentence[: match.start()].split()[-3:]) & CHANGE_WORDS:
                 continue
             kind = "%"
-        else:
-            counted = [word for word in rest if word not in FILLERS]
-            if not counted or counted[0] in FUNCTION_WORDS:
+        elif year:
+            kind = "year"
+        elif not counted or counted[0] in FUNCTION_WORDS:
+            if not loose:
                 continue  # "children 12 and under": a number that counts nothing named
+            kind = ""
+        else:
             singular = counted[0].removesuffix("s")
             kind = SAME_COUNT.get(counted[0]) or SAME_COUNT.get(singular) or singular
-        found.append(Figure(kind, value, match.group(0).strip(), counted[0] if kind not in "$£€¥%" else "", _bound(sentence[: match.start()])))
+        found.append(Figure(kind, value, match.group(0).strip(), counted[0] if kind and kind not in "$£€¥%" and not year else "", _bound(sentence[: match.start()])))
     return tuple(found)
 
 
@@ -182,7 +191,7 @@ def disagree(a: str, b: str, cosine: float) -> str:
     names_a, names_b = subjects(a), subjects(b)
     if names_a - names_b and names_b - names_a:
         return ""  # each names someone or somewhere the other does not: two places, two teams
-    for marks in (_reading_times, _years):
+    for marks in (reading_times, years):
         if marks(a) and marks(b) and marks(a) != marks(b):
             return ""  # readings at different stated times, or about different years
     if {o for o in OUTCOMES if o in a.lower()} != {o for o in OUTCOMES if o in b.lower()}:
@@ -194,19 +203,19 @@ def disagree(a: str, b: str, cosine: float) -> str:
         if len(ours) != 1 or len(theirs) != 1:
             continue  # several figures of one kind: which matches which cannot be told
         x, y = ours[0], theirs[0]
-        if _differ(x, y) and not _written_in(x, b) and not _written_in(y, a):
+        if _differ(x, y) and not written_in(x, b) and not written_in(y, a):
             return describe(x, a)
     return ""
 
 
 @lru_cache(maxsize=SENTENCES_KEPT)
-def _reading_times(sentence: str) -> frozenset[str]:
+def reading_times(sentence: str) -> frozenset[str]:
     """When the figure was read, as the claim says, without when it was said ("…, the council said on Monday")."""
     return frozenset(" ".join(mark.lower().split()) for mark in READING_TIME.findall(ATTRIBUTION.sub("", sentence)))
 
 
 @lru_cache(maxsize=SENTENCES_KEPT)
-def _years(sentence: str) -> frozenset[str]:
+def years(sentence: str) -> frozenset[str]:
     return frozenset(YEAR.findall(sentence))
 
 
@@ -216,17 +225,17 @@ def _differ(x: Figure, y: Figure) -> bool:
     low, high = sorted((x.value, y.value))
     if low == high or high > MAX_RATIO * low:
         return False
-    return not any(_rounds_to(one.value, other.value) or _allows(other, one.value) for one, other in ((x, y), (y, x)))
+    return not any(rounds_to(one.value, other.value) or allows(other, one.value) for one, other in ((x, y), (y, x)))
 
 
-def _allows(figure: Figure, value: float) -> bool:
+def allows(figure: Figure, value: float) -> bool:
     """Whether a bound or an estimate ("more than 320", "about $48,000") holds for `value`."""
     if figure.bound == "at least" and value >= figure.value or figure.bound == "at most" and value <= figure.value:
         return True
     return figure.bound == "about" and abs(value - figure.value) <= ABOUT_SHARE * figure.value
 
 
-def _rounds_to(exact: float, rough: float) -> bool:
+def rounds_to(exact: float, rough: float) -> bool:
     """Whether `rough` is `exact` rounded to rough's last non-zero digit, when that is a ten or more."""
     step = 10 ** (len(str(int(rough))) - len(str(int(rough)).rstrip("0"))) if rough >= 10 and rough == int(rough) else 1
     return step >= 10 and round(exact / step) * step == rough
@@ -253,15 +262,23 @@ def describe(figure: Figure, sentence: str) -> str:
     return "people" if figure.kind == "people" else figure.counted
 
 
-def _written_in(figure: Figure, sentence: str) -> bool:
+def written_in(figure: Figure, sentence: str) -> bool:
     """Whether the other sentence writes the figure's number too, whatever it counts there."""
     written = NUMBER.search(figure.text)
     return bool(written) and written.group(0) in {number for number in NUMBER.findall(sentence)}
 
 
-def find_disagreements(claims: Sequence[Claim], vectors: np.ndarray) -> list[Disagreement]:
+def by_rules(a: Claim, b: Claim, cosine: float) -> str:
+    """The rules' judgement of two claims `cosine` apart: what they give different figures for."""
+    return disagree(a.text, b.text, cosine)
+
+
+def find_disagreements(
+    claims: Sequence[Claim], vectors: np.ndarray, judge: Callable[[Claim, Claim, float], str] = by_rules,
+) -> list[Disagreement]:
     """What `claims` (sentences of one story's articles, with their unit vectors row for row) give
-    different figures for. First each publisher's own updates: a later article of the same publisher
+    different figures for, as `judge` decides for each pair (the rules, or the learned model of
+    conflict_model.py). First each publisher's own updates: a later article of the same publisher
     with another figure for the same thing. Then, among each publisher's latest figures, the pairs
     from different publishers: reports that disagree. Each claim is in one pair at most."""
     if len(claims) < 2:
@@ -280,7 +297,7 @@ def find_disagreements(claims: Sequence[Claim], vectors: np.ndarray) -> list[Dis
                 days_apart = abs(day_of(a.published) - day_of(b.published)) if a.published and b.published else 0
                 if days_apart > STORY_DAYS or days_apart and (MARKET.search(a.text) or MARKET.search(b.text)):
                     continue  # figures weeks apart, or market readings days apart, are two measurements
-                about = disagree(a.text, b.text, float(similarities[i, j]))
+                about = judge(a, b, float(similarities[i, j]))
                 if about:
                     found.append(Disagreement(about, a, b, same_publisher))
                     # An update retires the older figure; the newer one may still disagree with another outlet's.

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from bot.answering.quoting import refers_back, shape_problems
+from bot.briefing.conflict_model import judge
 from bot.briefing.conflicts import Claim, Disagreement, figures, find_disagreements
 from index.articles.stories import day_of, story_id
 from index.errors import NewsbotError
@@ -220,7 +221,8 @@ def brief_story(story: Story, catalog: Catalog) -> BriefStory:
     articles = {article.article_id: article for article in story.articles}
     result.conflicts = [
         conflict_json(found, result.citations, lambda n, article_id, quote: BriefCitation(n, articles[article_id], quote))
-        for found in _disagreements(story, catalog)
+        # A syndicated copy repeats its original's figures: it is not a second report of them.
+        for found in disagreements_among([a for a in story.articles if not a.copy_of][-COMPARED_ARTICLES:], catalog)
     ]
     return result
 
@@ -257,15 +259,15 @@ def _bullets(catalog: Catalog, article_id: str, centroid: np.ndarray | None) -> 
     return chosen
 
 
-def _disagreements(story: Story, catalog: Catalog) -> list[Disagreement]:
+def disagreements_among(articles: list[StoryArticle], catalog: Catalog) -> list[Disagreement]:
+    """The figures `articles` of one story give differently, as the conflict model judges them."""
     claims, vectors = [], []
-    # A syndicated copy repeats its original's figures: it is not a second report of them.
-    for article in [a for a in story.articles if not a.copy_of][-COMPARED_ARTICLES:]:
+    for article in articles:
         for text, vector in catalog.article_sentences(article.article_id):
             if figures(text):
                 claims.append(Claim(text, article.article_id, article.source, article.published))
                 vectors.append(vector)
-    return find_disagreements(claims, np.stack(vectors)) if len(claims) > 1 else []
+    return find_disagreements(claims, np.stack(vectors), judge) if len(claims) > 1 else []
 
 
 def conflict_json(found: Disagreement, citations: list, cite) -> dict:

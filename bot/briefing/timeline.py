@@ -11,8 +11,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.briefing.digest import LEAD_CHUNKS, BriefCitation, BriefError, Story, StoryArticle, conflict_json, is_bullet
-from bot.briefing.conflicts import Claim, figures, find_disagreements
+from bot.briefing.digest import (
+    LEAD_CHUNKS,
+    BriefCitation,
+    BriefError,
+    Story,
+    StoryArticle,
+    conflict_json,
+    disagreements_among,
+    is_bullet,
+)
 
 # A sentence this close in meaning to one an earlier report gave says it again.
 SAID_BEFORE = 0.8
@@ -97,7 +105,7 @@ def story_timeline(story: Story, catalog, limit: int = TIMELINE_LINES) -> Timeli
         citations.append(BriefCitation(line.n, line.article, line.sentence))
     shown = {line.article.article_id: line for line in lines}
     by_id = {article.article_id: article for article in story.articles}
-    for found in _disagreements([line.article for line in lines], catalog):
+    for found in disagreements_among([line.article for line in lines], catalog):
         later = shown.get(found.second.article_id)
         if later is not None:
             later.marks.append(conflict_json(found, citations, lambda n, article_id, quote: BriefCitation(n, by_id[article_id], quote)))
@@ -117,13 +125,3 @@ def _new_sentence(lead: list[tuple[str, np.ndarray]], said: list[np.ndarray], ce
         if score > best_score:
             best, best_score = text, score
     return best
-
-
-def _disagreements(articles: list[StoryArticle], catalog):
-    claims, vectors = [], []
-    for article in articles:
-        for text, vector in catalog.article_sentences(article.article_id):
-            if figures(text):
-                claims.append(Claim(text, article.article_id, article.source, article.published))
-                vectors.append(vector)
-    return find_disagreements(claims, np.stack(vectors)) if len(claims) > 1 else []

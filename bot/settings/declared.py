@@ -145,7 +145,7 @@ class Settings(DeclaredSettings):
     )
     top_k: int = setting(5, "passages retrieved per question", "Passages retrieved per question (1-50).", ge=1, le=50)
     answer_picker: Annotated[Literal["reader", "learned", "weighted"], BeforeValidator(_lower)] = setting(
-        "learned", "`reader` (the shipped cross-encoder, which reads the question and each sentence together), "
+        "reader", "`reader` (the shipped cross-encoder, which reads the question and each sentence together), "
         "`learned` (the linear model it reads after) or `weighted` (the hand-weighted relevance): how the quoted "
         "sentence is picked",
         "How the quoted sentence is picked: 'reader' (the cross-encoder shipped in the package, trained on "
@@ -153,7 +153,7 @@ class Settings(DeclaredSettings):
         "2023-2024) or 'weighted' (hand-weighted relevance); see docs/answering.md.",
     )
     min_reading: float = setting(
-        0.02, "the reader's refusal threshold: its probability that the best sentence answers",
+        0.005, "the reader's refusal threshold: its probability that the best sentence answers",
         "With the reader: below this probability (0-1) that the best sentence answers, the answer is a refusal "
         "that names the closest article; see docs/answering.md.", ge=0, le=1,
     )
@@ -162,7 +162,7 @@ class Settings(DeclaredSettings):
         "With the reader: how many sentences it reads per question, the linear picker's best (1-100).", ge=1, le=100,
     )
     reader_picker_weight: float = setting(
-        0.0, "how much the linear picker's log-odds add to the reader's",
+        2.0, "how much the linear picker's log-odds add to the reader's",
         "With the reader: the sentence's score is the reader's log-odds plus this weight (0-4) times the linear "
         "picker's; see docs/answering.md.", ge=0, le=4,
     )
