@@ -12,7 +12,7 @@ own figure is an update, not a disagreement. Measured on labelled pairs in docs/
 """
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -123,7 +123,8 @@ class Disagreement:
 @lru_cache(maxsize=SENTENCES_KEPT)
 def figures(sentence: str, loose: bool = False) -> tuple[Figure, ...]:
     """The figures a sentence gives, each with the kind of thing it counts. `loose` keeps years
-    (kind "year") and numbers that count nothing named (kind ""), for the conflict model to weigh."""
+    (kind "year") and numbers that count nothing named (kind ""), for the learned model that
+    train/conflicts.py tries."""
     found = []
     for match in FIGURE.finditer(sentence):
         number = match["number"].lower()
@@ -268,17 +269,9 @@ def written_in(figure: Figure, sentence: str) -> bool:
     return bool(written) and written.group(0) in {number for number in NUMBER.findall(sentence)}
 
 
-def by_rules(a: Claim, b: Claim, cosine: float) -> str:
-    """The rules' judgement of two claims `cosine` apart: what they give different figures for."""
-    return disagree(a.text, b.text, cosine)
-
-
-def find_disagreements(
-    claims: Sequence[Claim], vectors: np.ndarray, judge: Callable[[Claim, Claim, float], str] = by_rules,
-) -> list[Disagreement]:
+def find_disagreements(claims: Sequence[Claim], vectors: np.ndarray) -> list[Disagreement]:
     """What `claims` (sentences of one story's articles, with their unit vectors row for row) give
-    different figures for, as `judge` decides for each pair (the rules, or the learned model of
-    conflict_model.py). First each publisher's own updates: a later article of the same publisher
+    different figures for. First each publisher's own updates: a later article of the same publisher
     with another figure for the same thing. Then, among each publisher's latest figures, the pairs
     from different publishers: reports that disagree. Each claim is in one pair at most."""
     if len(claims) < 2:
@@ -297,7 +290,7 @@ def find_disagreements(
                 days_apart = abs(day_of(a.published) - day_of(b.published)) if a.published and b.published else 0
                 if days_apart > STORY_DAYS or days_apart and (MARKET.search(a.text) or MARKET.search(b.text)):
                     continue  # figures weeks apart, or market readings days apart, are two measurements
-                about = judge(a, b, float(similarities[i, j]))
+                about = disagree(a.text, b.text, float(similarities[i, j]))
                 if about:
                     found.append(Disagreement(about, a, b, same_publisher))
                     # An update retires the older figure; the newer one may still disagree with another outlet's.

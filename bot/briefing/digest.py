@@ -11,7 +11,6 @@ from datetime import date, timedelta
 import numpy as np
 
 from bot.answering.quoting import refers_back, shape_problems
-from bot.briefing.conflict_model import judge
 from bot.briefing.conflicts import Claim, Disagreement, figures, find_disagreements
 from index.articles.stories import day_of, story_id
 from index.errors import NewsbotError
@@ -260,14 +259,14 @@ def _bullets(catalog: Catalog, article_id: str, centroid: np.ndarray | None) -> 
 
 
 def disagreements_among(articles: list[StoryArticle], catalog: Catalog) -> list[Disagreement]:
-    """The figures `articles` of one story give differently, as the conflict model judges them."""
+    """The figures `articles` of one story give differently."""
     claims, vectors = [], []
     for article in articles:
         for text, vector in catalog.article_sentences(article.article_id):
             if figures(text):
                 claims.append(Claim(text, article.article_id, article.source, article.published))
                 vectors.append(vector)
-    return find_disagreements(claims, np.stack(vectors), judge) if len(claims) > 1 else []
+    return find_disagreements(claims, np.stack(vectors)) if len(claims) > 1 else []
 
 
 def conflict_json(found: Disagreement, citations: list, cite) -> dict:

@@ -6,7 +6,6 @@ from dataclasses import replace
 import numpy as np
 
 from bot.answering.results import Citation
-from bot.briefing.conflict_model import judge
 from bot.briefing.conflicts import Claim, figures, find_disagreements
 from bot.briefing.digest import COMPARED_ARTICLES, conflict_json
 from index.articles.sentences import sentence_texts
@@ -60,7 +59,7 @@ def _disagreements(catalog: Catalog, citation: Citation, members: dict[str, Arti
     if not any(claim.article_id == citation.article_id for claim in claims):
         return []
     return [
-        found for found in find_disagreements(claims, np.stack(vectors), judge)
+        found for found in find_disagreements(claims, np.stack(vectors))
         if citation.article_id in (found.first.article_id, found.second.article_id)
     ]
 
