@@ -84,3 +84,12 @@ def test_the_card_names_its_data_licences_and_command():
     figures = Reader().card
     assert figures["data"]["training_groups"] > 1000 and 0 < figures["validation"]["hit@1_of_group"] <= 1
 
+
+
+def test_the_linear_pickers_log_odds_add_to_the_readers():
+    from bot.answering.answer import blended
+
+    assert blended(0.3, 0.9, 0.0) == 0.3
+    assert abs(blended(0.3, 0.5, 2.0) - 0.3) < 1e-9  # an undecided picker adds nothing
+    assert blended(0.3, 0.9, 2.0) > 0.3 > blended(0.3, 0.1, 2.0)
+    assert 0.0 < blended(1.0, 0.0, 2.0) < 1.0  # certainties are clipped, never infinite
