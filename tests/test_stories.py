@@ -187,6 +187,22 @@ def test_figures_and_disagreements():
                     "Nueces County reported one new case on Wednesday after the drive-thru results.", 0.9) == ""
 
 
+def test_a_figure_reworded_by_another_outlet_is_flagged(embedder):
+    """The other outlet words the same repair bill differently; the real model's vectors decide."""
+    import numpy as np
+
+    claims = [
+        Claim("Repairs to the Kittiwake bridge in Port Ellery are expected to cost £4.2 million, the county council said on Monday.",
+              "a1", GAZETTE, "2026-11-16"),
+        Claim("The county council put the cost of the repairs to the Kittiwake bridge at £4.5 million on Monday.",
+              "b1", COURIER, "2026-11-16"),
+        Claim("The new Fenwick public library cost £4.5 million to build, the council said on Monday.", "b2", COURIER, "2026-11-16"),
+    ]
+    vectors = embedder.embed([claim.text for claim in claims])
+    (found,) = find_disagreements(claims, np.asarray(vectors))
+    assert not found.update and {found.first.article_id, found.second.article_id} == {"a1", "b1"}
+
+
 def test_an_outlets_own_later_figure_is_an_update():
     import numpy as np
 
