@@ -29,6 +29,12 @@ UPDATE = [
     "The council said more corroded cables under the main span of the Kittiwake bridge were found in a second inspection.",
     "The six-week closure of the bridge from January is unchanged, council engineer Mairead Quill said.",
 ]
+# The same kind of news about another bridge in another town: a look-alike, not the same story.
+LOOK_ALIKE = ("Saltmarsh bridge to close for repairs", [
+    "Repairs to the Saltmarsh footbridge in Dunmore will cost £1.3 million, the borough council said on Tuesday.",
+    "Inspectors found cracked concrete in two of the footbridge's supports during a routine survey in September.",
+    "The footbridge will close to pedestrians and cyclists for three months from February while the supports are rebuilt.",
+])
 UNRELATED = ("Library wins national design award", [
     "The new Fenwick public library has won the national architecture prize for civic buildings, the jury announced on Friday.",
     "Its timber roof, built from spruce grown within 50 kilometres of the town, was praised for its low carbon footprint.",
@@ -48,6 +54,7 @@ def outlets(tmp_path_factory, embedder):
             "/courier/bridge": ("Bridge repair bill put at £4.5m", OTHER_FIGURE, "2026-11-17", COURIER),
             "/gazette/bridge-update": ("Kittiwake bridge repair bill rises", UPDATE, "2026-11-18", GAZETTE),
             "/gazette/library": (*UNRELATED, "2026-11-18", GAZETTE),
+            "/courier/saltmarsh": (*LOOK_ALIKE, "2026-11-17", COURIER),
         }
         for path, (title, paragraphs, day, outlet) in pages.items():
             site.set(path, article_page(title, paragraphs, f"{day}T09:00:00+00:00", site=outlet))
@@ -81,12 +88,13 @@ def test_stories_join_outlets_copies_and_updates_and_keep_the_unrelated_apart(in
     assert status == 0
     listed = json.loads(out)
     assert (listed["since"], listed["until"]) == ("2026-11-14", "2026-11-20")
+    assert sorted(len(story["articles"]) for story in listed["stories"]) == [1, 1, 4]
     stories = {len(story["articles"]): story for story in listed["stories"]}
-    assert sorted(stories) == [1, 4]
     bridge = stories[4]
+    assert LOOK_ALIKE[0] not in [article["title"] for article in bridge["articles"]]
     assert bridge["publishers"] == [GAZETTE, COURIER] or bridge["publishers"] == [COURIER, GAZETTE]
     assert (bridge["first_published"], bridge["last_published"]) == ("2026-11-16", "2026-11-18")
-    assert stories[1]["articles"][0]["title"] == UNRELATED[0]
+    assert {story["articles"][0]["title"] for story in listed["stories"] if len(story["articles"]) == 1} == {UNRELATED[0], LOOK_ALIKE[0]}
     # The bridge story leads: two publishers against one.
     assert listed["stories"][0]["story_id"] == bridge["story_id"]
 
