@@ -29,8 +29,14 @@ SECOND_BULLET = 0.5
 LEAD_CHUNKS = 2
 # Articles of one story compared for disagreeing figures, the newest first.
 COMPARED_ARTICLES = 8
-# A note about the page, not news: "Editor's note: This file captures the news of …".
-PAGE_NOTE = re.compile(r"^\W*(?:editor['’]s note|correction|clarification|update)\s*:", re.IGNORECASE)
+# A note about the page, not news: "Editor's note: This file captures the news of …", a page's
+# "AI-assisted summary" label run into its first sentence, or a teaser for what follows ("Here's
+# what to know").
+PAGE_NOTE = re.compile(
+    r"^\W*(?:(?:editor['’]s note|correction|clarification|update)\s*:|ai-assisted summary\b"
+    r"|here['’]?s\b|here (?:is|are)\b|what (?:to|you need to|we) know\b|(?:read|find out|see|watch) (?:more|here|what|how|why)\b)",
+    re.IGNORECASE,
+)
 # A topic matches a passage this close to it in meaning.
 TOPIC_MATCH = 0.35
 TOPIC_DEPTH = 60
@@ -237,11 +243,12 @@ def _central(story: Story, vectors: dict[str, np.ndarray]) -> StoryArticle:
 
 def is_bullet(sentence: str) -> bool:
     """Whether a sentence reads well alone: whole, not leaning on the one before, of a bullet's
-    length, and news rather than a note about the page ("Editor's note: …")."""
+    length, and news rather than a note about the page ("Editor's note: …"), a teaser or a
+    question heading."""
     words = len(sentence.split())
     return (
         BULLET_WORDS[0] <= words <= BULLET_WORDS[1] and not shape_problems(sentence) and not refers_back(sentence)
-        and not PAGE_NOTE.match(sentence)
+        and not PAGE_NOTE.match(sentence) and not sentence.rstrip(" \"'”’").endswith("?")
     )
 
 

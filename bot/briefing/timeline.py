@@ -1,6 +1,7 @@
 """A story's timeline: one line per report, oldest first, each giving the one sentence that report
 added, verbatim and cited: the sentence of its lead closest to the story as a whole that no earlier
-report had already said. A report that added nothing new, and a syndicated copy, are folded into the
+report had already said: one with a number no earlier report's lead gave, or one not close in
+meaning to any earlier lead sentence that brings a new name and new words. A report that added nothing new, and a syndicated copy, are folded into the
 line before them. "Updated" and "Reports differ" fall on the line of the later report.
 
 Everything is read from the catalog's stored sentence vectors; nothing is embedded.
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.answering.words import content_words
 from bot.briefing.digest import (
     LEAD_CHUNKS,
     BriefCitation,
@@ -23,7 +25,12 @@ from bot.briefing.digest import (
 )
 
 # A sentence this close in meaning to one an earlier report gave says it again.
-SAID_BEFORE = 0.8
+SAID_BEFORE = 0.7
+# Below that, it must also bring a new name and at least this many words the earlier reports never
+# used; otherwise it is the same news in other words. A sentence with a new number is new anyway.
+NEW_WORDS = 3
+NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-zA-Z'’-]+")
 # The lines shown by default; the first report is always one of them, the rest are the latest.
 TIMELINE_LINES = 20
 STORY_ID = re.compile(r"^s-[0-9a-f]{16}$")
@@ -76,6 +83,8 @@ def story_timeline(story: Story, catalog, limit: int = TIMELINE_LINES) -> Timeli
     vectors = catalog.article_vectors([article.article_id for article in originals])
     centroid = np.mean(list(vectors.values()), axis=0) if vectors else None
     said: list[np.ndarray] = []
+    said_words: set[str] = set()
+    said_facts: set[str] = set()
     lines: list[TimelineLine] = []
     unquoted: list[StoryArticle] = []
     line_of: dict[str, TimelineLine] = {}
@@ -84,8 +93,11 @@ def story_timeline(story: Story, catalog, limit: int = TIMELINE_LINES) -> Timeli
             line_of[article.copy_of].also.append(article)
             continue
         lead = catalog.article_sentences(article.article_id, LEAD_CHUNKS)
-        chosen = _new_sentence(lead, said, centroid)
+        chosen = _new_sentence(lead, said, said_words, said_facts, centroid)
         said.extend(vector for _, vector in lead)
+        for text, _ in lead:
+            said_words.update(content_words(text))
+            said_facts.update(_facts(text))
         if chosen is None:
             if lines:
                 lines[-1].also.append(article)
@@ -112,15 +124,29 @@ def story_timeline(story: Story, catalog, limit: int = TIMELINE_LINES) -> Timeli
     return Timeline(story, lines, citations, left_out, unquoted)
 
 
-def _new_sentence(lead: list[tuple[str, np.ndarray]], said: list[np.ndarray], centroid: np.ndarray | None) -> str | None:
-    """The sentence of `lead` closest to the story that no earlier report said, if any reads well alone."""
+def _facts(text: str) -> set[str]:
+    """The numbers and names a sentence gives."""
+    return set(NUMBER.findall(text)) | set(NAME.findall(text))
+
+
+def _new_sentence(
+    lead: list[tuple[str, np.ndarray]], said: list[np.ndarray], said_words: set[str], said_facts: set[str],
+    centroid: np.ndarray | None,
+) -> str | None:
+    """The sentence of `lead` closest to the story that no earlier report said (in meaning, or in
+    its words, names and numbers), if any reads well alone."""
     earlier = np.stack(said) if said else None
     best, best_score = None, -2.0
     for text, vector in lead:
         if not is_bullet(text):
             continue
-        if earlier is not None and float((earlier @ vector).max()) >= SAID_BEFORE:
-            continue
+        if earlier is not None:
+            new = _facts(text) - said_facts
+            # A new figure is news however close the rest of the sentence is ("will now cost £4.8 million").
+            if not any(NUMBER.fullmatch(fact) for fact in new) and (
+                float((earlier @ vector).max()) >= SAID_BEFORE or not new or len(content_words(text) - said_words) < NEW_WORDS
+            ):
+                continue
         score = float(vector @ centroid) if centroid is not None else 0.0
         if score > best_score:
             best, best_score = text, score
