@@ -1,7 +1,7 @@
 """A story's timeline: one line per report, oldest first, each giving the one sentence that report
 added, verbatim and cited: the sentence of its lead closest to the story as a whole that no earlier
-report had already said: one with a number no earlier report's lead gave, or one not close in
-meaning to any earlier lead sentence that brings a new name and new words. A report that added nothing new, and a syndicated copy, are folded into the
+report had already said: an earlier lead sentence again with a new figure, or one not close in
+meaning to any earlier lead sentence that brings a new name or number and new words. A report that added nothing new, and a syndicated copy, are folded into the
 line before them. "Updated" and "Reports differ" fall on the line of the later report.
 
 Everything is read from the catalog's stored sentence vectors; nothing is embedded.
@@ -26,9 +26,12 @@ from bot.briefing.digest import (
 
 # A sentence this close in meaning to one an earlier report gave says it again.
 SAID_BEFORE = 0.7
-# Below that, it must also bring a new name and at least this many words the earlier reports never
-# used; otherwise it is the same news in other words. A sentence with a new number is new anyway.
-NEW_WORDS = 3
+# Below that, it must also bring a new name or number and at least this many words the earlier
+# reports never used; otherwise it is the same news in other words.
+NEW_WORDS = 4
+# At least this close to an earlier sentence, with a number it did not give, it is that sentence
+# revised: the figure is the news.
+REVISED = 0.85
 NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-zA-Z'’-]+")
 # The lines shown by default; the first report is always one of them, the rest are the latest.
@@ -142,10 +145,12 @@ def _new_sentence(
             continue
         if earlier is not None:
             new = _facts(text) - said_facts
-            # A new figure is news however close the rest of the sentence is ("will now cost £4.8 million").
-            if not any(NUMBER.fullmatch(fact) for fact in new) and (
-                float((earlier @ vector).max()) >= SAID_BEFORE or not new or len(content_words(text) - said_words) < NEW_WORDS
-            ):
+            closest = float((earlier @ vector).max())
+            # An earlier sentence again with a new figure is news ("will now cost £4.8 million");
+            # otherwise the sentence must be far from all of them and bring new facts and words.
+            revised = closest >= REVISED and any(NUMBER.fullmatch(fact) for fact in new)
+            fresh = closest < SAID_BEFORE and new and len(content_words(text) - said_words) >= NEW_WORDS
+            if not (revised or fresh):
                 continue
         score = float(vector @ centroid) if centroid is not None else 0.0
         if score > best_score:
