@@ -25,12 +25,13 @@ import json
 import random
 import re
 import sqlite3
+import sys
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from common import ROOT  # noqa: F401  (the repository on sys.path)
+from common import ROOT
 from index.embedding.sentence_vectors import sentence_key, unpack
 from index.articles.sentences import sentence_texts
 
@@ -220,7 +221,8 @@ def main() -> None:
     if args.figure_pairs:
         # Pairs the figure filter passes (one figure each of a kind both give, the values differing),
         # from the next story-like article pairs: where disagreements are, so there are enough to learn from.
-        from bot.briefing.conflict_model import candidate_pairs
+        sys.path.insert(0, str(ROOT / "train"))
+        from conflicts import candidate_pairs
 
         figure_rows = []
         for i, j in story_like[used:]:

@@ -372,22 +372,16 @@ class Pipeline:
                 members = self.catalog.story_by_id(target)
                 if not members:
                     raise BriefError(f"no story {target} in the index (see `newsbot stories`)")
-                story = Story(target, [
-                    StoryArticle(article_id, r.title, r.source, r.url, r.published, r.copy_of) for article_id, r in members.items()
-                ])
-                first, last = story.first_published[:10], story.last_published[:10]
+                story = Story(target, [StoryArticle.of(article_id, record) for article_id, record in members.items()])
                 timeline = story_timeline(story, self.catalog, limit)
-            timeline.story.headline = story.articles[0].title
-            return date.fromisoformat(first), date.fromisoformat(last), timeline
+            return date.fromisoformat(story.first_published[:10]), date.fromisoformat(story.last_published[:10]), timeline
         first, last, found = self.stories(since_days, as_of)
         if target and found:
             found = matching(found, self.catalog, self.embedder.embed_query(target), target, first, last)
         if not found:
             return first, last, None
         with self.catalog.snapshot():
-            timeline = story_timeline(found[0], self.catalog, limit)
-        timeline.story.headline = found[0].articles[0].title
-        return first, last, timeline
+            return first, last, story_timeline(found[0], self.catalog, limit)
 
     def _require_stories(self) -> None:
         self.searcher.refresh()

@@ -55,6 +55,10 @@ class StoryArticle:
     published: str
     copy_of: str = ""
 
+    @classmethod
+    def of(cls, article_id: str, record: ArticleRecord) -> "StoryArticle":
+        return cls(article_id, record.title, record.source, record.url, record.published, record.copy_of)
+
     def to_json(self) -> dict:
         return {"article_id": self.article_id, "title": self.title, "source": self.source, "url": self.url or None, "published": self.published}
 
@@ -179,10 +183,7 @@ def stories_between(catalog: Catalog, first: date, last: date) -> list[Story]:
     for article_id, record in catalog.story_members((first.toordinal(), last.toordinal())):
         grouped.setdefault(record.story or story_id(article_id), []).append((article_id, record))
     found = [
-        Story(story, [
-            StoryArticle(article_id, record.title, record.source, record.url, record.published, record.copy_of)
-            for article_id, record in members
-        ])
+        Story(story, [StoryArticle.of(article_id, record) for article_id, record in members])
         for story, members in grouped.items()
     ]
     return sorted(found, key=Story.rank_key)

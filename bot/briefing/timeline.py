@@ -1,8 +1,9 @@
 """A story's timeline: one line per report, oldest first, each giving the one sentence that report
 added, verbatim and cited: the sentence of its lead closest to the story as a whole that no earlier
-report had already said: an earlier lead sentence again with a new figure, or one not close in
-meaning to any earlier lead sentence that brings a new name or number and new words. A report that added nothing new, and a syndicated copy, are folded into the
-line before them. "Updated" and "Reports differ" fall on the line of the later report.
+report had already said (an earlier lead sentence again with a new figure, or one not close in
+meaning to any earlier lead sentence that brings a new name or number and new words). A report
+that added nothing new, and a syndicated copy, are folded into the line before them. "Updated"
+and "Reports differ" fall on the line of the later report.
 
 Everything is read from the catalog's stored sentence vectors; nothing is embedded.
 """
@@ -32,6 +33,8 @@ NEW_WORDS = 4
 # At least this close to an earlier sentence, with a number it did not give, it is that sentence
 # revised: the figure is the news.
 REVISED = 0.85
+# What counts as a new fact: a number as written ("1,100", "4.5"), or a capitalised word not opening
+# a sentence, of any length ("Xi", "UN"; story matching's NAME wants three letters).
 NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-zA-Z'’-]+")
 # The lines shown by default; the first report is always one of them, the rest are the latest.
@@ -70,7 +73,6 @@ class Timeline:
     lines: list[TimelineLine]
     citations: list[BriefCitation]
     left_out: int = 0  # lines beyond the limit, between the first and the latest shown
-    unquoted: list[StoryArticle] = field(default_factory=list)  # reports with no sentence that reads alone
 
     def to_json(self) -> dict:
         return {
@@ -81,7 +83,10 @@ class Timeline:
 
 
 def story_timeline(story: Story, catalog, limit: int = TIMELINE_LINES) -> Timeline:
-    """The timeline of `story` (its articles oldest first), at most `limit` lines."""
+    """The timeline of `story` (its articles oldest first), at most `limit` lines; the story's
+    headline is its first report's title. A first report with no sentence that reads alone has no
+    line, and the reports after it start the timeline."""
+    story.headline = story.articles[0].title
     originals = [article for article in story.articles if not article.copy_of]
     vectors = catalog.article_vectors([article.article_id for article in originals])
     centroid = np.mean(list(vectors.values()), axis=0) if vectors else None
@@ -89,7 +94,6 @@ def story_timeline(story: Story, catalog, limit: int = TIMELINE_LINES) -> Timeli
     said_words: set[str] = set()
     said_facts: set[str] = set()
     lines: list[TimelineLine] = []
-    unquoted: list[StoryArticle] = []
     line_of: dict[str, TimelineLine] = {}
     for article in story.articles:
         if article.copy_of and article.copy_of in line_of:
@@ -105,8 +109,6 @@ def story_timeline(story: Story, catalog, limit: int = TIMELINE_LINES) -> Timeli
             if lines:
                 lines[-1].also.append(article)
                 line_of[article.article_id] = lines[-1]
-            else:
-                unquoted.append(article)
             continue
         line = TimelineLine(article, chosen, 0)
         lines.append(line)
@@ -124,7 +126,7 @@ def story_timeline(story: Story, catalog, limit: int = TIMELINE_LINES) -> Timeli
         later = shown.get(found.second.article_id)
         if later is not None:
             later.marks.append(conflict_json(found, citations, lambda n, article_id, quote: BriefCitation(n, by_id[article_id], quote)))
-    return Timeline(story, lines, citations, left_out, unquoted)
+    return Timeline(story, lines, citations, left_out)
 
 
 def _facts(text: str) -> set[str]:
