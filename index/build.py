@@ -247,7 +247,7 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
     # Oldest first, so that a story is named after its first article however the sources list them.
     changed = sorted(plan.add + plan.update, key=lambda article: (article.published or "", article.id))
     with tqdm(total=len(changed), desc="indexing articles", unit="article", disable=not progress or not changed) as bar:
-        for batch in batched(changed, COMMIT_ARTICLES):
+        for done, batch in enumerate(batched(changed, COMMIT_ARTICLES)):
             puts = []
             for article in batch:
                 nodes = chunk_article(article, splitter)
@@ -263,6 +263,7 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
             if catalog is not None:
                 writer.store.patiently(catalog.sync, writer.store, embedder)
             bar.update(len(batch))
+            log.debug("committed %d of %d articles", min(len(changed), (done + 1) * COMMIT_ARTICLES), len(changed))
             _hold_after_batch()
 
 

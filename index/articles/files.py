@@ -25,9 +25,12 @@ from index.articles.article import (
     short_hash,
 )
 from index.articles.clean import clean_text
+from index.articles.decoding import decode_html, decode_text
+from index.articles.reading_log import reading
 
 SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"}
 RECORD_SUFFIXES = {".json", ".jsonl"}
+HTML_SUFFIXES = {".html", ".htm"}
 TITLE_MAX_CHARS = 200
 # A stored title longer than this is cut (at a word) with a note.
 STORED_TITLE_MAX_CHARS = 300
@@ -123,7 +126,13 @@ def read_file(path: Path, max_article_bytes: int) -> Iterator[Article | Problem]
             raise ArticleError(
                 f"{size / 1e6:.1f} MB is over the {max_article_bytes / 1e6:g} MB limit for one article"
             )
-        text = decode(_read_at_most(path, size))
+        raw = _read_at_most(path, size)
+        if not raw.strip():
+            raise ArticleError("empty file")
+        if suffix in HTML_SUFFIXES:
+            yield from _with_notes(shown(path), lambda notes: _from_html(path, decode_html(raw, notes), notes))
+            return
+        text = decode_text(raw)
         if not text.strip():
             raise ArticleError("empty file")
         if suffix == ".jsonl":
@@ -132,7 +141,7 @@ def read_file(path: Path, max_article_bytes: int) -> Iterator[Article | Problem]
         if suffix == ".json":
             yield from _read_json(path, text, max_article_bytes)
             return
-        reader = {".txt": _from_txt, ".html": _from_html, ".htm": _from_html}.get(suffix, _from_md)
+        reader = _from_txt if suffix == ".txt" else _from_md
         yield from _with_notes(shown(path), lambda notes: reader(path, text, notes))
     except ArticleError as error:
         yield Problem(shown(path), str(error))
@@ -144,28 +153,6 @@ def _read_at_most(path: Path, size: int) -> bytes:
     """The file's bytes, never more than its size said (a file growing while read is cut there)."""
     with open(path, "rb") as handle:
         return handle.read(size)
-
-
-def decode(raw: bytes) -> str:
-    """Text from a file's bytes: UTF-8 (with or without a byte-order mark) or UTF-16 with its mark.
-    Anything else is an ArticleError saying what the bytes look like."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise ArticleError("UTF-16 text with a broken character; save it as UTF-8") from None
-    head = raw[:8192]
-    if head.count(0) > len(head) // 4 and (head[1::2].count(0) > len(head) // 3 or head[0::2].count(0) > len(head) // 3):
-        raise ArticleError("UTF-16 text without a byte-order mark; save it as UTF-8")
-    if head.count(0) > max(4, len(head) // 100) or sum(byte < 9 or 13 < byte < 32 for byte in head) > len(head) // 10:
-        raise ArticleError("binary data, not text (an image, archive or document?)")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ArticleError(
-            f"not UTF-8 text (byte {error.start}: 0x{raw[error.start]:02x}); if it is Latin-1 or "
-            "Windows-1252, save it as UTF-8"
-        ) from None
 
 
 def _with_notes(where: str, read) -> Iterator[Article | Note]:
@@ -198,7 +185,8 @@ def _from_md(path: Path, text: str, notes: list[str]) -> Article:
 def _from_html(path: Path, text: str, notes: list[str]) -> Article:
     import trafilatura
 
-    extracted = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False)
+    with reading(shown(path)):
+        extracted = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False)
     if extracted is None or not (extracted.text or "").strip():
         raise ArticleError("no article text found in the HTML")
     prose_words = sum(len(line.split()) for line in extracted.text.splitlines() if len(line.split()) >= PROSE_LINE_WORDS)

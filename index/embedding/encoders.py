@@ -9,6 +9,7 @@ float32 rows), `token_ids` (without special tokens), `max_tokens` and `dimension
   with torch's, on both kinds of CPU, are in docs/benchmarks.md.
 """
 
+import os
 import json
 from pathlib import Path
 from typing import Protocol
@@ -130,7 +131,7 @@ def _openvino_runner(path: Path):
     import openvino
 
     try:
-        compiled = openvino.Core().compile_model(str(path), "CPU")
+        compiled = openvino.Core().compile_model(str(path), "CPU", {"CPU_RUNTIME_CACHE_CAPACITY": os.environ.get("CAP","5000")})
     except Exception as error:  # noqa: BLE001 - OpenVINO raises RuntimeError subclasses of its own
         raise EmbedModelError(f"OpenVINO cannot compile {path}: {first_line(error)}") from error
     request = compiled.create_infer_request()

@@ -2,6 +2,7 @@
 date, canonical link); what the page lacks comes from its feed or sitemap entry."""
 
 from index.articles.article import CONTROL_CHARACTERS, Article, ArticleError, short_hash
+from index.articles.reading_log import reading
 from index.web.discover import Entry
 from index.web.fetch import Fetched
 from index.web.urls import canonical_url, host_of
@@ -13,10 +14,10 @@ def read_page(fetched: Fetched, entry: Entry, publisher: str = "") -> Article:
     """The article on `fetched`; ArticleError when it has none."""
     import trafilatura
 
-    # trafilatura reads the page's own charset declaration.
-    document = trafilatura.bare_extraction(
-        fetched.body, url=fetched.url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
-    )
+    with reading(fetched.url):
+        document = trafilatura.bare_extraction(
+            fetched.body, url=fetched.url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+        )
     if document is None:
         raise ArticleError("no article text found on the page")
     found = document.as_dict() if hasattr(document, "as_dict") else dict(document)
