@@ -9,7 +9,6 @@ float32 rows), `token_ids` (without special tokens), `max_tokens` and `dimension
   with torch's, on both kinds of CPU, are in docs/benchmarks.md.
 """
 
-import os
 import json
 from pathlib import Path
 from typing import Protocol
@@ -21,6 +20,9 @@ from index.errors import NewsbotError, first_line
 BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
 # Texts per OpenVINO call: fewer than the usual 64 ran faster (docs/benchmarks.md, "OpenVINO's batch").
 OPENVINO_BATCH = 16
+# Kernels OpenVINO keeps compiled per input shape. Its default of 5,000 grew an index run's memory
+# without bound, as each batch brings new lengths; none kept cost about 2% (docs/benchmarks.md).
+OPENVINO_SHAPE_CACHE = "0"
 
 
 class EmbedModelError(NewsbotError, RuntimeError):
@@ -131,7 +133,7 @@ def _openvino_runner(path: Path):
     import openvino
 
     try:
-        compiled = openvino.Core().compile_model(str(path), "CPU", {"CPU_RUNTIME_CACHE_CAPACITY": os.environ.get("CAP","5000")})
+        compiled = openvino.Core().compile_model(str(path), "CPU", {"CPU_RUNTIME_CACHE_CAPACITY": OPENVINO_SHAPE_CACHE})
     except Exception as error:  # noqa: BLE001 - OpenVINO raises RuntimeError subclasses of its own
         raise EmbedModelError(f"OpenVINO cannot compile {path}: {first_line(error)}") from error
     request = compiled.create_infer_request()
