@@ -21,7 +21,7 @@ BACKENDS = ("torch", "onnx", "onnx-int8", "openvino")
 # Texts per OpenVINO call: fewer than the usual 64 ran faster (docs/benchmarks.md, "OpenVINO's batch").
 OPENVINO_BATCH = 16
 # Kernels OpenVINO keeps compiled per input shape. Its default of 5,000 grew an index run's memory
-# without bound, as each batch brings new lengths; none kept cost about 2% (docs/benchmarks.md).
+# without bound, as each batch brings new lengths; keeping none costs encoding time (docs/benchmarks.md).
 OPENVINO_SHAPE_CACHE = "0"
 
 
