@@ -20,7 +20,7 @@ from pathlib import Path
 from common import DEFAULT_EVAL, ROOT, read_jsonl
 
 WEIGHTED_THRESHOLDS = [round(0.25 + 0.025 * i, 3) for i in range(13)]
-LEARNED_THRESHOLDS = [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.03, 0.04] + [round(0.05 * i, 2) for i in range(1, 19)]
+LEARNED_THRESHOLDS = [0.0003, 0.0005, 0.0007, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.03, 0.04] + [round(0.05 * i, 2) for i in range(1, 19)]
 
 
 def main():
@@ -68,7 +68,7 @@ def main():
         refused = {group: sum(named or best < threshold for named, best in results) / len(results) for group, results in scored.items()}
         balanced = (1 - refused["answerable"] + refused["unanswerable"]) / 2
         mark = " (shipped)" if threshold == shipped else ""
-        print(f"| {threshold:.3f}{mark} | {refused['answerable']:.3f} | {refused['unanswerable']:.3f} | {balanced:.3f} |")
+        print(f"| {threshold:g}{mark} | {refused['answerable']:.3f} | {refused['unanswerable']:.3f} | {balanced:.3f} |")
 
 
 if __name__ == "__main__":

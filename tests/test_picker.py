@@ -10,7 +10,7 @@ import pytest
 
 from bot.answering import picker as picker_module
 from bot.answering.features import QuestionFacts, sentence_features
-from bot.answering.names import distinguishing_terms, unmatched_terms
+from bot.answering.names import about_another, distinguishing_terms, unmatched_terms
 from bot.answering.results import REFUSAL
 from bot.answering.picker import CARD_FILE, FIXTURE_FILE, MODEL_DIR, WEIGHTS_FILE, AnswerPicker, PickerModelError
 from bot.cli import main
@@ -118,3 +118,18 @@ def test_the_peace_prize_is_not_answered_with_the_physics_prize(tmp_path):
     physics_answer = pipeline.ask("Who won the 2019 Nobel Prize in Physics?")
     assert not physics_answer.refused and "Physics" in physics_answer.text
     assert physics_answer.citations[0].title.endswith("winners in physics")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        ("What about the Russian delegation?", "Zelenskyy said Rustem Umerov would head the Ukrainian delegation.", True),
+        ("What about the Russian delegation?", "Medinsky, of the Russian negotiation delegation, confirmed it.", False),
+        ("What about the Russian delegation?", "The Ukrainian delegation met the Russian delegation.", False),
+        ("Who leads the Russian team?", "Russia named a new team on Monday.", False),
+        ("Who won the Nobel Peace Prize?", "She won the Nobel prize in 2019.", False),
+        ("Where is the delegation staying?", "The Ukrainian delegation is staying at the palace.", False),
+    ],
+)
+def test_a_sentence_about_another_one_of_what_the_question_names_is_told_apart(question, sentence, expected):
+    assert about_another(question, sentence) is expected

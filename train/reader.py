@@ -53,6 +53,10 @@ WARMUP_SHARE = 0.1
 POINTWISE_WEIGHT = 0.5
 SPAN_WEIGHT = 0.5
 VALIDATION_SHARE = 0.1  # of rtqa-train's weeks, held out of training for the card's hit@1
+# A proper word (not a sentence's first) that names the thing asked about: "Russian" in "What about the
+# Russian delegation?". Nationality adjectives are swapped only for one another.
+PROPER_WORD = re.compile(r"(?<=\s)[A-Z][a-z]{2,}\b")
+ADJECTIVAL = re.compile(r"(?:ian|ean|ese|ish|an|i)$")
 
 
 def answer_span(sentence: str, answer: str) -> tuple[int, int] | None:
@@ -105,7 +109,36 @@ def selqa_groups(record: dict, rng: random.Random) -> list[dict]:
     return groups
 
 
-def build_groups(eval_dir: Path, sources: tuple[str, ...], rng: random.Random) -> tuple[list[dict], list[dict], dict]:
+def proper_words(question: str) -> list[str]:
+    asked = content_words(question)
+    return [word for word in PROPER_WORD.findall(question) if word.lower() in asked]
+
+
+def with_contrasts(groups: list[dict], rng: random.Random) -> int:
+    """Give each group whose positive holds a proper word of its question one more negative: the
+    positive with that word swapped for another question's ("the Ukrainian delegation" does not
+    answer a question about the Russian one). The last random negative makes room. How many were given."""
+    pool = sorted({word for group in groups for word in proper_words(group["question"])})
+    kinds = {True: [w for w in pool if ADJECTIVAL.search(w)], False: [w for w in pool if not ADJECTIVAL.search(w)]}
+    given = 0
+    for group in groups:
+        positive, title = group["texts"][0]
+        shared = [w for w in proper_words(group["question"]) if re.search(rf"(?<!\w){w}(?!\w)", positive)]
+        if not shared or len(group["texts"]) < 2:
+            continue
+        word = rng.choice(shared)
+        others = [w for w in kinds[bool(ADJECTIVAL.search(word))] if w not in group["question"] and w not in positive]
+        if not others:
+            continue
+        swapped = re.sub(rf"(?<!\w){word}(?!\w)", rng.choice(others), positive)
+        group["texts"] = [*group["texts"][:-1], (swapped, title)] if len(group["texts"]) == GROUP_SIZE else [*group["texts"], (swapped, title)]
+        given += 1
+    return given
+
+
+def build_groups(
+    eval_dir: Path, sources: tuple[str, ...], rng: random.Random, contrasts: bool = False,
+) -> tuple[list[dict], list[dict], dict]:
     """(training groups, validation groups, counts). Validation takes whole weeks of rtqa-train."""
     training, validation, counts = [], [], {}
     for source in sources:
@@ -130,6 +163,8 @@ def build_groups(eval_dir: Path, sources: tuple[str, ...], rng: random.Random) -
             (validation if question["id"].split("_")[0] in held else training).extend(groups)
         counts[source] = {"questions": len(questions), "with_a_positive": kept, "validation_weeks": len(held)}
         print(f"{source}: {counts[source]}", flush=True)
+    if contrasts:
+        counts["with_a_contrast"] = with_contrasts(training, rng)
     counts["training_groups"] = len(training)
     counts["validation_groups"] = len(validation)
     counts["with_span_label"] = sum(g["span"] is not None for g in training)
@@ -283,6 +318,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="where the int8 model and its settings go")
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--contrast-negatives", action="store_true",
+        help="add each group a negative made by swapping a proper word of the question in its positive "
+        "(tried and not shipped: docs/answering.md)",
+    )
     parser.add_argument("--limit", type=int, default=0, help="train on this many groups only (a smoke run)")
     args = parser.parse_args()
 
@@ -291,7 +331,7 @@ def main() -> None:
     base, _ = resolve_model(BUNDLED_MODEL)
     started = time.time()
     rng = random.Random(SEED)
-    training, validation, counts = build_groups(args.eval_dir, tuple(args.sources), rng)
+    training, validation, counts = build_groups(args.eval_dir, tuple(args.sources), rng, args.contrast_negatives)
     if args.limit:
         training = rng.sample(training, min(args.limit, len(training)))
     built = time.time()
@@ -304,7 +344,7 @@ def main() -> None:
         "group_size": GROUP_SIZE, "learning_rate": LEARNING_RATE, "head_learning_rate": HEAD_LEARNING_RATE,
         "warmup_share": WARMUP_SHARE, "pointwise_weight": POINTWISE_WEIGHT, "span_weight": SPAN_WEIGHT,
         "positives_per_question": POSITIVES_PER_QUESTION, "hard_negatives": HARD_NEGATIVES,
-        "max_answer_df": RARE_ANSWER_DF, "threads": args.threads, "limit": args.limit or None,
+        "max_answer_df": RARE_ANSWER_DF, "contrast_negatives": args.contrast_negatives, "threads": args.threads, "limit": args.limit or None,
     }
     (args.out / SETTINGS_FILE).write_text(json.dumps({"max_tokens": MAX_TOKENS}) + "\n", encoding="utf-8")
     figures = validate(Reader(args.out), validation)

@@ -20,7 +20,7 @@ import numpy as np
 
 from bot.answering.answer_type import highlight, kind_spans, question_kind
 from bot.answering.features import QuestionFacts, age_in_days, sentence_features
-from bot.answering.names import missing_names, unmatched_terms
+from bot.answering.names import about_another, missing_names, unmatched_terms
 from bot.answering.picker import AnswerPicker
 from bot.answering.reader import Reader
 from bot.answering.quoting import (
@@ -179,8 +179,11 @@ class ExtractiveAnswerer:
     def read(self, question: str, candidates: list[Candidate]) -> list[Candidate]:
         """The linear picker's best `reader_candidates`, with the reader's probability (its log-odds
         plus `reader_picker_weight` times the picker's) as their confidence and its short answer; the
-        others can't win and are dropped."""
-        chosen = sorted(candidates, key=lambda c: c.confidence, reverse=True)[: self.reader_candidates]
+        others can't win and are dropped. A sentence about another one of what the question names
+        ("the Ukrainian delegation" for the Russian one) is not read while others are: the reader
+        can't tell such neighbours apart."""
+        ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
+        chosen = [c for c in ranked if not about_another(question, c.sentence)][: self.reader_candidates] or ranked[: self.reader_candidates]
         readings = self.reader.read(question, [(c.sentence, c.passage.title) for c in chosen])
         return [
             replace(c, confidence=blended(r.probability, c.confidence, self.reader_picker_weight), short=r.short)

@@ -145,7 +145,7 @@ class Settings(DeclaredSettings):
     )
     top_k: int = setting(5, "passages retrieved per question", "Passages retrieved per question (1-50).", ge=1, le=50)
     answer_picker: Annotated[Literal["reader", "learned", "weighted"], BeforeValidator(_lower)] = setting(
-        "learned", "`reader` (the shipped cross-encoder, which reads the question and each sentence together), "
+        "reader", "`reader` (the shipped cross-encoder, which reads the question and each sentence together), "
         "`learned` (the linear model it reads after) or `weighted` (the hand-weighted relevance): how the quoted "
         "sentence is picked",
         "How the quoted sentence is picked: 'reader' (the cross-encoder shipped in the package, trained on "
