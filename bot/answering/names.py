@@ -98,13 +98,14 @@ def about_another(question: str, sentence: str) -> bool:
     """Whether `sentence` speaks of another one of what the question names: "the Ukrainian delegation"
     for "What about the Russian delegation?". The question's name is followed by a thing ("Russian
     delegation"); the sentence gives that thing another name and never mentions the question's."""
-    asked = {thing: name for name, thing in NAMED_THING.findall(question) if name in asked_names(question) and thing not in stopwords()}
+    names = asked_names(question)
+    asked = {thing: name for name, thing in NAMED_THING.findall(question) if name in names and thing not in stopwords()}
     if not asked:
         return False
-    vocabulary = vocabulary_of(sentence)
+    vocabulary, named = vocabulary_of(sentence), names_in(sentence)
     for name, thing in NAMED_THING.findall(sentence):
         wanted = asked.get(thing)
-        if wanted and name != wanted and name in names_in(sentence) and not mentioned(wanted, vocabulary):
+        if wanted and name != wanted and name in named and not mentioned(wanted, vocabulary):
             return True
     return False
 
