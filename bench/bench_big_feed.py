@@ -10,7 +10,7 @@ import json
 import random
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,16 +33,20 @@ print(json.dumps({"seconds": seconds, "rss_added_mb": (resource.getrusage(resour
 
 
 def feed(entries: int, seed: int = 31) -> bytes:
+    from datetime import datetime
     from email.utils import format_datetime
-    from datetime import datetime, timezone
 
     rng = random.Random(seed)
     items = []
     for n in range(entries):
-        day = datetime.combine(date(2024, 1, 1) + timedelta(days=rng.randrange(1000)), datetime.min.time(), timezone.utc)
-        items.append(f"<item><title>Story {n}</title><link>http://127.0.0.1/news/{n}</link><pubDate>{format_datetime(day)}</pubDate></item>")
+        day = datetime.combine(date(2024, 1, 1) + timedelta(days=rng.randrange(1000)), datetime.min.time(), UTC)
+        items.append(
+            f"<item><title>Story {n}</title><link>http://127.0.0.1/news/{n}</link><pubDate>{format_datetime(day)}</pubDate></item>"
+        )
     rng.shuffle(items)
-    return ('<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>' + "".join(items) + "</channel></rss>").encode()
+    return (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>' + "".join(items) + "</channel></rss>"
+    ).encode()
 
 
 def main() -> None:
@@ -53,14 +57,29 @@ def main() -> None:
     path = Path("/tmp") / f"newsbot-big-feed-{args.entries}.xml"
     path.write_bytes(feed(args.entries))
     root = Path(__file__).resolve().parent.parent
-    runs = [json.loads(subprocess.run([sys.executable, "-c", ONE_RUN, str(path)], cwd=root, capture_output=True, text=True, check=True).stdout)
-            for _ in range(args.runs)]
-    print(json.dumps({
-        "cpu": cpu_model(), "entries": args.entries, "feed_mb": round(path.stat().st_size / 1e6, 2), "runs": args.runs,
-        "parse_and_pick_s_median": round(median([run["seconds"] for run in runs]), 3),
-        "peak_rss_added_mb_median": round(median([run["rss_added_mb"] for run in runs]), 1),
-        "taken": runs[0]["taken"], "newest": runs[0]["newest"],
-    }, indent=2))
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", ONE_RUN, str(path)], cwd=root, capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(args.runs)
+    ]
+    print(
+        json.dumps(
+            {
+                "cpu": cpu_model(),
+                "entries": args.entries,
+                "feed_mb": round(path.stat().st_size / 1e6, 2),
+                "runs": args.runs,
+                "parse_and_pick_s_median": round(median([run["seconds"] for run in runs]), 3),
+                "peak_rss_added_mb_median": round(median([run["rss_added_mb"] for run in runs]), 1),
+                "taken": runs[0]["taken"],
+                "newest": runs[0]["newest"],
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

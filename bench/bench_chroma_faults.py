@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 from common import median
-
 from discord_load import ask
+
 from tests.conftest import ChromaServer, free_port
 from tests.discord_standin import SEED_ARTICLE, DiscordStandIn
 from tests.test_chroma_server import FERRY
@@ -40,7 +40,9 @@ USERS = itertools.count(1300000000000000000)
 
 def index(folder: Path, data_dir: Path, url: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_CHROMA_URL": url}
-    return subprocess.run([sys.executable, "-m", "bot.cli", "index", str(folder)], env=environment, check=True, capture_output=True)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "index", str(folder)], env=environment, check=True, capture_output=True
+    )
 
 
 async def one_run(args, work: Path) -> dict:
@@ -55,7 +57,9 @@ async def one_run(args, work: Path) -> dict:
     try:
         server.wait_until_ready()
         index(corpus, work / "writer", server.url)
-        bot = await standin.start_newsbot(work / "bot", work / "bot.log", 600, "--read-only", NEWSBOT_CHROMA_URL=server.url)
+        bot = await standin.start_newsbot(
+            work / "bot", work / "bot.log", 600, "--read-only", NEWSBOT_CHROMA_URL=server.url
+        )
         stop_at = None
         restarted_at = None
 
@@ -63,7 +67,7 @@ async def one_run(args, work: Path) -> dict:
             while stop_at is None or time.perf_counter() < stop_at:
                 try:
                     _, body = await ask(standin, QUESTION, next(USERS), args.timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     outcomes.append((time.perf_counter(), "unanswered"))
                     continue
                 text = body.get("content") or json.dumps(body.get("embeds") or [])
@@ -132,7 +136,12 @@ def main() -> int:
     if len(runs) > 1:
         timed = ("answering_again_s", "new_article_answered_s", "server_down_s")
         summary = {key: median([r[key] for r in runs if r[key] is not None]) for key in timed}
-        summary.update({key: sum(r[key] for r in runs) for key in ("replies", "answers", "unavailable_replies", "failures", "tracebacks_in_bot_log")})
+        summary.update(
+            {
+                key: sum(r[key] for r in runs)
+                for key in ("replies", "answers", "unavailable_replies", "failures", "tracebacks_in_bot_log")
+            }
+        )
         summary["bot_still_running"] = all(r["bot_still_running"] for r in runs)
         print(f"medians and totals: {json.dumps(summary)}")
     return 0 if all(r["failures"] == 0 and r["bot_still_running"] for r in runs) else 1

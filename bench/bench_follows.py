@@ -74,8 +74,17 @@ def main() -> None:
             follows = store.follows()
             states = store.states([follow.id for follow in follows], list(changed), time.time())
             with catalog.snapshot():
-                plan = plan_round(follows, states, catalog, changed, catalog.info.identity, first_seq, catalog.synced,
-                                  settings.alerts_per_hour, today)
+                plan = plan_round(
+                    follows,
+                    states,
+                    catalog,
+                    changed,
+                    catalog.info.identity,
+                    first_seq,
+                    catalog.synced,
+                    settings.alerts_per_hour,
+                    today,
+                )
             assert store.commit_round(plan)
             seconds.append(time.perf_counter() - started)
             sent.append((plan.count("alert"), plan.count("update"), plan.count("digest")))
@@ -83,7 +92,9 @@ def main() -> None:
     print(f"{args.follows} follows, a round of {len(changed)} articles from {args.data_dir.name} (as of {today})")
     print(f"topics embedded at add time: {embedded:.1f} s in all")
     print(f"a new follow's 7-day backtest: median {statistics.median(backtests):.2f} s over {len(backtests)} topics")
-    print(f"round (state, match, commit): median {statistics.median(seconds):.2f} s over {args.runs} runs {[round(s, 2) for s in seconds]}")
+    print(
+        f"round (state, match, commit): median {statistics.median(seconds):.2f} s over {args.runs} runs {[round(s, 2) for s in seconds]}"
+    )
     alerts, updates, digests = sent[-1]
     print(f"sent: {alerts} alerts, {updates} updates, {digests} digests")
 

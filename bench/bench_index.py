@@ -20,9 +20,9 @@ from pathlib import Path
 
 from common import DEFAULT_EVAL, median, write_subset
 
+from index.articles.chunk import chunk_article, embed_text, make_splitter
 from index.articles.files import scan_sources
 from index.build import update_index
-from index.articles.chunk import chunk_article, embed_text, make_splitter
 from index.embedding.embedder import Embedder
 from index.search.catalog import CATALOG_FILE, Catalog
 from index.store.chroma import ChunkStore
@@ -47,8 +47,11 @@ def main():
         if "torch" in vectors:
             for backend, found in vectors.items():
                 cosines = (found * vectors["torch"]).sum(axis=1)
-                print(f"{backend}: cosine to torch's vectors of the same {len(texts)} chunks: mean {cosines.mean():.4f}, "
-                      f"min {cosines.min():.4f}", flush=True)
+                print(
+                    f"{backend}: cosine to torch's vectors of the same {len(texts)} chunks: mean {cosines.mean():.4f}, "
+                    f"min {cosines.min():.4f}",
+                    flush=True,
+                )
 
         pipeline_rates = {backend: [] for backend in args.backends}
         raw_rates = {backend: [] for backend in args.backends}
@@ -57,17 +60,28 @@ def main():
             for backend, embedder in embedders.items():
                 data = Path(work) / f"data-{backend}-{run}"
                 started = time.perf_counter()
-                report = update_index(ChunkStore.local(data / "chroma"), Catalog(data / CATALOG_FILE), embedder, [subset], batch_size=args.batch_size)
+                report = update_index(
+                    ChunkStore.local(data / "chroma"),
+                    Catalog(data / CATALOG_FILE),
+                    embedder,
+                    [subset],
+                    batch_size=args.batch_size,
+                )
                 pipeline_rates[backend].append(report.chunks / (time.perf_counter() - started))
                 sizes[backend] = sum(f.stat().st_size for f in data.rglob("*") if f.is_file()) / 1e6
                 started = time.perf_counter()
                 embedder.embed(texts, batch_size=args.batch_size)
                 raw_rates[backend].append(len(texts) / (time.perf_counter() - started))
-                print(f"run {run + 1} {backend}: pipeline {pipeline_rates[backend][-1]:.1f} chunks/s, "
-                      f"encoder {raw_rates[backend][-1]:.1f} chunks/s", flush=True)
+                print(
+                    f"run {run + 1} {backend}: pipeline {pipeline_rates[backend][-1]:.1f} chunks/s, "
+                    f"encoder {raw_rates[backend][-1]:.1f} chunks/s",
+                    flush=True,
+                )
 
     print(f"\n{args.limit} articles, {len(texts)} chunks, {args.runs} runs (medians)\n")
-    print("| backend | pipeline chunks/s | encoder chunks/s | pipeline vs torch pipeline | pipeline vs torch encode | index on disk |")
+    print(
+        "| backend | pipeline chunks/s | encoder chunks/s | pipeline vs torch pipeline | pipeline vs torch encode | index on disk |"
+    )
     print("|---|---|---|---|---|---|")
     torch_rate = median(pipeline_rates["torch"]) if "torch" in pipeline_rates else None
     torch_encode = median(raw_rates["torch"]) if "torch" in raw_rates else None

@@ -71,8 +71,12 @@ def measure(source: Path, work: Path) -> dict:
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data), "NEWSBOT_LOG_LEVEL": "DEBUG"}
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "index", str(source)], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "bot.cli", "index", str(source)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     after_batch = []
     articles = 0
@@ -86,8 +90,11 @@ def measure(source: Path, work: Path) -> dict:
     if status:
         raise SystemExit(f"newsbot index {source} failed with status {status}")
     return {
-        "articles": articles, "seconds": round(seconds, 1), "articles_per_second": round(articles / seconds, 2),
-        "peak_mb": round(usage.ru_maxrss / 1024), "rss_after_batch_mb": after_batch,
+        "articles": articles,
+        "seconds": round(seconds, 1),
+        "articles_per_second": round(articles / seconds, 2),
+        "peak_mb": round(usage.ru_maxrss / 1024),
+        "rss_after_batch_mb": after_batch,
     }
 
 
@@ -102,17 +109,27 @@ def main():
     results = {"cpu": cpu_model(), "runs": {}}
     with tempfile.TemporaryDirectory() as work:
         work = Path(work)
-        inputs = {f"{size} articles (JSON lines)": write_jsonl(train_articles(args.articles, 0, size), work / f"articles-{size}.jsonl") for size in args.sizes}
+        inputs = {
+            f"{size} articles (JSON lines)": write_jsonl(
+                train_articles(args.articles, 0, size), work / f"articles-{size}.jsonl"
+            )
+            for size in args.sizes
+        }
         if args.html:
-            inputs[f"{args.html} HTML pages (Latin-1 and UTF-8)"] = write_pages(train_articles(args.articles, max(args.sizes), args.html), work / "pages")
+            inputs[f"{args.html} HTML pages (Latin-1 and UTF-8)"] = write_pages(
+                train_articles(args.articles, max(args.sizes), args.html), work / "pages"
+            )
         for name, source in inputs.items():
             result = measure(source, work)
             results["runs"][name] = result
             if not args.json:
                 batches = result["rss_after_batch_mb"]
                 shown = batches if len(batches) <= 12 else batches[:4] + ["…"] + batches[-4:]
-                print(f"{name}: peak {result['peak_mb']} MB, {result['articles_per_second']} articles/s "
-                      f"({result['seconds']} s); RSS after each batch (MB): {shown}", flush=True)
+                print(
+                    f"{name}: peak {result['peak_mb']} MB, {result['articles_per_second']} articles/s "
+                    f"({result['seconds']} s); RSS after each batch (MB): {shown}",
+                    flush=True,
+                )
     if args.json:
         print(json.dumps(results, indent=2))
     else:

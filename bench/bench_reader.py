@@ -28,7 +28,9 @@ def main():
     from bot.pipeline import Pipeline
     from bot.settings import load_settings
 
-    pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir), "NEWSBOT_ANSWER_PICKER": "reader"}))
+    pipeline = Pipeline(
+        load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir), "NEWSBOT_ANSWER_PICKER": "reader"})
+    )
     answerer = pipeline.answerer
     prepared = []
     for row in list(read_jsonl(args.eval / "questions.jsonl"))[: args.questions]:
@@ -47,7 +49,9 @@ def main():
             times.append(statistics.median(runs))
         times.sort()
         p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-        print(f"{size} sentences: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms per question ({len(times)} questions)")
+        print(
+            f"{size} sentences: p50 {statistics.median(times):.1f} ms, p95 {p95:.1f} ms per question ({len(times)} questions)"
+        )
 
 
 if __name__ == "__main__":

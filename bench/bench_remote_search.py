@@ -38,8 +38,11 @@ def main():
 
     port = free_port()
     chroma = Path(sys.executable).with_name("chroma")
-    server = subprocess.Popen([str(chroma), "run", "--path", str(args.data_dir / "chroma"), "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(chroma), "run", "--path", str(args.data_dir / "chroma"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         import httpx
 
@@ -51,7 +54,11 @@ def main():
                 time.sleep(0.5)
         local = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}))
         with tempfile.TemporaryDirectory() as reader_dir:  # the reader's catalog is filled while the tempdir lives
-            remote = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": reader_dir, "NEWSBOT_CHROMA_URL": f"http://127.0.0.1:{port}"}))
+            remote = Pipeline(
+                load_settings(
+                    {**os.environ, "NEWSBOT_DATA_DIR": reader_dir, "NEWSBOT_CHROMA_URL": f"http://127.0.0.1:{port}"}
+                )
+            )
             started = time.perf_counter()
             remote.searcher.refresh()
             filled = time.perf_counter() - started
@@ -65,7 +72,9 @@ def main():
                 found = {}
                 for name, pipeline in (("local", local), ("over HTTP", remote)):
                     started = time.perf_counter()
-                    found[name] = [p.chunk_id for p in pipeline.searcher.search(row["question"], args.k, question_date(row))]
+                    found[name] = [
+                        p.chunk_id for p in pipeline.searcher.search(row["question"], args.k, question_date(row))
+                    ]
                     timings[name].append((time.perf_counter() - started) * 1000)
                 same += found["local"] == found["over HTTP"]
     finally:
@@ -73,8 +82,10 @@ def main():
         server.wait()
 
     print(f"CPU: {cpu_model()}")
-    print(f"{len(rows)} questions, k={args.k}; the reader's catalog filled from the server in {filled:.1f} s, "
-          f"embedding {embedded} sentences for its {chunks} chunks (the rest copied from the index)\n")
+    print(
+        f"{len(rows)} questions, k={args.k}; the reader's catalog filled from the server in {filled:.1f} s, "
+        f"embedding {embedded} sentences for its {chunks} chunks (the rest copied from the index)\n"
+    )
     print(f"identical passages, in order: {same} of {len(rows)}\n")
     print("| search | p50 | p95 |")
     print("|---|---|---|")

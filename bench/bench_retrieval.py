@@ -37,11 +37,11 @@ def newsbot(searcher, query: str, k: int, now) -> list[str]:
     return [passage.readable_text for passage in searcher.search(query, k, now)]
 
 
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with articles.jsonl and questions.jsonl")
+    parser.add_argument(
+        "--eval", type=Path, default=DEFAULT_EVAL, help="folder with articles.jsonl and questions.jsonl"
+    )
     parser.add_argument("--data-dir", type=Path, required=True, help="where the index is built or reused")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--out-dir", type=Path, help="also write each method's run file here")
@@ -57,9 +57,14 @@ def main():
     if not args.skip_llamaindex:
         import llamaindex_default
 
-        baseline, chunks = llamaindex_default.build_or_load(args.eval / "articles.jsonl", args.data_dir, pipeline.embedder)
+        baseline, chunks = llamaindex_default.build_or_load(
+            args.eval / "articles.jsonl", args.data_dir, pipeline.embedder
+        )
         print(f"llama-index default: {chunks} chunks", flush=True)
-        methods = {"llama-index default": lambda _, query, k, now: llamaindex_default.retrieve(baseline, query, k), **methods}
+        methods = {
+            "llama-index default": lambda _, query, k, now: llamaindex_default.retrieve(baseline, query, k),
+            **methods,
+        }
     results = {}
     for name, method in methods.items():
         everything, rare, latencies, runs = Scores(), Scores(), [], []
@@ -74,15 +79,21 @@ def main():
         results[name] = (everything.to_json(), rare.to_json(), percentile(latencies, 0.5), percentile(latencies, 0.95))
         if args.out_dir:
             args.out_dir.mkdir(parents=True, exist_ok=True)
-            (args.out_dir / f"{name.replace(' ', '-')}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in runs), encoding="utf-8")
+            (args.out_dir / f"{name.replace(' ', '-')}.jsonl").write_text(
+                "".join(json.dumps(r) + "\n" for r in runs), encoding="utf-8"
+            )
         print(f"{name}: done", flush=True)
 
-    print(f"\n{len(questions)} questions, k={args.k}; df <= {RARE_ANSWER_DF}: {results['newsbot'][1]['questions']} questions")
+    print(
+        f"\n{len(questions)} questions, k={args.k}; df <= {RARE_ANSWER_DF}: {results['newsbot'][1]['questions']} questions"
+    )
     print("| method | B100 | B250 | B1000 | R@5 | MRR@10 | B250 (all) | search p50 | search p95 |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, (everything, rare, p50, p95) in results.items():
-        print(f"| {name} | {rare['budget_recall@100w']:.3f} | {rare['budget_recall@250w']:.3f} | {rare['budget_recall@1000w']:.3f} | "
-              f"{rare['answer_recall@5']:.3f} | {rare['mrr@10']:.3f} | {everything['budget_recall@250w']:.3f} | {p50:.1f} ms | {p95:.1f} ms |")
+        print(
+            f"| {name} | {rare['budget_recall@100w']:.3f} | {rare['budget_recall@250w']:.3f} | {rare['budget_recall@1000w']:.3f} | "
+            f"{rare['answer_recall@5']:.3f} | {rare['mrr@10']:.3f} | {everything['budget_recall@250w']:.3f} | {p50:.1f} ms | {p95:.1f} ms |"
+        )
 
 
 if __name__ == "__main__":

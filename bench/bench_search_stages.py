@@ -10,7 +10,8 @@ date; figures are medians.
 import argparse
 import os
 import time
-from datetime import datetime, time as clock, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 
 from common import DEFAULT_EVAL, median, percentile
@@ -23,7 +24,7 @@ from index.search.when import TimeWindow
 
 
 def epoch(day) -> int:
-    return int(datetime.combine(day, clock(), tzinfo=timezone.utc).timestamp())
+    return int(datetime.combine(day, clock(), tzinfo=UTC).timestamp())
 
 
 def timed(measurements: dict, name: str, work):
@@ -53,18 +54,38 @@ def main():
         week = TimeWindow(now - timedelta(days=7), now, "")
         embedding = timed(measurements, "embed the question", lambda: searcher.embedder.embed_query(row["question"]))
         timed(measurements, "dense: Chroma HNSW", lambda: searcher._nearest(embedding, search.CANDIDATES))
-        where = {"$and": [{"published_ts": {"$gte": epoch(week.start)}}, {"published_ts": {"$lt": epoch(week.end + timedelta(days=1))}}]}
-        timed(measurements, "dense, one week: Chroma `where` filter", lambda: collection.query(
-            query_embeddings=[embedding.tolist()], n_results=search.CANDIDATES, where=where, include=[]))
-        timed(measurements, "dense, one week: catalog's exact search (newsbot)", lambda: searcher._nearest_within(embedding, search.CANDIDATES, week))
+        where = {
+            "$and": [
+                {"published_ts": {"$gte": epoch(week.start)}},
+                {"published_ts": {"$lt": epoch(week.end + timedelta(days=1))}},
+            ]
+        }
+        timed(
+            measurements,
+            "dense, one week: Chroma `where` filter",
+            lambda: collection.query(
+                query_embeddings=[embedding.tolist()], n_results=search.CANDIDATES, where=where, include=[]
+            ),
+        )
+        timed(
+            measurements,
+            "dense, one week: catalog's exact search (newsbot)",
+            lambda: searcher._nearest_within(embedding, search.CANDIDATES, week),
+        )
         timed(measurements, "BM25 (FTS5)", lambda: searcher._lexical_ranking(row["question"], search.CANDIDATES))
-        timed(measurements, "BM25 (FTS5), one week", lambda: searcher._lexical_ranking(row["question"], search.CANDIDATES, week))
+        timed(
+            measurements,
+            "BM25 (FTS5), one week",
+            lambda: searcher._lexical_ranking(row["question"], search.CANDIDATES, week),
+        )
         fused = catalog.known(searcher._nearest(embedding, search.POOL))
         timed(measurements, f"fetch {search.POOL} candidates", lambda: searcher._fetch(fused, embedding))
         timed(measurements, "whole search, k=10", lambda: searcher.search(row["question"], 10, now))
 
-    print(f"{catalog.chunk_count():,} chunks; {len(measurements['BM25 (FTS5)'])} questions; "
-          f"opening the index (following its log): {opened:,.0f} ms\n")
+    print(
+        f"{catalog.chunk_count():,} chunks; {len(measurements['BM25 (FTS5)'])} questions; "
+        f"opening the index (following its log): {opened:,.0f} ms\n"
+    )
     print("| stage | p50 | p95 |")
     print("|---|---|---|")
     for name, values in measurements.items():

@@ -27,8 +27,8 @@ from common import DEFAULT_EVAL, ROOT, median, percentile, read_jsonl
 from bot.evaluate import read_questions
 from bot.pipeline import Pipeline
 from bot.settings import load_settings
-from index.articles.files import scan_sources
 from index.articles.chunk import chunk_article, embed_text, make_splitter
+from index.articles.files import scan_sources
 
 PREVIOUS_LAYOUT = "the previous layout's extra work (git 4c16c0c): copy the Chroma folder, rebuild BM25 from every chunk, reload every vector"
 
@@ -38,7 +38,11 @@ def embed_alone(pipeline, folder: Path) -> float:
     embedder = pipeline.embedder
     started = time.perf_counter()
     splitter = make_splitter(embedder.count_tokens, embedder.max_tokens)
-    texts = [embed_text(node) for article in scan_sources([folder], 5_000_000).articles for node in chunk_article(article, splitter)]
+    texts = [
+        embed_text(node)
+        for article in scan_sources([folder], 5_000_000).articles
+        for node in chunk_article(article, splitter)
+    ]
     embedder.embed(sorted(texts, key=len, reverse=True), batch_size=pipeline.settings.embed_batch_size)
     return time.perf_counter() - started
 
@@ -58,7 +62,10 @@ def previous_layout_overhead(pipeline, scratch: Path) -> float:
     total = store.chunks.count()
     for offset in range(0, total, 5000):
         page = store.chunks.get(include=["documents", "metadatas", "embeddings"], limit=5000, offset=offset)
-        texts += [document_text((meta or {}).get("title", ""), doc or "") for doc, meta in zip(page["documents"], page["metadatas"])]
+        texts += [
+            document_text((meta or {}).get("title", ""), doc or "")
+            for doc, meta in zip(page["documents"], page["metadatas"])
+        ]
         vectors += len(page["embeddings"])
     retriever = bm25s.BM25()
     retriever.index(tokenize(texts), show_progress=False)
@@ -96,19 +103,54 @@ def feed_latency(interval: str, work: Path) -> float:
     watcher = None
     try:
         site.set("/robots.txt", "", "text/plain")
-        site.set("/old", article_page("Council approves harbour budget", ["The Ellery council approved the harbour budget on Monday by nine votes to four, after a debate of three hours."] * 2))
+        site.set(
+            "/old",
+            article_page(
+                "Council approves harbour budget",
+                [
+                    "The Ellery council approved the harbour budget on Monday by nine votes to four, after a debate of three hours."
+                ]
+                * 2,
+            ),
+        )
         site.set("/feed.xml", rss("Gazette", [("Budget", site.url("/old"), "2026-11-20")]), "application/rss+xml")
-        watcher = subprocess.Popen([sys.executable, "-m", "bot.cli", "watch", "--every", interval, site.url("/feed.xml")],
-                                   env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        ask = [sys.executable, "-m", "bot.cli", "ask", "--json", "Which apple won the tasting contest at the Brindle festival?"]
-        while subprocess.run([sys.executable, "-m", "bot.cli", "stats", "--json"], env=environment, capture_output=True).returncode != 0:
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "watch", "--every", interval, site.url("/feed.xml")],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        ask = [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "ask",
+            "--json",
+            "Which apple won the tasting contest at the Brindle festival?",
+        ]
+        while (
+            subprocess.run(
+                [sys.executable, "-m", "bot.cli", "stats", "--json"], env=environment, capture_output=True
+            ).returncode
+            != 0
+        ):
             time.sleep(1)
         time.sleep(5)  # the first round is over; the next is an interval away
-        site.set("/new", article_page("Orchard festival draws record crowds", [
-            "The Brindle orchard festival drew a record 41,000 visitors over the weekend, organisers said on Sunday.",
-            "A heritage apple called the Brindle Russet won the tasting contest for the third year running.",
-        ]))
-        site.set("/feed.xml", rss("Gazette", [("Orchard", site.url("/new"), "2026-11-22"), ("Budget", site.url("/old"), "2026-11-20")]), "application/rss+xml")
+        site.set(
+            "/new",
+            article_page(
+                "Orchard festival draws record crowds",
+                [
+                    "The Brindle orchard festival drew a record 41,000 visitors over the weekend, organisers said on Sunday.",
+                    "A heritage apple called the Brindle Russet won the tasting contest for the third year running.",
+                ],
+            ),
+        )
+        site.set(
+            "/feed.xml",
+            rss("Gazette", [("Orchard", site.url("/new"), "2026-11-22"), ("Budget", site.url("/old"), "2026-11-20")]),
+            "application/rss+xml",
+        )
         appeared = time.perf_counter()
         while True:
             answer = subprocess.run(ask, env=environment, capture_output=True, text=True)
@@ -125,11 +167,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, required=True, help="an existing large index (rtqa-2026)")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="its eval set, for the reader's questions")
-    parser.add_argument("--new-articles", type=Path, default=DEFAULT_EVAL.parent / "rtqa-2025-dev" / "articles.jsonl",
-                        help="articles not in the index, added and removed again")
+    parser.add_argument(
+        "--new-articles",
+        type=Path,
+        default=DEFAULT_EVAL.parent / "rtqa-2025-dev" / "articles.jsonl",
+        help="articles not in the index, added and removed again",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--feed", nargs="*", default=[], metavar="INTERVAL", help="watch intervals to time a feed entry with, e.g. 1m 15m")
+    parser.add_argument(
+        "--feed",
+        nargs="*",
+        default=[],
+        metavar="INTERVAL",
+        help="watch intervals to time a feed entry with, e.g. 1m 15m",
+    )
     args = parser.parse_args()
 
     pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}))
@@ -151,38 +203,60 @@ def main():
                 report = pipeline.index([folder])
                 results.setdefault((size, "add (newsbot)"), []).append(time.perf_counter() - started)
                 assert report.added == size, report.summary_line()
-                results.setdefault((size, "previous layout's extra work"), []).append(previous_layout_overhead(pipeline, work / "copy"))
+                results.setdefault((size, "previous layout's extra work"), []).append(
+                    previous_layout_overhead(pipeline, work / "copy")
+                )
                 (folder / "new.jsonl").unlink()
                 started = time.perf_counter()
                 removed = pipeline.index([folder])
                 results.setdefault((size, "remove (newsbot)"), []).append(time.perf_counter() - started)
                 assert removed.removed == size, removed.summary_line()
-                print(f"run {run + 1}, {size} articles: " + ", ".join(f"{name} {values[-1]:.2f} s" for (n, name), values in results.items() if n == size), flush=True)
+                print(
+                    f"run {run + 1}, {size} articles: "
+                    + ", ".join(f"{name} {values[-1]:.2f} s" for (n, name), values in results.items() if n == size),
+                    flush=True,
+                )
 
-        print(f"\n| articles | embedding alone | add (newsbot) | add / embedding, per run | remove (newsbot) | {PREVIOUS_LAYOUT} |")
+        print(
+            f"\n| articles | embedding alone | add (newsbot) | add / embedding, per run | remove (newsbot) | {PREVIOUS_LAYOUT} |"
+        )
         print("|---|---|---|---|---|---|")
         for size in args.sizes:
             alone, add = median(results[(size, "embedding alone")]), median(results[(size, "add (newsbot)")])
-            removal, extra = median(results[(size, "remove (newsbot)")]), median(results[(size, "previous layout's extra work")])
+            removal, extra = (
+                median(results[(size, "remove (newsbot)")]),
+                median(results[(size, "previous layout's extra work")]),
+            )
             ratios = [a / e for a, e in zip(results[(size, "add (newsbot)")], results[(size, "embedding alone")])]
             shown = ", ".join(f"{ratio:.2f}" for ratio in ratios)
-            print(f"| {size} | {alone:.2f} s | {add:.2f} s | median {median(ratios):.2f}x ({shown}) | {removal:.2f} s | +{extra:.2f} s |")
+            print(
+                f"| {size} | {alone:.2f} s | {add:.2f} s | median {median(ratios):.2f}x ({shown}) | {removal:.2f} s | +{extra:.2f} s |"
+            )
 
         idle = reader_latency(pipeline, questions)
         folder = write_articles(fresh[-100:], work / "during")
-        writer = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", str(folder)],
-                                  env={**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "index", str(folder)],
+            env={**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             busy = reader_latency(pipeline, questions * 5, during=writer)
         finally:
             writer.wait()
         (folder / "new.jsonl").unlink()
         pipeline.index([folder])
-        print(f"\nreader answer latency: idle p50 {median(idle):.0f} ms, p95 {percentile(idle, 0.95):.0f} ms ({len(idle)} questions); "
-              f"during a 100-article update p50 {median(busy):.0f} ms, p95 {percentile(busy, 0.95):.0f} ms ({len(busy)} questions)")
+        print(
+            f"\nreader answer latency: idle p50 {median(idle):.0f} ms, p95 {percentile(idle, 0.95):.0f} ms ({len(idle)} questions); "
+            f"during a 100-article update p50 {median(busy):.0f} ms, p95 {percentile(busy, 0.95):.0f} ms ({len(busy)} questions)"
+        )
 
         for interval in args.feed:
-            print(f"\nfeed entry to answer with watch --every {interval}: {feed_latency(interval, work):.1f} s", flush=True)
+            print(
+                f"\nfeed entry to answer with watch --every {interval}: {feed_latency(interval, work):.1f} s",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ from pathlib import Path
 from common import DEFAULT_EVAL, ROOT, read_jsonl
 
 WEIGHTED_THRESHOLDS = [round(0.25 + 0.025 * i, 3) for i in range(13)]
-LEARNED_THRESHOLDS = [0.0003, 0.0005, 0.0007, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.03, 0.04] + [round(0.05 * i, 2) for i in range(1, 19)]
+LEARNED_THRESHOLDS = [0.0003, 0.0005, 0.0007, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.02, 0.03, 0.04] + [
+    round(0.05 * i, 2) for i in range(1, 19)
+]
 
 
 def main():
@@ -59,13 +61,18 @@ def main():
 
     scored = {"answerable": [gate(row) for row in answerable], "unanswerable": [gate(row) for row in unanswerable]}
     shipped = answerer.min_confidence if learned else pipeline.settings.min_relevance
-    print(f"{len(answerable)} answerable (answer_df <= {RARE_ANSWER_DF}), {len(unanswerable)} unanswerable; k={args.k}\n")
+    print(
+        f"{len(answerable)} answerable (answer_df <= {RARE_ANSWER_DF}), {len(unanswerable)} unanswerable; k={args.k}\n"
+    )
     for group, results in scored.items():
         print(f"{group}: {sum(named for named, _ in results)} refused by the name check")
     print("\n| threshold | answerable refused | unanswerable refused | balanced accuracy |")
     print("|---|---|---|---|")
     for threshold in sorted({*(LEARNED_THRESHOLDS if learned else WEIGHTED_THRESHOLDS), shipped}):
-        refused = {group: sum(named or best < threshold for named, best in results) / len(results) for group, results in scored.items()}
+        refused = {
+            group: sum(named or best < threshold for named, best in results) / len(results)
+            for group, results in scored.items()
+        }
         balanced = (1 - refused["answerable"] + refused["unanswerable"]) / 2
         mark = " (shipped)" if threshold == shipped else ""
         print(f"| {threshold:g}{mark} | {refused['answerable']:.3f} | {refused['unanswerable']:.3f} | {balanced:.3f} |")

@@ -23,13 +23,13 @@ from index.offline import configure_offline  # noqa: E402
 
 configure_offline()
 
-from bot.answering.answer import ExtractiveAnswerer, SIMILARITY_WEIGHT  # noqa: E402
+from bot.answering.answer import SIMILARITY_WEIGHT, ExtractiveAnswerer  # noqa: E402
 from bot.answering.names import missing_names  # noqa: E402
 from bot.settings import Settings, load_settings  # noqa: E402
 from index.build import update_index  # noqa: E402
 from index.embedding.embedder import Embedder  # noqa: E402
-from index.search.searcher import Searcher  # noqa: E402
 from index.search.catalog import CATALOG_FILE, Catalog  # noqa: E402
+from index.search.searcher import Searcher  # noqa: E402
 from index.store.chroma import ChunkStore  # noqa: E402
 
 WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6)
@@ -90,16 +90,24 @@ def best_threshold(table):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--questions", type=Path, nargs="+",
-                        default=[ROOT / "tests/data/relevance.jsonl", ROOT / "tests/data/relevance_heldout.jsonl"])
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        nargs="+",
+        default=[ROOT / "tests/data/relevance.jsonl", ROOT / "tests/data/relevance_heldout.jsonl"],
+    )
     # The labelled questions are about the seed article, the first of the bundled corpus.
     parser.add_argument("--corpus", type=Path, default=ROOT / "corpus" / "000_524f35506ab6ae2d.md")
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--verbose", action="store_true", help="print every question's top relevance")
     args = parser.parse_args()
 
-    questions = [json.loads(line) for path in args.questions
-                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    questions = [
+        json.loads(line)
+        for path in args.questions
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     embedder = Embedder(backend=load_settings(os.environ).embed_backend)
     with tempfile.TemporaryDirectory() as data_dir:
         store, catalog = ChunkStore.local(Path(data_dir) / "chroma"), Catalog(Path(data_dir) / CATALOG_FILE)
@@ -107,7 +115,9 @@ def main():
         measured = measure(questions, Searcher(store, catalog, embedder), embedder, args.k)
 
     answerable = sum(q["answerable"] for q in questions)
-    print(f"{len(questions)} questions: {answerable} answerable, {len(questions) - answerable} unanswerable; k={args.k}")
+    print(
+        f"{len(questions)} questions: {answerable} answerable, {len(questions) - answerable} unanswerable; k={args.k}"
+    )
     print("| similarity weight | best threshold | plateau | accuracy | answerable right | unanswerable right |")
     print("|---|---|---|---|---|---|")
     for weight in WEIGHTS:
@@ -115,8 +125,10 @@ def main():
         threshold, accuracy = best_threshold(table)
         plateau = [t for t, a, _, _ in table if a == accuracy]
         _, _, good_answerable, good_unanswerable = next(row for row in table if row[0] == threshold)
-        print(f"| {weight} | {threshold:.2f} | {plateau[0]:.2f}-{plateau[-1]:.2f} | {accuracy:.3f} | "
-              f"{good_answerable}/{answerable} | {good_unanswerable}/{len(questions) - answerable} |")
+        print(
+            f"| {weight} | {threshold:.2f} | {plateau[0]:.2f}-{plateau[-1]:.2f} | {accuracy:.3f} | "
+            f"{good_answerable}/{answerable} | {good_unanswerable}/{len(questions) - answerable} |"
+        )
         if args.verbose:
             for question, top, hit in sorted(rows, key=lambda r: r[1]):
                 label = "A" if question["answerable"] else "U"
@@ -125,12 +137,19 @@ def main():
 
     shipped = Settings.model_fields["min_relevance"].default
     _, table = sweep(measured, embedder, SIMILARITY_WEIGHT)
-    print(f"accuracy by threshold at weight {SIMILARITY_WEIGHT}: "
-          + " ".join(f"{threshold:.2f}={accuracy:.3f}" for threshold, accuracy, _, _ in table if 0.30 <= threshold <= 0.50))
+    print(
+        f"accuracy by threshold at weight {SIMILARITY_WEIGHT}: "
+        + " ".join(
+            f"{threshold:.2f}={accuracy:.3f}" for threshold, accuracy, _, _ in table if 0.30 <= threshold <= 0.50
+        )
+    )
     _, accuracy, good_answerable, good_unanswerable = next(row for row in table if row[0] == shipped)
-    print(f"shipped settings (weight {SIMILARITY_WEIGHT}, threshold {shipped}): "
-          f"accuracy {accuracy:.3f}, {good_answerable}/{answerable} answerable, "
-          f"{good_unanswerable}/{len(questions) - answerable} unanswerable")
+    print(
+        f"shipped settings (weight {SIMILARITY_WEIGHT}, threshold {shipped}): "
+        f"accuracy {accuracy:.3f}, {good_answerable}/{answerable} answerable, "
+        f"{good_unanswerable}/{len(questions) - answerable} unanswerable"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -17,7 +17,7 @@ from collections import Counter
 
 from common import ROOT
 
-from bot.answering.verify import MIN_SUPPORT, SIMILARITY_WEIGHT, Claim, CitationVerifier
+from bot.answering.verify import MIN_SUPPORT, SIMILARITY_WEIGHT, CitationVerifier, Claim
 from index.embedding.embedder import Embedder
 from index.search.searcher import Passage
 
@@ -28,8 +28,17 @@ DEFAULT_DATA = [ROOT / "tests" / "data" / "verification.jsonl", ROOT / "tests" /
 
 def passages_of(group: dict) -> list[Passage]:
     return [
-        Passage(chunk_id=f"{group['group']}-{n}", article_id=group["article"], title="", source="", url="", published="",
-                position=n, text=text, score=0.0)
+        Passage(
+            chunk_id=f"{group['group']}-{n}",
+            article_id=group["article"],
+            title="",
+            source="",
+            url="",
+            published="",
+            position=n,
+            text=text,
+            score=0.0,
+        )
         for n, text in enumerate(group["passages"])
     ]
 
@@ -74,13 +83,25 @@ def judge(verifier: CitationVerifier, measured, consistency: bool = True) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", nargs="+", default=[str(p) for p in DEFAULT_DATA], help="labelled files: the first tunes, the rest are held out")
-    parser.add_argument("--no-consistency", action="store_true", help="also show the scores without the names/numbers/negation check")
-    parser.add_argument("--verbose", action="store_true", help="list the sentences judged wrongly at the chosen constants")
+    parser.add_argument(
+        "--data",
+        nargs="+",
+        default=[str(p) for p in DEFAULT_DATA],
+        help="labelled files: the first tunes, the rest are held out",
+    )
+    parser.add_argument(
+        "--no-consistency", action="store_true", help="also show the scores without the names/numbers/negation check"
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="list the sentences judged wrongly at the chosen constants"
+    )
     args = parser.parse_args()
     embedder = Embedder("bundled")
     verifier = CitationVerifier(embedder)
-    sets = {path: measure(verifier, [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]) for path in args.data}
+    sets = {
+        path: measure(verifier, [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()])
+        for path in args.data
+    }
     tune = sets[args.data[0]]
     variants = [True, False] if args.no_consistency else [True]
     print(f"tuning on {args.data[0]} ({len(tune)} sentences)")
@@ -90,12 +111,18 @@ def main() -> None:
         verifier.similarity_weight, verifier.min_support = weight, threshold
         scores = judge(verifier, tune, consistency)
         results.append((scores["accuracy"], scores["precision"], consistency, weight, threshold, scores))
-    for accuracy, precision, consistency, weight, threshold, scores in sorted(results, key=lambda r: r[:2], reverse=True)[:12]:
-        print(f"{consistency!s:11} {weight:6.2f} {threshold:9.2f} {accuracy:8.3f} {precision:9.3f} {scores['recall']:6.3f} {scores['right_passage']:13.3f}")
+    for accuracy, precision, consistency, weight, threshold, scores in sorted(
+        results, key=lambda r: r[:2], reverse=True
+    )[:12]:
+        print(
+            f"{consistency!s:11} {weight:6.2f} {threshold:9.2f} {accuracy:8.3f} {precision:9.3f} {scores['recall']:6.3f} {scores['right_passage']:13.3f}"
+        )
     if args.no_consistency:
         accuracy, precision, _, weight, threshold, scores = max((r for r in results if not r[2]), key=lambda r: r[:2])
-        print(f"best without the consistency check: weight {weight}, threshold {threshold}, accuracy {accuracy:.3f}, "
-              f"precision {precision:.3f}, recall {scores['recall']:.3f}")
+        print(
+            f"best without the consistency check: weight {weight}, threshold {threshold}, accuracy {accuracy:.3f}, "
+            f"precision {precision:.3f}, recall {scores['recall']:.3f}"
+        )
         verifier.similarity_weight, verifier.min_support = weight, threshold
         for path, measured in list(sets.items())[1:]:
             held = judge(verifier, measured, consistency=False)
@@ -104,15 +131,19 @@ def main() -> None:
     print(f"\nchosen: weight {SIMILARITY_WEIGHT}, threshold {MIN_SUPPORT}")
     for path, measured in sets.items():
         scores = judge(verifier, measured)
-        print(f"{path}: {len(measured)} sentences, accuracy {scores['accuracy']:.3f}, precision {scores['precision']:.3f}, "
-              f"recall {scores['recall']:.3f}, right passage {scores['right_passage']:.3f}, wrong by kind {scores['wrong_by_kind']}")
+        print(
+            f"{path}: {len(measured)} sentences, accuracy {scores['accuracy']:.3f}, precision {scores['precision']:.3f}, "
+            f"recall {scores['recall']:.3f}, right passage {scores['right_passage']:.3f}, wrong by kind {scores['wrong_by_kind']}"
+        )
         if args.verbose:
             for label, _, kind, supports, text in measured:
                 best = verifier.best_support(supports)
                 if (best is not None) != label:
                     top = max(supports, key=lambda s: s.score(verifier.similarity_weight))
-                    print(f"   {'missed' if label else 'let through'} [{kind}] {text}\n      best {top.score(verifier.similarity_weight):.2f} "
-                          f"consistent={top.consistent}: {top.span.quote[:100]}")
+                    print(
+                        f"   {'missed' if label else 'let through'} [{kind}] {text}\n      best {top.score(verifier.similarity_weight):.2f} "
+                        f"consistent={top.consistent}: {top.span.quote[:100]}"
+                    )
 
 
 if __name__ == "__main__":

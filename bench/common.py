@@ -68,9 +68,13 @@ def open_tuning_run(description: str):
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="folder with questions.jsonl")
     parser.add_argument("--data-dir", type=Path, required=True, help="an index of the eval articles")
     parser.add_argument("--k", type=int, default=10)
-    parser.add_argument("--variants", nargs="*", default=[], help="run only the variants whose names contain one of these")
+    parser.add_argument(
+        "--variants", nargs="*", default=[], help="run only the variants whose names contain one of these"
+    )
     args = parser.parse_args()
     pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}))
-    questions = [row for row in read_questions(args.eval / "questions.jsonl") if row.get("answer_df", 0) <= RARE_ANSWER_DF]
+    questions = [
+        row for row in read_questions(args.eval / "questions.jsonl") if row.get("answer_df", 0) <= RARE_ANSWER_DF
+    ]
     print(f"{len(questions)} questions with answer_df <= {RARE_ANSWER_DF}, k={args.k}\n")
     return args, pipeline, questions

@@ -34,8 +34,10 @@ def main() -> None:
     for name, checkout in checkouts.items():
         found = results[name]
         runs = ", ".join(f"{wall:.2f}" for wall in found["ask"])
-        print(f"{name} ({checkout}): --help {median(found['help']):.2f} s; cold ask {median(found['ask']):.2f} s "
-              f"({runs}), {median(found['rss']):.0f} MB peak")
+        print(
+            f"{name} ({checkout}): --help {median(found['help']):.2f} s; cold ask {median(found['ask']):.2f} s "
+            f"({runs}), {median(found['rss']):.0f} MB peak"
+        )
 
 
 if __name__ == "__main__":

@@ -53,15 +53,28 @@ def main():
     for _ in range(args.runs):
         for name, capacity in VARIANTS.items():
             out = subprocess.run(
-                [sys.executable, __file__, "--child", capacity, "--rounds", str(args.rounds), "--texts", str(args.texts)],
-                capture_output=True, text=True, check=True,
+                [
+                    sys.executable,
+                    __file__,
+                    "--child",
+                    capacity,
+                    "--rounds",
+                    str(args.rounds),
+                    "--texts",
+                    str(args.texts),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             results[name].append(json.loads(out.strip().splitlines()[-1]))
     print(f"{args.rounds} rounds of {args.texts} texts, {args.runs} runs; CPU: {cpu_model()}")
     for name, runs in results.items():
         seconds = [round(r["seconds"], 1) for r in runs]
-        print(f"{name}: median {median(seconds):.1f} s {seconds}; RSS after rounds 1 and {args.rounds} (MB): "
-              f"{[(r['rss_after_round_mb'][0], r['rss_after_round_mb'][-1]) for r in runs]}")
+        print(
+            f"{name}: median {median(seconds):.1f} s {seconds}; RSS after rounds 1 and {args.rounds} (MB): "
+            f"{[(r['rss_after_round_mb'][0], r['rss_after_round_mb'][-1]) for r in runs]}"
+        )
 
 
 if __name__ == "__main__":

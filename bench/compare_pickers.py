@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from common import ROOT, read_jsonl
 
 sys.path.insert(0, str(ROOT / "train"))
@@ -62,8 +61,14 @@ def summarise(name: str, scored: list[tuple[list[float], list[bool]]]) -> dict:
     for threshold in THRESHOLDS:
         refused = sum(any(holds) and max(scores) < threshold for scores, holds in scored)
         gate[threshold] = round(refused / max(ceiling, 1), 3)
-    return {"picker": name, "questions": n, "ceiling": round(ceiling / n, 3), "hit@1": round(hits / n, 3),
-            "share_of_ceiling": round(hits / max(ceiling, 1), 3), "refused_answerable_at": gate}
+    return {
+        "picker": name,
+        "questions": n,
+        "ceiling": round(ceiling / n, 3),
+        "hit@1": round(hits / n, 3),
+        "share_of_ceiling": round(hits / max(ceiling, 1), 3),
+        "refused_answerable_at": gate,
+    }
 
 
 def main():
@@ -71,7 +76,9 @@ def main():
     parser.add_argument("--eval", type=Path, nargs="+", default=SETS)
     parser.add_argument("--reader", type=Path, help="a folder written by train/reader.py")
     parser.add_argument("--picker", type=Path, help="a picker_model folder (default: the shipped one)")
-    parser.add_argument("--cache", type=Path, help="a folder to keep each set's embedded candidates in, for the next run")
+    parser.add_argument(
+        "--cache", type=Path, help="a folder to keep each set's embedded candidates in, for the next run"
+    )
     args = parser.parse_args()
 
     from answer_picker import featurise
@@ -115,7 +122,12 @@ def main():
                 seconds["reader"] += time.perf_counter() - began
         print(f"\n{folder.name}: {len(sets)} questions (answer_df <= 0.05)")
         for name, scored in results.items():
-            print({**summarise(name, scored), "scoring_ms_per_question": round(1000 * seconds[name] / max(len(sets), 1), 2)})
+            print(
+                {
+                    **summarise(name, scored),
+                    "scoring_ms_per_question": round(1000 * seconds[name] / max(len(sets), 1), 2),
+                }
+            )
 
 
 if __name__ == "__main__":

@@ -49,7 +49,9 @@ def main():
     settings = load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir), "NEWSBOT_ANSWER_PICKER": "reader"})
     pipeline = Pipeline(settings)
     answerer = pipeline.answerer
-    rows = [r for r in read_jsonl(args.eval / "questions.jsonl") if r.get("answer_df", 0) <= RARE_ANSWER_DF][: args.limit]
+    rows = [r for r in read_jsonl(args.eval / "questions.jsonl") if r.get("answer_df", 0) <= RARE_ANSWER_DF][
+        : args.limit
+    ]
     names = ["search", "picker", "picker+search", "reader", "reader+search"]
     scores = {name: Scores() for name in names}
     within_depth = 0
@@ -71,7 +73,9 @@ def main():
         began = time.perf_counter()
         read = sorted(best)
         readings = answerer.reader.read(question, [(best[i].sentence, best[i].passage.title) for i in read])
-        reading = {i: blended(r.probability, best[i].confidence, answerer.reader_picker_weight) for i, r in zip(read, readings)}
+        reading = {
+            i: blended(r.probability, best[i].confidence, answerer.reader_picker_weight) for i, r in zip(read, readings)
+        }
         by_reader = sorted(range(len(deep)), key=lambda i: -reading.get(i, -1.0))
         reader_seconds = time.perf_counter() - began
         seconds["picker"] += picked
@@ -80,8 +84,10 @@ def main():
         seconds["reader+search"] += picked + reader_seconds
         search_order = list(range(len(deep)))
         orders = {
-            "picker": by_picker, "picker+search": fused(by_picker, search_order),
-            "reader": by_reader, "reader+search": fused(by_reader, search_order),
+            "picker": by_picker,
+            "picker+search": fused(by_picker, search_order),
+            "reader": by_reader,
+            "reader+search": fused(by_reader, search_order),
         }
         within_depth += any(contains(p.readable_text, str(row["answer"])) for p in deep)
         chosen = {"search": own}
@@ -91,8 +97,12 @@ def main():
             text, refused, citations = answerer.answer(question, passages, today=today)
             highlight = citations[0].highlight if citations else ""
             scores[name].add(
-                str(row["answer"]), [p.readable_text for p in passages], "" if refused else text, refused,
-                [q for c in citations for q in c.quotes], highlight,
+                str(row["answer"]),
+                [p.readable_text for p in passages],
+                "" if refused else text,
+                refused,
+                [q for c in citations for q in c.quotes],
+                highlight,
             )
     print(f"{args.eval.name}: {len(rows)} questions (answer_df <= {RARE_ANSWER_DF}), depth {args.depth}, {cpu_model()}")
     print(f"the gold answer is in one of the {args.depth} passages for {within_depth / max(len(rows), 1):.3f}")

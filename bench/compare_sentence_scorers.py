@@ -14,16 +14,15 @@ import argparse
 import os
 from pathlib import Path
 
+import numpy as np
 from common import DEFAULT_EVAL, read_jsonl
 
-import numpy as np
-
 from bot.answering.answer import SIMILARITY_WEIGHT, quotable
+from bot.answering.quoting import sentences_of
 from bot.answering.words import content_words, word_overlap
 from bot.evaluate import RARE_ANSWER_DF
-from bot.answering.quoting import sentences_of
-from index.articles.files import scan_sources
 from index.articles.chunk import chunk_article, embed_text, make_splitter
+from index.articles.files import scan_sources
 from index.embedding.embedder import Embedder
 
 ARTICLES_PER_QUESTION = 5
@@ -64,7 +63,9 @@ def main():
     embedder = Embedder(backend=backend)
     splitter = make_splitter(embedder.count_tokens, embedder.max_tokens)
     articles = {a.id: a for a in scan_sources([args.eval / "articles.jsonl"], 5_000_000).articles}
-    questions = [q for q in read_jsonl(args.eval / "questions.jsonl") if q.get("answer_df", 0) <= RARE_ANSWER_DF][: args.questions]
+    questions = [q for q in read_jsonl(args.eval / "questions.jsonl") if q.get("answer_df", 0) <= RARE_ANSWER_DF][
+        : args.questions
+    ]
 
     hits = {"alone": [0, 0], "pooled": [0, 0]}
     counted = 0

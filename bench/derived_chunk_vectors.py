@@ -16,7 +16,6 @@ import sqlite3
 from pathlib import Path
 
 import numpy as np
-
 from common import ROOT  # noqa: F401  (the repository on sys.path)
 
 
@@ -27,16 +26,21 @@ def main() -> None:
     args = parser.parse_args()
     from bot.pipeline import Pipeline
     from bot.settings import load_settings
-    from index.search.catalog import CATALOG_FILE
     from index.embedding.sentence_vectors import unpack
+    from index.search.catalog import CATALOG_FILE
     from index.store.chroma import CHUNKS
 
     pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(args.data_dir)}))
     db = sqlite3.connect(args.data_dir / CATALOG_FILE)
-    titles = {article_id: json.loads(record)["title"] for article_id, record in db.execute("SELECT article_id, record FROM articles")}
+    titles = {
+        article_id: json.loads(record)["title"]
+        for article_id, record in db.execute("SELECT article_id, record FROM articles")
+    }
     title_vectors = dict(zip(titles, pipeline.embedder.embed(list(titles.values())))) if args.title_weight else {}
     ids, vectors, rows = [], [], []
-    for row_id, chunk_id, article_id, blob in db.execute("SELECT id, chunk_id, article_id, sentence_vectors FROM chunks").fetchall():
+    for row_id, chunk_id, article_id, blob in db.execute(
+        "SELECT id, chunk_id, article_id, sentence_vectors FROM chunks"
+    ).fetchall():
         sentences = list(unpack([blob], pipeline.embedder.dimension).values())
         if not sentences:
             continue  # a chunk with no sentence to quote keeps its own vector
@@ -47,7 +51,9 @@ def main() -> None:
         rows.append((vector.tobytes(), row_id))
     chunks = pipeline.store.collection(CHUNKS, pipeline.store.info().identity)
     for start in range(0, len(ids), 5000):
-        chunks.update(ids=ids[start : start + 5000], embeddings=[vector.tolist() for vector in vectors[start : start + 5000]])
+        chunks.update(
+            ids=ids[start : start + 5000], embeddings=[vector.tolist() for vector in vectors[start : start + 5000]]
+        )
     db.executemany("UPDATE chunks SET vector = ? WHERE id = ?", rows)
     db.commit()
     print(f"{len(ids)} chunk vectors replaced by their sentences' (title weight {args.title_weight})")

@@ -46,7 +46,9 @@ def could_ping(payload: dict) -> bool:
     return any(LIVE_MENTION.search(text) for text in texts)
 
 
-async def ask(standin: DiscordStandIn, question: str, user_id: int, timeout: float, guild_id: int = GUILD_ID) -> tuple[float, dict]:
+async def ask(
+    standin: DiscordStandIn, question: str, user_id: int, timeout: float, guild_id: int = GUILD_ID
+) -> tuple[float, dict]:
     """(ms to the final response, its payload)."""
     payload = standin.interaction("ask", {"question": question}, user_id=user_id, guild_id=guild_id)
     token = payload["token"]
@@ -66,7 +68,9 @@ async def ask(standin: DiscordStandIn, question: str, user_id: int, timeout: flo
     return (time.perf_counter() - started) * 1000, body
 
 
-async def run(questions: list[str], concurrency: int, data_dir: Path, timeout: float, shards: int = 1, reuse: bool = False) -> dict:
+async def run(
+    questions: list[str], concurrency: int, data_dir: Path, timeout: float, shards: int = 1, reuse: bool = False
+) -> dict:
     standin = await DiscordStandIn().start()
     processes = []
     try:
@@ -75,28 +79,46 @@ async def run(questions: list[str], concurrency: int, data_dir: Path, timeout: f
             # An index given with --data-dir is only read: indexing the stand-in's seed article into it
             # would remove every other article.
             flags = ("--read-only",) if reuse else ()
-            processes.append(await standin.start_newsbot(
-                data_dir, data_dir.parent / f"{data_dir.name}-bot.log", 600, *flags, NEWSBOT_DISCORD_MAX_QUEUE=queue,
-            ))
+            processes.append(
+                await standin.start_newsbot(
+                    data_dir,
+                    data_dir.parent / f"{data_dir.name}-bot.log",
+                    600,
+                    *flags,
+                    NEWSBOT_DISCORD_MAX_QUEUE=queue,
+                )
+            )
         else:
             import os
             import subprocess
 
             if not reuse:
                 environment = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_SOURCES": str(SEED_ARTICLE)}
-                subprocess.run([sys.executable, "-m", "bot.cli", "index"], env=environment, check=True, capture_output=True)
+                subprocess.run(
+                    [sys.executable, "-m", "bot.cli", "index"], env=environment, check=True, capture_output=True
+                )
             for shard in range(shards):
-                processes.append(await standin.start_newsbot(
-                    data_dir, data_dir.parent / f"{data_dir.name}-shard{shard}.log", 600,
-                    "--read-only", "--shards", str(shard), "--shard-count", str(shards), shard=shard, NEWSBOT_DISCORD_MAX_QUEUE=queue,
-                ))
+                processes.append(
+                    await standin.start_newsbot(
+                        data_dir,
+                        data_dir.parent / f"{data_dir.name}-shard{shard}.log",
+                        600,
+                        "--read-only",
+                        "--shards",
+                        str(shard),
+                        "--shard-count",
+                        str(shards),
+                        shard=shard,
+                        NEWSBOT_DISCORD_MAX_QUEUE=queue,
+                    )
+                )
         guilds = [GUILD_ID] if shards == 1 else [GUILD_ID, SECOND_GUILD_ID]
         lags: list[float] = []
         running = True
 
         async def probe():
             while running:
-                for shard in ([None] if shards == 1 else range(shards)):
+                for shard in [None] if shards == 1 else range(shards):
                     lags.append(await standin.probe_loop_lag(shard))
                 await asyncio.sleep(PROBE_SECONDS)
 
@@ -111,7 +133,7 @@ async def run(questions: list[str], concurrency: int, data_dir: Path, timeout: f
             async with slots:
                 try:
                     ms, body = await ask(standin, question, 1200000000000000000 + n, timeout, guilds[n % len(guilds)])
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     unanswered += 1
                     return
                 timings.append(ms)
@@ -151,14 +173,24 @@ def median_of(key: str, runs: list[dict]):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--questions", type=Path, default=ROOT / "bench/questions/seed.jsonl",
-                        help='JSONL with {"q": ...} or {"question": ...} lines (an eval set\'s questions.jsonl)')
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        default=ROOT / "bench/questions/seed.jsonl",
+        help='JSONL with {"q": ...} or {"question": ...} lines (an eval set\'s questions.jsonl)',
+    )
     parser.add_argument("--concurrency", type=int, default=10, help="interactions in flight at once (default 10)")
     parser.add_argument("--repeat", type=int, default=1, help="send the questions this many times (default 1)")
-    parser.add_argument("--data-dir", type=Path, help="read this data dir's index, never writing it (default: a fresh one on the seed article)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="read this data dir's index, never writing it (default: a fresh one on the seed article)",
+    )
     parser.add_argument("--runs", type=int, default=1, help="whole runs (a fresh bot each); figures are their medians")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for each answer")
-    parser.add_argument("--shards", type=int, default=1, choices=(1, 2), help="bot processes, one shard each (default 1)")
+    parser.add_argument(
+        "--shards", type=int, default=1, choices=(1, 2), help="bot processes, one shard each (default 1)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     questions = [str(row.get("q", row.get("question", ""))) for row in read_jsonl(args.questions)] * args.repeat
@@ -166,7 +198,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="newsbot-load-") as scratch:
         data_dir = args.data_dir or Path(scratch) / "data"
         for _ in range(args.runs):
-            runs.append(asyncio.run(run(questions, args.concurrency, data_dir, args.timeout, args.shards, reuse=args.data_dir is not None)))
+            runs.append(
+                asyncio.run(
+                    run(
+                        questions,
+                        args.concurrency,
+                        data_dir,
+                        args.timeout,
+                        args.shards,
+                        reuse=args.data_dir is not None,
+                    )
+                )
+            )
     result = {key: median_of(key, runs) for key in runs[0]}
     if args.json:
         print(json.dumps(result))

@@ -46,7 +46,9 @@ def build_or_load(articles: Path, data_dir: Path, embedder):
 
     Settings.llm = None
     embed_model = SameModelEmbedding(embedder)
-    client = chromadb.PersistentClient(path=str(data_dir / "llamaindex-default"), settings=ChromaSettings(anonymized_telemetry=False))
+    client = chromadb.PersistentClient(
+        path=str(data_dir / "llamaindex-default"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
     collection = client.get_or_create_collection(COLLECTION, embedding_function=None)
     vector_store = ChromaVectorStore(chroma_collection=collection)
     if collection.count():
@@ -54,7 +56,9 @@ def build_or_load(articles: Path, data_dir: Path, embedder):
     rows = [json.loads(line) for line in open(articles, encoding="utf-8") if line.strip()]
     documents = [Document(id_=row["id"], text=row["text"], metadata={"title": row.get("title", "")}) for row in rows]
     index = VectorStoreIndex.from_documents(
-        documents, storage_context=StorageContext.from_defaults(vector_store=vector_store), embed_model=embed_model,
+        documents,
+        storage_context=StorageContext.from_defaults(vector_store=vector_store),
+        embed_model=embed_model,
         show_progress=True,
     )
     return index, collection.count()

@@ -28,7 +28,10 @@ from bot.briefing.conflicts import Claim, figures, find_disagreements
 
 def flagged(row: dict) -> bool:
     """Whether newsbot flags the pair, as it would in a story: an update or a disagreement."""
-    claims = [Claim(row[side]["text"], row[side]["article_id"], row[side]["source"], row[side]["published"]) for side in ("a", "b")]
+    claims = [
+        Claim(row[side]["text"], row[side]["article_id"], row[side]["source"], row[side]["published"])
+        for side in ("a", "b")
+    ]
     # Two unit vectors at the pair's measured cosine.
     vectors = np.array([[1.0, 0.0], [row["cosine"], (1 - row["cosine"] ** 2) ** 0.5]], dtype=np.float32)
     return bool(find_disagreements(claims, vectors))
@@ -42,8 +45,12 @@ def score(rows: list[dict]) -> dict:
         fp += flagged_here and not row["differ"]
         fn += not flagged_here and row["differ"]
     return {
-        "pairs": len(rows), "differ": sum(r["differ"] for r in rows), "flagged": tp + fp, "right": tp,
-        "precision": round(tp / (tp + fp), 3) if tp + fp else None, "recall": round(tp / (tp + fn), 3) if tp + fn else None,
+        "pairs": len(rows),
+        "differ": sum(r["differ"] for r in rows),
+        "flagged": tp + fp,
+        "right": tp,
+        "precision": round(tp / (tp + fp), 3) if tp + fp else None,
+        "recall": round(tp / (tp + fn), 3) if tp + fn else None,
     }
 
 
@@ -75,13 +82,21 @@ def sample(data_dir: Path, out: Path, count: int, seed: int, floor: float) -> No
         vectors = np.stack(vectors) if vectors else np.zeros((0, 1))
         index = {id(claim): k for k, claim in enumerate(claims)}
         for pair in find_disagreements(claims, vectors):
-            found.append((float(vectors[index[id(pair.first)]] @ vectors[index[id(pair.second)]]), pair.first, pair.second))
+            found.append(
+                (float(vectors[index[id(pair.first)]] @ vectors[index[id(pair.second)]]), pair.first, pair.second)
+            )
     random.Random(seed).shuffle(found)
     drawn_by = f"flagged at {floor} in {data_dir.name}"
     with open(out, "w", encoding="utf-8") as handle:
         for n, (cosine, a, b) in enumerate(found[:count]):
             side = lambda c: {"article_id": c.article_id, "source": c.source, "published": c.published, "text": c.text}  # noqa: E731
-            handle.write(json.dumps({"pair": 2000 + n, "cosine": round(cosine, 3), "a": side(a), "b": side(b), "drawn_by": drawn_by}, ensure_ascii=False) + "\n")
+            handle.write(
+                json.dumps(
+                    {"pair": 2000 + n, "cosine": round(cosine, 3), "a": side(a), "b": side(b), "drawn_by": drawn_by},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     print(f"{len(found)} flagged pairs; {min(count, len(found))} written to {out}")
 
 
@@ -110,7 +125,9 @@ def main() -> None:
     }
     for name, group in groups.items():
         s = score(group)
-        print(f"| {name}: {s['pairs']} | {s['differ']} | {s['flagged']} | {s['right']} | {s['precision']} | {s['recall']} |")
+        print(
+            f"| {name}: {s['pairs']} | {s['differ']} | {s['flagged']} | {s['right']} | {s['precision']} | {s['recall']} |"
+        )
 
 
 if __name__ == "__main__":

@@ -70,7 +70,9 @@ def main() -> None:
     cosine, share = features(args.data_dir, pairs)
     scores = cosine + TITLE_WEIGHT * share
     precision, recall, flagged = precision_recall(scores, labels, THRESHOLD)
-    print(f"{len(pairs)} pairs, {labels.sum()} about their topic; shipped title weight {TITLE_WEIGHT}, threshold {THRESHOLD}")
+    print(
+        f"{len(pairs)} pairs, {labels.sum()} about their topic; shipped title weight {TITLE_WEIGHT}, threshold {THRESHOLD}"
+    )
     print(f"precision {precision:.3f} ({flagged} alerts), recall {recall:.3f}")
     p_sure, r_sure, _ = precision_recall(scores[sure], labels[sure], THRESHOLD)
     print(f"on the {sure.sum()} pairs the labellers were sure of: precision {p_sure:.3f}, recall {r_sure:.3f}")
@@ -87,7 +89,9 @@ def main() -> None:
             t = lowest_threshold(mixed[chosen_on], labels[chosen_on], TARGET_PRECISION)
             crossed.append(precision_recall(mixed[judged_on], labels[judged_on], t)[:2])
         held = " ".join(f"P {cp:.3f} R {cr:.3f}" for cp, cr in crossed)
-        print(f"weight {weight:.2f}: threshold {threshold:.3f} → P {p:.3f} R {r:.3f} ({n}); other half of topics: {held}")
+        print(
+            f"weight {weight:.2f}: threshold {threshold:.3f} → P {p:.3f} R {r:.3f} ({n}); other half of topics: {held}"
+        )
 
 
 if __name__ == "__main__":

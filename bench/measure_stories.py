@@ -20,9 +20,10 @@ from collections import Counter
 from pathlib import Path
 
 from common import ROOT
+
 from index.articles import stories
-from index.search.catalog import Catalog
 from index.articles.stories import StoryBook
+from index.search.catalog import Catalog
 
 BASELINE_THRESHOLD = 0.5
 
@@ -78,7 +79,10 @@ def bcubed(labels: list[dict], predicted: dict[str, str]) -> float:
 def days_apart(row: dict) -> int:
     from datetime import date
 
-    return abs(date.fromisoformat(row["published_a"][:10]).toordinal() - date.fromisoformat(row["published_b"][:10]).toordinal())
+    return abs(
+        date.fromisoformat(row["published_a"][:10]).toordinal()
+        - date.fromisoformat(row["published_b"][:10]).toordinal()
+    )
 
 
 def title_tfidf(titles: dict[str, str]):
@@ -113,13 +117,17 @@ def main() -> None:
     predicted = place_all(sketches)
     seconds = time.perf_counter() - started
     sizes = Counter(predicted.values())
-    print(f"{len(labels)} labelled pairs ({sum(r['same_story'] for r in labels)} same story; {len(sure)} sure); "
-          f"{len(sketches)} articles in {len(sizes)} stories, placed in {seconds:.2f} s")
+    print(
+        f"{len(labels)} labelled pairs ({sum(r['same_story'] for r in labels)} same story; {len(sure)} sure); "
+        f"{len(sketches)} articles in {len(sizes)} stories, placed in {seconds:.2f} s"
+    )
     rows = {
         "newsbot stories": (lambda r: predicted[r["a"]] == predicted[r["b"]], predicted),
         f"TF-IDF title cosine >= {BASELINE_THRESHOLD}": (lambda r: cosine(r["a"], r["b"]) >= BASELINE_THRESHOLD, None),
     }
-    best = max((t / 20 for t in range(1, 20)), key=lambda t: pairwise(labels, lambda r: cosine(r["a"], r["b"]) >= t)["f1"])
+    best = max(
+        (t / 20 for t in range(1, 20)), key=lambda t: pairwise(labels, lambda r: cosine(r["a"], r["b"]) >= t)["f1"]
+    )
     rows[f"TF-IDF title cosine >= {best:.2f} (best on these labels)"] = (lambda r: cosine(r["a"], r["b"]) >= best, None)
     print("| method | precision | recall | F1 | F1 (sure labels only) | BCubed F1 |")
     print("|---|---|---|---|---|---|")
@@ -140,14 +148,18 @@ def main() -> None:
                 if same(r):
                     parent[root(r["a"])] = root(r["b"])
             clusters = {x: root(x) for x in parent}
-        print(f"| {name} | {scores['precision']} | {scores['recall']} | {scores['f1']} | {sure_scores['f1']} | {bcubed(labels, clusters)} |")
+        print(
+            f"| {name} | {scores['precision']} | {scores['recall']} | {scores['f1']} | {sure_scores['f1']} | {bcubed(labels, clusters)} |"
+        )
 
     far = [r for r in labels if r.get("published_a") and r.get("published_b") and days_apart(r) > stories.STORY_DAYS]
     together = [r for r in far if r["same_story"]]
     joined = sum(predicted[r["a"]] == predicted[r["b"]] for r in together)
     apart = sum(predicted[r["a"]] != predicted[r["b"]] for r in far if not r["same_story"])
-    print(f"\npairs more than {stories.STORY_DAYS} days apart: {len(far)}; of the {len(together)} of one story, {joined} joined; "
-          f"of the {len(far) - len(together)} apart, {apart} kept apart")
+    print(
+        f"\npairs more than {stories.STORY_DAYS} days apart: {len(far)}; of the {len(together)} of one story, {joined} joined; "
+        f"of the {len(far) - len(together)} apart, {apart} kept apart"
+    )
 
     if args.grid:
         halves = (labels[0::2], labels[1::2])
@@ -158,10 +170,18 @@ def main() -> None:
             for bonus in (0.025, 0.04):
                 for penalty in (0.0, 0.01, 0.02):
                     for days in (3, 5, 10):
-                        stories.SAME_STORY, stories.NAME_BONUS, stories.DAY_PENALTY, stories.STORY_DAYS = threshold, bonus, penalty, days
+                        stories.SAME_STORY, stories.NAME_BONUS, stories.DAY_PENALTY, stories.STORY_DAYS = (
+                            threshold,
+                            bonus,
+                            penalty,
+                            days,
+                        )
                         found = place_all(sketches)
                         same = lambda r: found[r["a"]] == found[r["b"]]  # noqa: E731
-                        print(f"| {threshold} | {bonus} | {penalty} | {days} | {pairwise(halves[0], same)['f1']} | {pairwise(halves[1], same)['f1']} | {pairwise(labels, same)['f1']} |", flush=True)
+                        print(
+                            f"| {threshold} | {bonus} | {penalty} | {days} | {pairwise(halves[0], same)['f1']} | {pairwise(halves[1], same)['f1']} | {pairwise(labels, same)['f1']} |",
+                            flush=True,
+                        )
         stories.SAME_STORY, stories.NAME_BONUS, stories.DAY_PENALTY, stories.STORY_DAYS = defaults
 
 

@@ -23,8 +23,12 @@ def compact(pair: dict) -> dict:
     if "id" not in pair["a"]:
         return pair
     return {
-        "pair": pair["pair"], "a": pair["a"]["id"], "b": pair["b"]["id"],
-        "published_a": pair["a"]["published"], "published_b": pair["b"]["published"], "drawn_by": pair.get("drawn_by", ""),
+        "pair": pair["pair"],
+        "a": pair["a"]["id"],
+        "b": pair["b"]["id"],
+        "published_a": pair["a"]["published"],
+        "published_b": pair["b"]["published"],
+        "drawn_by": pair.get("drawn_by", ""),
     }
 
 
@@ -50,14 +54,21 @@ def main() -> None:
             agreed += same
             positives += label
             extra = {key: a[key] for key in ("why", "about") if a.get(key)}
-            merged.append({
-                **pair, "drawn_by": pair.get("drawn_by") or args.drawn_by, args.field: label,
-                "unsure": not same or bool(a.get("unsure")) or bool(b.get("unsure")), **extra,
-                "labels": [bool(a[args.field]), bool(b[args.field])],
-            })
+            merged.append(
+                {
+                    **pair,
+                    "drawn_by": pair.get("drawn_by") or args.drawn_by,
+                    args.field: label,
+                    "unsure": not same or bool(a.get("unsure")) or bool(b.get("unsure")),
+                    **extra,
+                    "labels": [bool(a[args.field]), bool(b[args.field])],
+                }
+            )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in merged), encoding="utf-8")
-    print(f"{len(merged)} pairs: the labellers agreed on {agreed} ({agreed / len(merged):.1%}); {positives} {args.field}")
+    print(
+        f"{len(merged)} pairs: the labellers agreed on {agreed} ({agreed / len(merged):.1%}); {positives} {args.field}"
+    )
 
 
 if __name__ == "__main__":

@@ -47,15 +47,22 @@ def main() -> None:
         from index.search.catalog import CATALOG_FILE, Catalog
         from index.store.chroma import ChunkStore
 
-        report = update_index(ChunkStore.local(data / "chroma"), Catalog(data / CATALOG_FILE), embedder, [subset], batch_size=64)
+        report = update_index(
+            ChunkStore.local(data / "chroma"), Catalog(data / CATALOG_FILE), embedder, [subset], batch_size=64
+        )
         profile.disable()
         seconds = time.perf_counter() - started
     stats = pstats.Stats(profile).stats
     print(f"CPU: {cpu_model()}; backend {args.backend}")
-    print(f"{report.articles} articles, {report.chunks} chunks in {seconds:.1f} s ({report.chunks / seconds:.1f} chunks/s)\n")
+    print(
+        f"{report.articles} articles, {report.chunks} chunks in {seconds:.1f} s ({report.chunks / seconds:.1f} chunks/s)\n"
+    )
     print("| stage | seconds (cumulative) |\n|---|---|")
     for stage, (file, name) in STAGES.items():
-        total = max((entry[3] for (path, _, function), entry in stats.items() if path.endswith(file) and function == name), default=0.0)
+        total = max(
+            (entry[3] for (path, _, function), entry in stats.items() if path.endswith(file) and function == name),
+            default=0.0,
+        )
         print(f"| {stage} | {total:.1f} |")
 
 

@@ -19,16 +19,56 @@ import numpy as np
 from common import ROOT  # noqa: F401  (the repository on sys.path)
 
 TOPICS = [
-    "Epstein files", "government shutdown", "SNAP benefits", "tariffs on Canada and Mexico", "Hurricane Melissa",
-    "Texas flooding", "measles outbreak", "bird flu", "Pope Leo XIV", "Pope Francis health", "Zohran Mamdani",
-    "Cory Booker speech", "Bryan Kohberger", "Ukraine ceasefire talks", "Federal Reserve interest rates",
-    "listeria food recall", "DC plane crash", "National Guard in Washington DC", "McDonald's menu", "Ozempic and GLP-1 drugs",
-    "TikTok ban", "DOGE and Elon Musk", "federal worker layoffs", "Charlie Kirk", "Starliner astronauts",
-    "Los Angeles wildfires", "ICE immigration raids", "Beyoncé", "Taylor Swift", "Paris Olympics", "Grammy Awards",
-    "Oscars", "Supreme Court rulings", "pharmacy store closures", "penny production", "Iran nuclear program",
-    "rare earth minerals", "Greenland", "Nvidia earnings", "AWS outage", "northern lights", "California earthquake",
-    "food dye ban", "Social Security payments", "NFL coaches", "Caitlin Clark", "Kamala Harris campaign",
-    "travel ban", "car recalls", "Gaza ceasefire",
+    "Epstein files",
+    "government shutdown",
+    "SNAP benefits",
+    "tariffs on Canada and Mexico",
+    "Hurricane Melissa",
+    "Texas flooding",
+    "measles outbreak",
+    "bird flu",
+    "Pope Leo XIV",
+    "Pope Francis health",
+    "Zohran Mamdani",
+    "Cory Booker speech",
+    "Bryan Kohberger",
+    "Ukraine ceasefire talks",
+    "Federal Reserve interest rates",
+    "listeria food recall",
+    "DC plane crash",
+    "National Guard in Washington DC",
+    "McDonald's menu",
+    "Ozempic and GLP-1 drugs",
+    "TikTok ban",
+    "DOGE and Elon Musk",
+    "federal worker layoffs",
+    "Charlie Kirk",
+    "Starliner astronauts",
+    "Los Angeles wildfires",
+    "ICE immigration raids",
+    "Beyoncé",
+    "Taylor Swift",
+    "Paris Olympics",
+    "Grammy Awards",
+    "Oscars",
+    "Supreme Court rulings",
+    "pharmacy store closures",
+    "penny production",
+    "Iran nuclear program",
+    "rare earth minerals",
+    "Greenland",
+    "Nvidia earnings",
+    "AWS outage",
+    "northern lights",
+    "California earthquake",
+    "food dye ban",
+    "Social Security payments",
+    "NFL coaches",
+    "Caitlin Clark",
+    "Kamala Harris campaign",
+    "travel ban",
+    "car recalls",
+    "Gaza ceasefire",
 ]
 # Ranks drawn per topic: two of the top 3, two of 4–12, two of 13–60.
 BANDS = [(0, 3, 2), (3, 12, 2), (12, 60, 2)]
@@ -60,11 +100,19 @@ def main() -> None:
         for low, high, count in BANDS:
             for rank in rng.sample(range(low, high), count):
                 candidate = found[order[rank]]
-                rows.append({
-                    "topic": topic.text, "article_id": candidate.article_id, "rank": rank + 1, "score": round(float(row[order[rank]]), 4),
-                    "title": candidate.record.title, "source": candidate.record.source, "published": candidate.record.published,
-                    "quote": quote_for(topic, candidate), "lead": " ".join(candidate.sentences[:4]),
-                })
+                rows.append(
+                    {
+                        "topic": topic.text,
+                        "article_id": candidate.article_id,
+                        "rank": rank + 1,
+                        "score": round(float(row[order[rank]]), 4),
+                        "title": candidate.record.title,
+                        "source": candidate.record.source,
+                        "published": candidate.record.published,
+                        "quote": quote_for(topic, candidate),
+                        "lead": " ".join(candidate.sentences[:4]),
+                    }
+                )
     with open(args.out, "w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -30,10 +30,10 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-
 from common import ROOT
-from index.embedding.sentence_vectors import sentence_key, unpack
+
 from index.articles.sentences import sentence_texts
+from index.embedding.sentence_vectors import sentence_key, unpack
 
 NUMBER = re.compile(r"\d")
 DATELINE = re.compile(r"^[A-Z][a-z]{2,4}\.? \d{1,2}, \d{4}")
@@ -44,8 +44,12 @@ def article_table(catalog: Path) -> dict[str, dict]:
     articles = {}
     for article_id, record in db.execute("SELECT article_id, record FROM articles"):
         record = json.loads(record)
-        articles[article_id] = {"id": article_id, **{k: record[k] for k in ("title", "source", "url", "published")}, "chunks": []}
-    for article_id, position, text, vector, sentences in db.execute(
+        articles[article_id] = {
+            "id": article_id,
+            **{k: record[k] for k in ("title", "source", "url", "published")},
+            "chunks": [],
+        }
+    for article_id, _position, text, vector, sentences in db.execute(
         "SELECT article_id, position, text, vector, sentence_vectors FROM chunks ORDER BY article_id, position"
     ):
         articles[article_id]["chunks"].append((text, np.frombuffer(vector, dtype=np.float32), sentences))
@@ -60,7 +64,9 @@ def jsonl_table(paths: list[Path], limit: int, rng: random.Random) -> dict[str, 
 
     records = []
     for path in paths:
-        with (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")) as handle:
+        with (
+            gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
+        ) as handle:
             records += [r for line in handle if line.strip() and (r := json.loads(line)).get("published")]
     blocks: dict[int, list[dict]] = {}
     for record in records:
@@ -82,7 +88,8 @@ def jsonl_table(paths: list[Path], limit: int, rng: random.Random) -> dict[str, 
         chunks = (chunks + [" ".join(piece)] if piece else chunks)[:CHUNKS_READ]
         if chunks:
             articles[record["id"]] = {
-                "id": record["id"], **{k: record.get(k, "") for k in ("title", "source", "url", "published")},
+                "id": record["id"],
+                **{k: record.get(k, "") for k in ("title", "source", "url", "published")},
                 "chunks": [(text, vector, None) for text, vector in zip(chunks, embedder.embed(chunks))],
             }
     return articles
@@ -126,12 +133,18 @@ def main() -> None:
     parser.add_argument("--sentence-pairs", type=int, default=170)
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--weeks-apart", type=float, default=0.0, help="share of pairs 4-42 days apart")
-    parser.add_argument("--figure-pairs", type=int, default=0,
-                        help="also draw this many sentence pairs whose figures differ (figure-pairs-to-label.jsonl)")
+    parser.add_argument(
+        "--figure-pairs",
+        type=int,
+        default=0,
+        help="also draw this many sentence pairs whose figures differ (figure-pairs-to-label.jsonl)",
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     articles = (
-        article_table(args.data_dir / "catalog.sqlite") if args.data_dir else jsonl_table(args.articles, args.limit, rng)
+        article_table(args.data_dir / "catalog.sqlite")
+        if args.data_dir
+        else jsonl_table(args.articles, args.limit, rng)
     )
     ids = sorted(articles)
     days = np.array([date.fromisoformat(articles[i]["published"][:10]).toordinal() for i in ids])
@@ -165,10 +178,7 @@ def main() -> None:
     for row in far_rows[: int(args.pairs * args.weeks_apart)]:
         chosen.setdefault(row, "weeks-apart")
     # Title-word look-alikes, which a title baseline would join.
-    title_rows = [
-        tuple(r) for r in candidates[(sims < 0.75)]
-        if len(titles[r[0]] & titles[r[1]]) >= 2
-    ]
+    title_rows = [tuple(r) for r in candidates[(sims < 0.75)] if len(titles[r[0]] & titles[r[1]]) >= 2]
     rng.shuffle(title_rows)
     for row in title_rows[: args.pairs - len(chosen)]:
         chosen.setdefault(row, "title-words")
@@ -181,30 +191,53 @@ def main() -> None:
 
     with open(args.out / "articles-to-label.jsonl", "w", encoding="utf-8") as handle:
         for n, ((i, j), drawn) in enumerate(sorted(chosen.items(), key=lambda item: rng.random())):
-            handle.write(json.dumps({"pair": n, "drawn_by": drawn, "a": shown(i), "b": shown(j)}, ensure_ascii=False) + "\n")
+            handle.write(
+                json.dumps({"pair": n, "drawn_by": drawn, "a": shown(i), "b": shown(j)}, ensure_ascii=False) + "\n"
+            )
 
     # Sentence pairs with numbers, from article pairs that are probably one story.
-    story_like = [tuple(r) for r in candidates[(sims >= 0.8) & (np.abs(days[candidates[:, 0]] - days[candidates[:, 1]]) <= 4)]]
+    story_like = [
+        tuple(r) for r in candidates[(sims >= 0.8) & (np.abs(days[candidates[:, 0]] - days[candidates[:, 1]]) <= 4)]
+    ]
     rng.shuffle(story_like)
+
     def scored_pairs(i: int, j: int) -> list[tuple[float, str, str]]:
         """The sentence pairs with figures of two articles, most alike first, at a cosine of 0.5 or more."""
         pairs = []
         for side in (i, j):
             a = articles[ids[side]]
-            texts = [t for c in a["chunks"] for t in sentence_texts(c[0]) if NUMBER.search(t) and len(t.split()) >= 6 and not DATELINE.match(t)]
+            texts = [
+                t
+                for c in a["chunks"]
+                for t in sentence_texts(c[0])
+                if NUMBER.search(t) and len(t.split()) >= 6 and not DATELINE.match(t)
+            ]
             vectors = sentence_vectors(a, list(dict.fromkeys(texts)), whole.shape[1])
             pairs.append([(t, vectors.get(sentence_key(t))) for t in dict.fromkeys(texts)])
         scored = [
-            (float(va @ vb), ta, tb) for ta, va in pairs[0] for tb, vb in pairs[1]
+            (float(va @ vb), ta, tb)
+            for ta, va in pairs[0]
+            for tb, vb in pairs[1]
             if va is not None and vb is not None and ta != tb
         ]
         return sorted((s for s in scored if s[0] >= 0.5), reverse=True)
 
     def row(n: int, cosine: float, i: int, j: int, ta: str, tb: str, drawn_by: str = "") -> dict:
         return {
-            "pair": n, "cosine": round(cosine, 3),
-            "a": {"article_id": ids[i], "source": articles[ids[i]]["source"], "published": articles[ids[i]]["published"], "text": ta},
-            "b": {"article_id": ids[j], "source": articles[ids[j]]["source"], "published": articles[ids[j]]["published"], "text": tb},
+            "pair": n,
+            "cosine": round(cosine, 3),
+            "a": {
+                "article_id": ids[i],
+                "source": articles[ids[i]]["source"],
+                "published": articles[ids[i]]["published"],
+                "text": ta,
+            },
+            "b": {
+                "article_id": ids[j],
+                "source": articles[ids[j]]["source"],
+                "published": articles[ids[j]]["published"],
+                "text": tb,
+            },
         } | ({"drawn_by": drawn_by} if drawn_by else {})
 
     sentence_rows, seen = [], set()

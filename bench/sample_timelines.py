@@ -45,7 +45,11 @@ def main() -> None:
         for day in days:
             _, _, top = pipeline.stories(7, date.fromisoformat(day))
             for story in top[:5]:
-                if story.story_id not in ids and len(story.articles) >= 3 and len(pipeline.timeline(story.story_id, 30)[2].lines) >= 3:
+                if (
+                    story.story_id not in ids
+                    and len(story.articles) >= 3
+                    and len(pipeline.timeline(story.story_id, 30)[2].lines) >= 3
+                ):
                     ids.append(story.story_id)
                     break
             if len(ids) == STORIES:

@@ -27,7 +27,9 @@ def main():
     with tempfile.TemporaryDirectory() as work:
         data_dir = str(args.data_dir or work)
         for picker in ("reader", "learned", "weighted"):
-            pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": data_dir, "NEWSBOT_ANSWER_PICKER": picker}))
+            pipeline = Pipeline(
+                load_settings({**os.environ, "NEWSBOT_DATA_DIR": data_dir, "NEWSBOT_ANSWER_PICKER": picker})
+            )
             if not pipeline.has_articles():
                 print(pipeline.index().summary_line(), flush=True)
             first = anywhere = 0
@@ -38,7 +40,10 @@ def main():
                 anywhere += not answer.refused and any(fact in answer.text for fact in row["facts"])
                 if not any(fact in lead for fact in row["facts"]):
                     print(f"  {picker} missed: {row['q']!r} -> {answer.text[:150]!r}")
-            print(f"{picker}: fact in the first sentence {first} of {len(rows)}, in the answer {anywhere} of {len(rows)}", flush=True)
+            print(
+                f"{picker}: fact in the first sentence {first} of {len(rows)}, in the answer {anywhere} of {len(rows)}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

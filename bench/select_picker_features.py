@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
 from common import ROOT, read_jsonl
 
 sys.path.insert(0, str(ROOT / "train"))
@@ -33,7 +32,9 @@ def runtime_candidates(eval_dir: Path, data_dir: Path) -> list[tuple[np.ndarray,
     from bot.pipeline import Pipeline
     from bot.settings import load_settings
 
-    pipeline = Pipeline(load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_ANSWER_PICKER": "weighted"}))
+    pipeline = Pipeline(
+        load_settings({**os.environ, "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_ANSWER_PICKER": "weighted"})
+    )
     answerer = pipeline.answerer
     found = []
     for row in read_jsonl(eval_dir / "questions.jsonl"):
@@ -46,23 +47,36 @@ def runtime_candidates(eval_dir: Path, data_dir: Path) -> list[tuple[np.ndarray,
         if not any(holds):
             continue
         facts = QuestionFacts.of(row["question"])
-        features = np.array([
-            sentence_features(facts, c.sentence, c.similarity, c.passage.title, c.passage.position == 0 and c.index == 0,
-                              c.rank, age_in_days(c.passage.published, today))
-            for c in candidates
-        ])
+        features = np.array(
+            [
+                sentence_features(
+                    facts,
+                    c.sentence,
+                    c.similarity,
+                    c.passage.title,
+                    c.passage.position == 0 and c.index == 0,
+                    c.rank,
+                    age_in_days(c.passage.published, today),
+                )
+                for c in candidates
+            ]
+        )
         found.append((features, holds, [answerer.priority(c) for c in candidates]))
     return found
 
 
 def hit_at_1(scores_and_holds) -> float:
-    return round(sum(holds[int(np.argmax(scores))] for scores, holds in scores_and_holds) / max(len(scores_and_holds), 1), 3)
+    return round(
+        sum(holds[int(np.argmax(scores))] for scores, holds in scores_and_holds) / max(len(scores_and_holds), 1), 3
+    )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train-cache", type=Path, required=True, help="the file train/answer_picker.py --cache wrote")
-    parser.add_argument("--dev", nargs="+", required=True, metavar="EVAL=DATA_DIR", help="a dev set's folder and its index")
+    parser.add_argument(
+        "--dev", nargs="+", required=True, metavar="EVAL=DATA_DIR", help="a dev set's folder and its index"
+    )
     parser.add_argument("--cache", type=Path, help="a folder to keep each dev set's candidates in, for the next run")
     args = parser.parse_args()
 
@@ -82,7 +96,9 @@ def main():
             if cached:
                 cached.write_bytes(pickle.dumps(devs[eval_dir.name]))
         weighted = hit_at_1([(priority, holds) for _, holds, priority in devs[eval_dir.name]])
-        print(f"{eval_dir.name}: {len(devs[eval_dir.name])} questions with the answer among the candidates; weighted hit@1 {weighted}")
+        print(
+            f"{eval_dir.name}: {len(devs[eval_dir.name])} questions with the answer among the candidates; weighted hit@1 {weighted}"
+        )
 
     def score(names: tuple[str, ...]) -> dict[str, float]:
         chosen = columns(records, names)

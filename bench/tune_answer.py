@@ -19,9 +19,9 @@ from common import chosen, open_tuning_run
 
 import bot.answering.answer as answer
 import index.embedding.embedder
-from bot.evaluate import Scores, question_date
 from bot.answering.names import missing_names
 from bot.answering.quoting import shape_problems
+from bot.evaluate import Scores, question_date
 
 SETTINGS = ("RANK_PRIOR", "KIND_BONUS", "RARE_WORDS_WEIGHT", "SELF_CONTAINED_MARGIN", "QUOTE_FLOOR_SLACK", "TIE_MARGIN")
 SHIPPED = {setting: getattr(answer, setting) for setting in SETTINGS}
@@ -52,7 +52,8 @@ def todays_composition(answerer, question, passages):
     candidates = answerer.candidates(question, passages)
     relevant = sorted(
         (c for c in candidates if answerer.relevance(c) >= answerer.min_relevance),
-        key=lambda c: answerer.relevance(c) + 0.10 / (1 + c.rank), reverse=True,
+        key=lambda c: answerer.relevance(c) + 0.10 / (1 + c.rank),
+        reverse=True,
     )
     if not relevant:
         return "", True, []
@@ -88,7 +89,9 @@ def main():
             if changes == {}:
                 for quote in quotes:
                     if problems := shape_problems(quote):
-                        print(f"shipped answer to {row['question']!r}: {', '.join(problems)}: {quote!r}", file=sys.stderr)
+                        print(
+                            f"shipped answer to {row['question']!r}: {', '.join(problems)}: {quote!r}", file=sys.stderr
+                        )
         result = scores.to_json()
         print(
             f"| {name} | {result['answer_hit']:.3f} | {result['answer_hit@1']:.3f} | {result['answer_hit@40w']:.3f} "

@@ -63,7 +63,9 @@ def main():
         for constant in CONSTANTS:
             setattr(search, constant, variant[constant])
         search.cap_per_article = lambda ranked, k, cap=variant["per_article"]: diversify.cap_per_article(ranked, k, cap)
-        search.collapse_copies = collapse if variant["collapse"] else (lambda ranked, vectors: [(i, []) for i in range(len(ranked))])
+        search.collapse_copies = (
+            collapse if variant["collapse"] else (lambda ranked, vectors: [(i, []) for i in range(len(ranked))])
+        )
         scores, latencies = Scores(), []
         for row in questions:
             started = time.perf_counter()
@@ -74,8 +76,11 @@ def main():
             latencies.append((time.perf_counter() - started) * 1000)
             scores.add(row["answer"], passages, "", False)
         result = scores.to_json()
-        print(f"| {name} | {result['budget_recall@100w']:.3f} | {result['budget_recall@250w']:.3f} | "
-              f"{result['budget_recall@1000w']:.3f} | {result['mrr@10']:.3f} | {percentile(latencies, 0.5):.1f} ms |", flush=True)
+        print(
+            f"| {name} | {result['budget_recall@100w']:.3f} | {result['budget_recall@250w']:.3f} | "
+            f"{result['budget_recall@1000w']:.3f} | {result['mrr@10']:.3f} | {percentile(latencies, 0.5):.1f} ms |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

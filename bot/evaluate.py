@@ -69,7 +69,9 @@ class Scores:
     highlights_holding: int = 0  # of the answers with the gold answer in their first sentence
     short_answers_holding: int = 0  # answers whose short answer holds the gold answer
 
-    def add(self, gold: str, passages: list[str], answer: str, refused: bool, quotes: list[str] = (), highlight: str = "") -> None:
+    def add(
+        self, gold: str, passages: list[str], answer: str, refused: bool, quotes: list[str] = (), highlight: str = ""
+    ) -> None:
         """One question: its gold answer, the ranked passage texts, the answer text (with its [n]
         markers), the quotes its citations show and the span its first citation highlights."""
         from bot.answering.quoting import shape_problems
@@ -160,14 +162,21 @@ def run_eval(pipeline, questions: list[dict], out: Path, k: int, progress=None) 
             answers.append(answer.timings_ms["total"])
             passages = [passage.readable_text for passage in answer.passages]
             record = {
-                "id": row["id"], "passages": passages, "short_answer": answer.short_answer or None,
+                "id": row["id"],
+                "passages": passages,
+                "short_answer": answer.short_answer or None,
                 "answer": "" if answer.refused else answer.text,
-                "refused": answer.refused, "citations": [citation.to_json() for citation in answer.citations],
+                "refused": answer.refused,
+                "citations": [citation.to_json() for citation in answer.citations],
             }
             run.write(json.dumps(record, ensure_ascii=False) + "\n")
             for scores in (everything, rare) if row.get("answer_df", 0) <= RARE_ANSWER_DF else (everything,):
                 scores.add(
-                    str(row["answer"]), passages, record["answer"], answer.refused, [q for c in answer.citations for q in c.quotes],
+                    str(row["answer"]),
+                    passages,
+                    record["answer"],
+                    answer.refused,
+                    [q for c in answer.citations for q in c.quotes],
                     answer.short_answer,
                 )
             if progress:
@@ -185,4 +194,7 @@ def latency(milliseconds: list[float]) -> dict:
     ordered = sorted(milliseconds)
     if not ordered:
         return {"p50": None, "p95": None}
-    return {"p50": round(statistics.median(ordered), 1), "p95": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1)}
+    return {
+        "p50": round(statistics.median(ordered), 1),
+        "p95": round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1),
+    }

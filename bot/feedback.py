@@ -20,7 +20,8 @@ from bot.schema import migrate
 
 FILENAME = "feedback.sqlite3"
 # Version 1 is the schema of files written before versions were kept: its statements leave them as they are.
-MIGRATIONS = ["""
+MIGRATIONS = [
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS answers (
     message_id INTEGER PRIMARY KEY, question TEXT NOT NULL, answer TEXT NOT NULL,
@@ -33,7 +34,8 @@ CREATE TABLE IF NOT EXISTS votes (
     guild_id INTEGER, channel_id INTEGER, created REAL NOT NULL,
     PRIMARY KEY (message_id, user_hash)
 );
-"""]
+"""
+]
 UP, DOWN = 1, -1
 
 
@@ -86,7 +88,16 @@ class FeedbackStore:
         with closing(self._connect()) as db, db:
             db.execute(
                 "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (message_id, answer.question, answer.text, citations, int(answer.refused), guild_id, channel_id, time.time()),
+                (
+                    message_id,
+                    answer.question,
+                    answer.text,
+                    citations,
+                    int(answer.refused),
+                    guild_id,
+                    channel_id,
+                    time.time(),
+                ),
             )
 
     def record_vote(
@@ -101,7 +112,17 @@ class FeedbackStore:
             question, answer, citations = row or ("", shown_text, "[]")
             db.execute(
                 "INSERT OR REPLACE INTO votes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (message_id, self._user_hash(db, user_id), vote, question, answer, citations, guild_id, channel_id, time.time()),
+                (
+                    message_id,
+                    self._user_hash(db, user_id),
+                    vote,
+                    question,
+                    answer,
+                    citations,
+                    guild_id,
+                    channel_id,
+                    time.time(),
+                ),
             )
 
     def summary(self, recent: int = 10) -> FeedbackSummary:

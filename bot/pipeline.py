@@ -76,7 +76,9 @@ def check_question(question: str, max_chars: int) -> str:
         raise QuestionError("The question holds bytes that are not UTF-8 text; please type it again.")
     question = " ".join(CONTROL_CHARACTERS.sub(" ", question).split())
     if not question:
-        raise QuestionError("The question is empty: ask something about the news, e.g. \"Where were the peace talks held?\"")
+        raise QuestionError(
+            'The question is empty: ask something about the news, e.g. "Where were the peace talks held?"'
+        )
     if len(question) > max_chars:
         raise QuestionError(f"The question is {len(question)} characters long; please keep it under {max_chars}.")
     return question
@@ -109,8 +111,11 @@ def load_llm_answerer(settings: Settings, embedder: Embedder) -> LLMAnswerer:
     """The model answerer, its prompts read and checked now; the model itself is reached or loaded
     at its first use, or by `LLMAnswerer.model.check()`."""
     return LLMAnswerer(
-        load_chat_model(settings.llm), load_prompts(settings.llm.prompts_dir), CitationVerifier(embedder),
-        settings.llm, settings.max_question_chars,
+        load_chat_model(settings.llm),
+        load_prompts(settings.llm.prompts_dir),
+        CitationVerifier(embedder),
+        settings.llm,
+        settings.max_question_chars,
     )
 
 
@@ -155,9 +160,12 @@ class Pipeline:
             return ExtractiveAnswerer(self.embedder, settings.min_relevance)
         reader = load_reader() if settings.answer_picker == "reader" else None
         return ExtractiveAnswerer(
-            self.embedder, settings.min_relevance, picker=load_picker(),
+            self.embedder,
+            settings.min_relevance,
+            picker=load_picker(),
             min_confidence=settings.min_confidence if reader is None else settings.min_reading,
-            reader=reader, reader_candidates=settings.reader_candidates,
+            reader=reader,
+            reader_candidates=settings.reader_candidates,
             reader_picker_weight=settings.reader_picker_weight,
         )
 
@@ -188,8 +196,13 @@ class Pipeline:
         return paths, web
 
     def index(
-        self, sources: Sequence[Path | str] = (), rebuild: bool = False, progress: bool = False,
-        wait: float = 0.0, on_wait=None, only_web: Sequence[WebSource] | None = None,
+        self,
+        sources: Sequence[Path | str] = (),
+        rebuild: bool = False,
+        progress: bool = False,
+        wait: float = 0.0,
+        on_wait=None,
+        only_web: Sequence[WebSource] | None = None,
     ) -> IndexReport:
         """One index run over `sources` (default: the configured ones). `only_web`, if given,
         replaces the web sources (a watch round fetches only those that are due)."""
@@ -199,18 +212,27 @@ class Pipeline:
         settings = self.settings
         web_run = None
         if web:
-            politeness = Politeness(settings.fetch_delay, settings.fetch_timeout, settings.max_article_bytes, settings.private_hosts_allowed)
-            web_run = WebRun(web, Fetcher(politeness, settings.data_dir / VALIDATORS_FILE), settings.keep_days, settings.recheck_days)
+            politeness = Politeness(
+                settings.fetch_delay, settings.fetch_timeout, settings.max_article_bytes, settings.private_hosts_allowed
+            )
+            web_run = WebRun(
+                web, Fetcher(politeness, settings.data_dir / VALIDATORS_FILE), settings.keep_days, settings.recheck_days
+            )
         try:
             return self._index(paths, web_run, rebuild, progress, wait, on_wait)
         finally:
             if web_run is not None:
                 web_run.fetcher.close()
 
-    def _index(self, paths: list[Path], web_run: WebRun | None, rebuild: bool, progress: bool, wait: float, on_wait) -> IndexReport:
+    def _index(
+        self, paths: list[Path], web_run: WebRun | None, rebuild: bool, progress: bool, wait: float, on_wait
+    ) -> IndexReport:
         older = old_layout(self.settings.data_dir)
         if older:
-            log.warning("the index in %s was made by an older newsbot; building it again in the new layout", self.settings.data_dir)
+            log.warning(
+                "the index in %s was made by an older newsbot; building it again in the new layout",
+                self.settings.data_dir,
+            )
         report = update_index(
             self.store,
             self.catalog,
@@ -250,8 +272,13 @@ class Pipeline:
         text, refused, citations = self.answerer.answer(ranked_against, passages, avoid=previous, today=today)
         answered = time.perf_counter()
         answer = Answer(
-            question=question, search_query=query, text=text, refused=refused, citations=citations,
-            passages=passages, mode=self.settings.llm.mode,
+            question=question,
+            search_query=query,
+            text=text,
+            refused=refused,
+            citations=citations,
+            passages=passages,
+            mode=self.settings.llm.mode,
         )
         timings = {"search": (searched - condensed) * 1000, "answer": (answered - searched) * 1000}
         if history and query != question:
@@ -374,7 +401,11 @@ class Pipeline:
                     raise BriefError(f"no story {target} in the index (see `newsbot stories`)")
                 story = Story(target, [StoryArticle.of(article_id, record) for article_id, record in members.items()])
                 timeline = story_timeline(story, self.catalog, limit)
-            return date.fromisoformat(story.first_published[:10]), date.fromisoformat(story.last_published[:10]), timeline
+            return (
+                date.fromisoformat(story.first_published[:10]),
+                date.fromisoformat(story.last_published[:10]),
+                timeline,
+            )
         first, last, found = self.stories(since_days, as_of)
         if target and found:
             found = matching(found, self.catalog, self.embedder.embed_query(target), target, first, last)

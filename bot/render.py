@@ -22,7 +22,11 @@ def source_line(citation: Citation) -> str:
 
 def also_reported(citation: Citation) -> str:
     """The other outlets that carried a cited passage or its story: "CNN, WTOP and 2 more"."""
-    names = [name for name in dict.fromkeys(outlet.source or "another outlet" for outlet in citation.also_reported_by) if name != citation.source]
+    names = [
+        name
+        for name in dict.fromkeys(outlet.source or "another outlet" for outlet in citation.also_reported_by)
+        if name != citation.source
+    ]
     shown = ", ".join(names[:3])
     return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
@@ -97,13 +101,15 @@ def render_stories(first: date, last: date, stories: list) -> str:
     lines = [f"{len(stories)} stories {window_words(first, last)}:"]
     for story in stories:
         articles = story.articles
-        lines.append(f"- {articles[-1].title or '(untitled)'} ({len(articles)} articles; {', '.join(story.publishers)}) [{story.story_id}]")
+        lines.append(
+            f"- {articles[-1].title or '(untitled)'} ({len(articles)} articles; {', '.join(story.publishers)}) [{story.story_id}]"
+        )
     return "\n".join(lines)
 
 
 def conflict_line(conflict: dict) -> str:
     """'Reports differ: "…" [1] vs "…" [2]', or for a publisher's own later figure 'Updated: "…" [1], then "…" [2]'."""
-    quoted = [f"\"{claim['text']}\" [{claim['n']}]" for claim in conflict["claims"]]
+    quoted = [f'"{claim["text"]}" [{claim["n"]}]' for claim in conflict["claims"]]
     if conflict["kind"] == "update":
         return "Updated: " + ", then ".join(quoted)
     return "Reports differ: " + " vs ".join(quoted)
@@ -155,7 +161,9 @@ def render_brief(brief) -> str:
     for number, item in enumerate(brief.stories, 1):
         lines.append(f"{number}. {item.story.headline or '(untitled)'}")
         for bullet in item.bullets:
-            lines.extend(textwrap.wrap(f"{bullet.text} [{bullet.n}]", WIDTH, initial_indent="   • ", subsequent_indent="     "))
+            lines.extend(
+                textwrap.wrap(f"{bullet.text} [{bullet.n}]", WIDTH, initial_indent="   • ", subsequent_indent="     ")
+            )
         if not item.bullets:
             lines.append("   (no sentence of its lead reads well alone; see its sources)")
         for conflict in item.conflicts:

@@ -47,7 +47,9 @@ def watch(pipeline, given: list, every: float, on_report, as_json: bool = False)
             due = [source for source in web if now - last_fetch.get(source.url, -1e18) >= (source.every or every) - 1]
             in_round.set()
             try:
-                report = pipeline.index(given, only_web=due, wait=every, on_wait=lambda holder: log.warning("waiting for %s", holder))
+                report = pipeline.index(
+                    given, only_web=due, wait=every, on_wait=lambda holder: log.warning("waiting for %s", holder)
+                )
             except Stop:
                 break
             except Exception as error:  # noqa: BLE001 - one bad round must not end the watch
@@ -59,7 +61,11 @@ def watch(pipeline, given: list, every: float, on_report, as_json: bool = False)
                 last_fetch[source.url] = now
             if report is not None:
                 on_report(report)
-                print(f"{datetime.now():%H:%M:%S} {report.summary_line()}", file=sys.stderr if as_json else sys.stdout, flush=True)
+                print(
+                    f"{datetime.now():%H:%M:%S} {report.summary_line()}",
+                    file=sys.stderr if as_json else sys.stdout,
+                    flush=True,
+                )
             try:
                 pipeline.following.after_round()
                 deliver_to_terminal(pipeline.following.store, as_json)
@@ -84,5 +90,8 @@ def deliver_to_terminal(store, as_json: bool) -> None:
     while hold and Path(hold).exists():
         time.sleep(0.2)
     while (message := store.claim_next(terminal=True)) is not None:
-        print(json.dumps(message.payload, ensure_ascii=False) if as_json else render_follow_message(message.payload), flush=True)
+        print(
+            json.dumps(message.payload, ensure_ascii=False) if as_json else render_follow_message(message.payload),
+            flush=True,
+        )
         store.delivered(message.id)

@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from index.articles.article import MAX_PASSAGES, Article, Note, Problem, Scan
@@ -138,7 +138,10 @@ def update_index(
         if answering and (answering.model != embedder.label or answering.chunker != CHUNKER_VERSION):
             log.warning(
                 "the index was built with %s (chunker %s); rebuilding it with %s (chunker %s)",
-                answering.model, answering.chunker, embedder.label, CHUNKER_VERSION,
+                answering.model,
+                answering.chunker,
+                embedder.label,
+                CHUNKER_VERSION,
             )
             rebuild = True
         building = answering if answering and not rebuild else IndexInfo(model=embedder.label, chunker=CHUNKER_VERSION)
@@ -178,7 +181,9 @@ def update_index(
             writer.set_source_status({**statuses, **report.sources})
             web.fetcher.save()
         if aside:
-            store.set_meta(sentence_vectors_key(building.identity), {"stored": True})  # every chunk of a new build has them
+            store.set_meta(
+                sentence_vectors_key(building.identity), {"stored": True}
+            )  # every chunk of a new build has them
             store.publish(building)
             store.drop_other_builds(building.identity)
         store.patiently(catalog.sync, store, embedder)
@@ -207,14 +212,20 @@ def store_missing_sentence_vectors(writer: Writer, catalog: Catalog) -> None:
     writer.store.set_meta(key, {"stored": True})
 
 
-def stories_to_match(catalog: Catalog, known: dict[str, ArticleRecord], plan: Plan, replaced: IndexInfo | None, store: ChunkStore) -> StoryBook:
+def stories_to_match(
+    catalog: Catalog, known: dict[str, ArticleRecord], plan: Plan, replaced: IndexInfo | None, store: ChunkStore
+) -> StoryBook:
     """The stories new articles are matched against. For an update in place, the catalog's articles,
     after the plan's removals; articles indexed before stories existed are given theirs now, oldest
     first, as relabels. A rebuild starts empty, and an unchanged article keeps the story it had in
     the build it replaces (`replaced`)."""
     if replaced is not None:
         book = StoryBook()
-        book.carried = {record.hash: (record.story, record.copy_of) for record in store.articles(replaced.identity).values() if record.story}
+        book.carried = {
+            record.hash: (record.story, record.copy_of)
+            for record in store.articles(replaced.identity).values()
+            if record.story
+        }
         return book
     if not (plan.add or plan.update or catalog.unstoried()):
         return StoryBook()  # nothing to place: a watch round with no news reads no vectors
@@ -222,7 +233,10 @@ def stories_to_match(catalog: Catalog, known: dict[str, ArticleRecord], plan: Pl
     book.remove(plan.remove)
     changing = {article.id for article in plan.add + plan.update}
     relabels = dict(plan.relabel)
-    missing = sorted((item for item in book.sketches.values() if not item.story and item.article_id not in changing), key=lambda item: (item.day, item.article_id))
+    missing = sorted(
+        (item for item in book.sketches.values() if not item.story and item.article_id not in changing),
+        key=lambda item: (item.day, item.article_id),
+    )
     if missing:
         log.info("giving stories to %d articles indexed before stories existed", len(missing))
     book.remove(item.article_id for item in missing)  # placed one by one below, against those placed before
@@ -234,7 +248,16 @@ def stories_to_match(catalog: Catalog, known: dict[str, ArticleRecord], plan: Pl
     return book
 
 
-def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, ArticleRecord], plan: Plan, embedder: Embedder, batch_size: int, progress: bool, book: StoryBook | None = None) -> None:
+def apply_changes(
+    writer: Writer,
+    catalog: Catalog | None,
+    known: dict[str, ArticleRecord],
+    plan: Plan,
+    embedder: Embedder,
+    batch_size: int,
+    progress: bool,
+    book: StoryBook | None = None,
+) -> None:
     """Write `plan` a batch of articles at a time, each changed article placed in a story of `book`;
     the catalog, if given, follows each batch."""
     from tqdm import tqdm
@@ -252,12 +275,19 @@ def apply_changes(writer: Writer, catalog: Catalog | None, known: dict[str, Arti
             for article in batch:
                 nodes = chunk_article(article, splitter)
                 if len(nodes) > MAX_PASSAGES:
-                    log.warning("%s: only the first %d of its %d passages are indexed", article.origin, MAX_PASSAGES, len(nodes))
+                    log.warning(
+                        "%s: only the first %d of its %d passages are indexed", article.origin, MAX_PASSAGES, len(nodes)
+                    )
                     nodes = nodes[:MAX_PASSAGES]
-                puts.append((article.id, _record(article, len(nodes), time.time() if is_web(article.origin) else 0.0), nodes))
+                puts.append(
+                    (article.id, _record(article, len(nodes), time.time() if is_web(article.origin) else 0.0), nodes)
+                )
             _embed_nodes([node for _, _, nodes in puts for node in nodes], embedder, batch_size)
             sentences = _sentence_vectors(puts, embedder, batch_size)
-            puts = [(article_id, _placed(book, article_id, record, nodes, known.get(article_id)), nodes) for article_id, record, nodes in puts]
+            puts = [
+                (article_id, _placed(book, article_id, record, nodes, known.get(article_id)), nodes)
+                for article_id, record, nodes in puts
+            ]
             replaced = {article.id: known[article.id] for article in batch if article.id in known}
             writer.commit(puts, {}, replaced, sentences)
             if catalog is not None:
@@ -285,9 +315,18 @@ def _sentence_vectors(puts: list, embedder: Embedder, batch_size: int) -> dict[s
     return pack_sentences(sentences, embedder, batch_size)
 
 
-def _placed(book: StoryBook, article_id: str, record: ArticleRecord, nodes: list, before: ArticleRecord | None) -> ArticleRecord:
+def _placed(
+    book: StoryBook, article_id: str, record: ArticleRecord, nodes: list, before: ArticleRecord | None
+) -> ArticleRecord:
     """`record` with its story: the one it had before it changed, or the one `book` places it in."""
-    item = sketch(article_id, record.title, record.source, record.published, [node.text for node in nodes], [node.embedding for node in nodes])
+    item = sketch(
+        article_id,
+        record.title,
+        record.source,
+        record.published,
+        [node.text for node in nodes],
+        [node.embedding for node in nodes],
+    )
     kept = (before.story, before.copy_of) if before is not None and before.story else book.carried.get(record.hash)
     if kept:
         item.story, item.copy_of = kept
@@ -328,7 +367,7 @@ def _age_stamp(record: ArticleRecord) -> float:
         moment = datetime.fromisoformat(record.published)
     except ValueError:
         return record.fetched
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _embed_nodes(nodes: list, embedder: Embedder, batch_size: int) -> None:

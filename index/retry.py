@@ -12,8 +12,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def with_backoff(work: Callable[[], T], *, worth_retrying: Callable[[Exception], bool], retries: int,
-                 first_wait: float, deadline: float | None = None, what: str = "the call") -> T:
+def with_backoff(
+    work: Callable[[], T],
+    *,
+    worth_retrying: Callable[[Exception], bool],
+    retries: int,
+    first_wait: float,
+    deadline: float | None = None,
+    what: str = "the call",
+) -> T:
     """`work()`, done again after `first_wait`, then twice as long each time, while the failure is
     `worth_retrying`, `retries` remain and the wait ends before `deadline` (time.monotonic())."""
     attempt = 0
@@ -22,7 +29,11 @@ def with_backoff(work: Callable[[], T], *, worth_retrying: Callable[[Exception],
             return work()
         except Exception as error:
             wait = first_wait * 2**attempt
-            if attempt >= retries or not worth_retrying(error) or (deadline is not None and time.monotonic() + wait >= deadline):
+            if (
+                attempt >= retries
+                or not worth_retrying(error)
+                or (deadline is not None and time.monotonic() + wait >= deadline)
+            ):
                 raise
             log.warning("%s failed (%s); trying again in %.1f s", what, first_line(error), wait)
             time.sleep(wait)

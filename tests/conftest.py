@@ -33,7 +33,9 @@ def embedder():
 @pytest.fixture(scope="session")
 def seed_pipeline(tmp_path_factory, embedder):
     """A pipeline answering from an index of the seed article."""
-    settings = load_settings({"NEWSBOT_DATA_DIR": str(tmp_path_factory.mktemp("seed-data")), "NEWSBOT_SOURCES": str(SEED_FILE)})
+    settings = load_settings(
+        {"NEWSBOT_DATA_DIR": str(tmp_path_factory.mktemp("seed-data")), "NEWSBOT_SOURCES": str(SEED_FILE)}
+    )
     pipeline = Pipeline(settings)
     pipeline.index()
     return pipeline
@@ -54,14 +56,9 @@ def corpus_copy(tmp_path) -> Path:
 
 
 def make_pipeline(data_dir: Path, **env) -> Pipeline:
-    return Pipeline(load_settings({"NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_ALLOW_PRIVATE_HOSTS": TEST_HOSTS, **env}))
-
-
-def ctrl_c_restored() -> None:
-    """Popen's preexec_fn for a child that a test sends SIGINT: a shell starts a background job
-    (CI's, or `pytest &`) with SIGINT ignored, every process after it inherits that, and Python then
-    raises no KeyboardInterrupt, so the child would carry on as if never interrupted."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    return Pipeline(
+        load_settings({"NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_ALLOW_PRIVATE_HOSTS": TEST_HOSTS, **env})
+    )
 
 
 def ctrl_c_restored() -> None:
@@ -116,9 +113,25 @@ class LlamaServer:
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.log = open(log_path, "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--model_alias", self.MODEL,
-             "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", "4096", "--n_threads", "2"],
-            stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(gguf),
+                "--model_alias",
+                self.MODEL,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--n_ctx",
+                "4096",
+                "--n_threads",
+                "2",
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         try:
             self.wait_until_ready(log_path)
@@ -142,7 +155,12 @@ class LlamaServer:
         raise RuntimeError(f"llama_cpp.server did not answer within {timeout} s")
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {"NEWSBOT_ANSWER_MODE": "openai", "NEWSBOT_LLM_BASE_URL": self.base_url, "NEWSBOT_LLM_MODEL": self.MODEL, **extra}
+        return {
+            "NEWSBOT_ANSWER_MODE": "openai",
+            "NEWSBOT_LLM_BASE_URL": self.base_url,
+            "NEWSBOT_LLM_MODEL": self.MODEL,
+            **extra,
+        }
 
     def stop(self) -> None:
         """Idempotent: a test may stop the server itself and again in its cleanup."""
@@ -173,7 +191,8 @@ class ChromaServer:
         self.log = open(path.parent / "chroma.log", "wb")
         self.process = subprocess.Popen(
             [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=self.log, stderr=subprocess.STDOUT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_until_ready(self) -> None:

@@ -16,7 +16,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
@@ -46,11 +46,19 @@ def bot_token(bot_id: int = BOT_ID) -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def user(user_id: int, name: str, bot: bool = False) -> dict:
-    return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name, "avatar": None, "bot": bot, "flags": 0}
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+        "flags": 0,
+    }
 
 
 BOT_USER = user(BOT_ID, "newsbot", bot=True)
@@ -113,7 +121,9 @@ class DiscordStandIn:
     def snowflake(self) -> int:
         return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) + next(self._ids)
 
-    async def start_newsbot(self, data_dir: Path, log_path: Path, timeout: float, *args: str, shard: int | None = None, **env: str) -> asyncio.subprocess.Process:
+    async def start_newsbot(
+        self, data_dir: Path, log_path: Path, timeout: float, *args: str, shard: int | None = None, **env: str
+    ) -> asyncio.subprocess.Process:
         """The real `newsbot discord` process (with `args`) pointed at this stand-in, returned once
         it has handled READY and GUILD_CREATE (of `shard`, if given). Its output goes to `log_path`,
         which a failure quotes."""
@@ -129,7 +139,13 @@ class DiscordStandIn:
         # A file, not a pipe: a pipe nobody reads would block the bot once full.
         with open(log_path, "wb") as log:
             process = await asyncio.create_subprocess_exec(
-                NEWSBOT, "discord", *args, env=environment, cwd=data_dir.parent, stdout=log, stderr=asyncio.subprocess.STDOUT,
+                NEWSBOT,
+                "discord",
+                *args,
+                env=environment,
+                cwd=data_dir.parent,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
             )
         event = self.ready if shard is None else self.shard_ready.setdefault(shard, asyncio.Event())
         ready, exited = asyncio.ensure_future(event.wait()), asyncio.ensure_future(process.wait())
@@ -171,12 +187,21 @@ class DiscordStandIn:
         """READY and a GUILD_CREATE per server on `shard`: with one shard only the first server,
         as the single-process tests expect; with more, each server goes to its own shard."""
         guilds = [GUILD_ID] if count == 1 else [g for g in (GUILD_ID, SECOND_GUILD_ID) if (g >> 22) % count == shard]
-        await self.dispatch("READY", {
-            "v": 10, "user": BOT_USER, "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
-            "session_id": f"standin-session-{shard}", "resume_gateway_url": self.url.replace("http", "ws") + "/gateway",
-            "application": {"id": str(APP_ID), "flags": 0}, "private_channels": [], "relationships": [],
-            "shard": [shard, count],
-        }, shard=shard)
+        await self.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": BOT_USER,
+                "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
+                "session_id": f"standin-session-{shard}",
+                "resume_gateway_url": self.url.replace("http", "ws") + "/gateway",
+                "application": {"id": str(APP_ID), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+                "shard": [shard, count],
+            },
+            shard=shard,
+        )
         for guild_id in guilds:
             await self.dispatch("GUILD_CREATE", self.guild(guild_id), shard=shard)
         self.shard_ready.setdefault(shard, asyncio.Event()).set()
@@ -208,48 +233,129 @@ class DiscordStandIn:
     # Gateway payloads --------------------------------------------------------------------------
 
     def guild(self, guild_id: int = GUILD_ID) -> dict:
-        channels = [(CHANNEL_ID, "news"), (OTHER_CHANNEL_ID, "off-topic")] if guild_id == GUILD_ID else [(SECOND_CHANNEL_ID, "news")]
+        channels = (
+            [(CHANNEL_ID, "news"), (OTHER_CHANNEL_ID, "off-topic")]
+            if guild_id == GUILD_ID
+            else [(SECOND_CHANNEL_ID, "news")]
+        )
         return {
-            "id": str(guild_id), "name": "Newsroom" if guild_id == GUILD_ID else "Second newsroom", "unavailable": False, "owner_id": str(USER_ID),
-            "joined_at": now_iso(), "large": False, "member_count": 2, "features": [], "emojis": [],
-            "stickers": [], "voice_states": [], "presences": [], "threads": [], "icon": None,
-            "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
-            "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US", "nsfw_level": 0,
+            "id": str(guild_id),
+            "name": "Newsroom" if guild_id == GUILD_ID else "Second newsroom",
+            "unavailable": False,
+            "owner_id": str(USER_ID),
+            "joined_at": now_iso(),
+            "large": False,
+            "member_count": 2,
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "voice_states": [],
+            "presences": [],
+            "threads": [],
+            "icon": None,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "nsfw_level": 0,
             "roles": [
-                {"id": str(guild_id), "name": "@everyone", "permissions": ALL_PERMISSIONS, "position": 0,
-                 "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0},
-                {"id": str(ROLE_ID), "name": "editors", "permissions": "0", "position": 1,
-                 "color": 0, "hoist": False, "managed": False, "mentionable": True, "flags": 0},
+                {
+                    "id": str(guild_id),
+                    "name": "@everyone",
+                    "permissions": ALL_PERMISSIONS,
+                    "position": 0,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": False,
+                    "flags": 0,
+                },
+                {
+                    "id": str(ROLE_ID),
+                    "name": "editors",
+                    "permissions": "0",
+                    "position": 1,
+                    "color": 0,
+                    "hoist": False,
+                    "managed": False,
+                    "mentionable": True,
+                    "flags": 0,
+                },
             ],
             "channels": [
-                {"id": str(channel_id), "type": 0, "name": name, "position": n, "permission_overwrites": [],
-                 "guild_id": str(guild_id), "nsfw": False, "parent_id": None, "rate_limit_per_user": 0}
+                {
+                    "id": str(channel_id),
+                    "type": 0,
+                    "name": name,
+                    "position": n,
+                    "permission_overwrites": [],
+                    "guild_id": str(guild_id),
+                    "nsfw": False,
+                    "parent_id": None,
+                    "rate_limit_per_user": 0,
+                }
                 for n, (channel_id, name) in enumerate(channels)
             ],
             "members": [self.member(BOT_USER)],
         }
 
     def member(self, member_user: dict, permissions: str = ALL_PERMISSIONS) -> dict:
-        return {"user": member_user, "roles": [], "joined_at": now_iso(), "deaf": False, "mute": False,
-                "flags": 0, "permissions": permissions, "nick": None, "avatar": None}
+        return {
+            "user": member_user,
+            "roles": [],
+            "joined_at": now_iso(),
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "permissions": permissions,
+            "nick": None,
+            "avatar": None,
+        }
 
-    def interaction(self, name: str, options: dict | None = None, channel_id: int = CHANNEL_ID,
-                    user_id: int = USER_ID, permissions: str = ALL_PERMISSIONS, guild_id: int = GUILD_ID) -> dict:
+    def interaction(
+        self,
+        name: str,
+        options: dict | None = None,
+        channel_id: int = CHANNEL_ID,
+        user_id: int = USER_ID,
+        permissions: str = ALL_PERMISSIONS,
+        guild_id: int = GUILD_ID,
+    ) -> dict:
         """An INTERACTION_CREATE payload for slash command `name` in the guild."""
         if guild_id == SECOND_GUILD_ID and channel_id == CHANNEL_ID:
             channel_id = SECOND_CHANNEL_ID
         return {
-            "id": str(self.snowflake()), "application_id": str(APP_ID), "type": 2, "version": 1,
-            "token": f"interaction-token-{self.snowflake()}", "guild_id": str(guild_id),
+            "id": str(self.snowflake()),
+            "application_id": str(APP_ID),
+            "type": 2,
+            "version": 1,
+            "token": f"interaction-token-{self.snowflake()}",
+            "guild_id": str(guild_id),
             "channel_id": str(channel_id),
-            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": "news", "position": 0,
-                        "permission_overwrites": [], "nsfw": False, "parent_id": None},
+            "channel": {
+                "id": str(channel_id),
+                "type": 0,
+                "guild_id": str(guild_id),
+                "name": "news",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+            },
             "member": self.member(user(user_id, f"reader{user_id % 1000}"), permissions),
-            "app_permissions": ALL_PERMISSIONS, "locale": "en-GB", "guild_locale": "en-GB",
-            "entitlements": [], "authorizing_integration_owners": {"0": str(guild_id)}, "context": 0,
+            "app_permissions": ALL_PERMISSIONS,
+            "locale": "en-GB",
+            "guild_locale": "en-GB",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild_id)},
+            "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
             "data": {
-                "id": str(ASK_COMMAND_ID), "name": name, "type": 1,
+                "id": str(ASK_COMMAND_ID),
+                "name": name,
+                "type": 1,
                 "options": [{"name": key, "type": 3, "value": value} for key, value in (options or {}).items()],
             },
         }
@@ -260,15 +366,34 @@ class DiscordStandIn:
         payload.update(type=3, message=message, data={"custom_id": custom_id, "component_type": 2})
         return payload
 
-    def message(self, content: str, channel_id: int = CHANNEL_ID, user_id: int = USER_ID,
-                mentions: list[dict] | None = None, bot: bool = False, guild: bool = True, guild_id: int = GUILD_ID) -> dict:
+    def message(
+        self,
+        content: str,
+        channel_id: int = CHANNEL_ID,
+        user_id: int = USER_ID,
+        mentions: list[dict] | None = None,
+        bot: bool = False,
+        guild: bool = True,
+        guild_id: int = GUILD_ID,
+    ) -> dict:
         """A MESSAGE_CREATE payload from a member (or a DM when guild=False)."""
         author = user(user_id, f"reader{user_id % 1000}", bot=bot)
         data = {
-            "id": str(self.snowflake()), "channel_id": str(channel_id), "author": author, "content": content,
-            "timestamp": now_iso(), "edited_timestamp": None, "tts": False, "mention_everyone": False,
+            "id": str(self.snowflake()),
+            "channel_id": str(channel_id),
+            "author": author,
+            "content": content,
+            "timestamp": now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
             "mentions": mentions if mentions is not None else [BOT_USER] if f"<@{BOT_ID}>" in content else [],
-            "mention_roles": [], "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0,
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
         }
         if guild:
             data["guild_id"] = str(guild_id)
@@ -295,14 +420,30 @@ class DiscordStandIn:
         if r.method == "GET" and r.path == "/users/@me":
             return _json(BOT_USER)
         if r.method == "GET" and r.path in ("/oauth2/applications/@me", "/applications/@me"):
-            return _json({
-                "id": str(APP_ID), "name": "newsbot", "icon": None, "description": "", "bot_public": True,
-                "bot_require_code_grant": False, "owner": user(USER_ID, "owner"), "verify_key": "0" * 64,
-                "flags": 0, "summary": "", "rpc_origins": [], "team": None,
-            })
+            return _json(
+                {
+                    "id": str(APP_ID),
+                    "name": "newsbot",
+                    "icon": None,
+                    "description": "",
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "owner": user(USER_ID, "owner"),
+                    "verify_key": "0" * 64,
+                    "flags": 0,
+                    "summary": "",
+                    "rpc_origins": [],
+                    "team": None,
+                }
+            )
         if r.method == "GET" and r.path in ("/gateway", "/gateway/bot"):
-            return _json({"url": self.url.replace("http", "ws") + "/gateway", "shards": 1,
-                                      "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+            return _json(
+                {
+                    "url": self.url.replace("http", "ws") + "/gateway",
+                    "shards": 1,
+                    "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1},
+                }
+            )
         if match := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", r.path):
             kind = r.json.get("type")
             data = r.json.get("data") or {}
@@ -310,27 +451,52 @@ class DiscordStandIn:
             resource = {"type": kind}
             if kind == 4:
                 resource["message"] = self._message_from(r.json.get("data") or {}, CHANNEL_ID, webhook=True)
-            return _json({
-                "interaction": {"id": match.group(1), "type": 2, "response_message_loading": kind == 5,
-                                "response_message_ephemeral": ephemeral},
-                "resource": resource,
-            })
+            return _json(
+                {
+                    "interaction": {
+                        "id": match.group(1),
+                        "type": 2,
+                        "response_message_loading": kind == 5,
+                        "response_message_ephemeral": ephemeral,
+                    },
+                    "resource": resource,
+                }
+            )
         if re.fullmatch(r"/webhooks/\d+/[^/]+(/messages/@original)?", r.path) and r.method in ("PATCH", "POST"):
             return _json(self._message_from(r.json or {}, CHANNEL_ID, webhook=True))
         if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", r.path):
             guild_id = SECOND_GUILD_ID if int(match.group(1)) == SECOND_CHANNEL_ID else GUILD_ID
             thread = {
-                "id": match.group(2), "guild_id": str(guild_id), "parent_id": match.group(1), "owner_id": str(BOT_ID),
-                "name": r.json.get("name", ""), "type": 11, "last_message_id": None, "rate_limit_per_user": 0,
-                "message_count": 0, "member_count": 1, "flags": 0,
-                "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": now_iso(), "locked": False},
+                "id": match.group(2),
+                "guild_id": str(guild_id),
+                "parent_id": match.group(1),
+                "owner_id": str(BOT_ID),
+                "name": r.json.get("name", ""),
+                "type": 11,
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+                "message_count": 0,
+                "member_count": 1,
+                "flags": 0,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": now_iso(),
+                    "locked": False,
+                },
             }
             self.threads[int(thread["id"])] = thread
             await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True}, shard=self.shard_of(guild_id))
             return _json(thread, status=201)
         if r.method == "POST" and r.path == "/users/@me/channels":
-            return _json({"id": str(DM_CHANNEL_ID), "type": 1, "last_message_id": None,
-                          "recipients": [user(int(r.json["recipient_id"]), "owner")]})
+            return _json(
+                {
+                    "id": str(DM_CHANNEL_ID),
+                    "type": 1,
+                    "last_message_id": None,
+                    "recipients": [user(int(r.json["recipient_id"]), "owner")],
+                }
+            )
         if match := re.fullmatch(r"/channels/(\d+)/messages", r.path):
             if r.method == "POST" and int(match.group(1)) in self.forbidden_channels:
                 return _json({"message": "Missing Permissions", "code": 50013}, status=403)
@@ -345,20 +511,33 @@ class DiscordStandIn:
             if r.method == "PATCH":
                 return _json(self._message_from(r.json or {}, int(match.group(1)), message_id=int(match.group(2))))
         if re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", r.path) and r.method == "PUT":
-            return _json([
-                {**command, "id": str(self.snowflake()), "application_id": str(APP_ID), "version": "1"}
-                for command in r.json
-            ])
+            return _json(
+                [
+                    {**command, "id": str(self.snowflake()), "application_id": str(APP_ID), "version": "1"}
+                    for command in r.json
+                ]
+            )
         return _json({"message": "Unknown route in the stand-in", "code": 0}, status=404)
 
     def _message_from(self, sent: dict, channel_id: int, webhook: bool = False, message_id: int | None = None) -> dict:
         """The message the bot sent, or edited when `message_id` is given."""
         message = {
-            "id": str(message_id or self.snowflake()), "channel_id": str(channel_id), "author": BOT_USER,
-            "content": sent.get("content") or "", "timestamp": now_iso(), "edited_timestamp": None,
-            "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-            "embeds": sent.get("embeds") or [], "components": sent.get("components") or [], "pinned": False,
-            "type": 0 if not sent.get("message_reference") else 19, "flags": sent.get("flags", 0),
+            "id": str(message_id or self.snowflake()),
+            "channel_id": str(channel_id),
+            "author": BOT_USER,
+            "content": sent.get("content") or "",
+            "timestamp": now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": sent.get("embeds") or [],
+            "components": sent.get("components") or [],
+            "pinned": False,
+            "type": 0 if not sent.get("message_reference") else 19,
+            "flags": sent.get("flags", 0),
         }
         if webhook:
             message["webhook_id"] = str(APP_ID)
@@ -370,6 +549,7 @@ class DiscordStandIn:
 
     async def wait_for_request(self, predicate, timeout: float = 60, after: int = 0) -> Request:
         """The first recorded request (from index `after` on) that satisfies `predicate`."""
+
         async def find():
             async with self._request_seen:
                 while True:

@@ -14,12 +14,15 @@ GOOD = {
     "good-two.txt": "Library wins award\n\nThe Westfield public\x00 library won the national reading prize for its "
     "night-time opening hours, the culture ministry said on Tuesday.\n",
     # A lone surrogate escape and stray control characters: removed, and the article read.
-    "good-three.jsonl": json.dumps({
-        "title": "Orchard harvest doubles",
-        "text": "Apple growers in the Tarn valley\ud800 picked twice last year's harvest,\x07 the growers' union said, "
-        "after a mild spring and no late frost.",
-        "published": "2025-09-14",
-    }) + "\n",
+    "good-three.jsonl": json.dumps(
+        {
+            "title": "Orchard harvest doubles",
+            "text": "Apple growers in the Tarn valley\ud800 picked twice last year's harvest,\x07 the growers' union said, "
+            "after a mild spring and no late frost.",
+            "published": "2025-09-14",
+        }
+    )
+    + "\n",
 }
 
 
@@ -64,10 +67,13 @@ def write_hostile_folder(folder: Path) -> dict[str, str]:
     write("unterminated.md", f"---\ntitle: x\n{body}", "front matter")
     write("python-tag.md", f"---\ntitle: !!python/object/apply:os.system ['true']\n---\n\n{body}", "YAML")
     write("front-matter-list.md", f"---\n- a\n- b\n---\n\n{body}", "mapping")
-    write("billion-laughs.md",
-          "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-          "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-          "title: *d\n---\n\n" + body, "title")
+    write(
+        "billion-laughs.md",
+        "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+        "title: *d\n---\n\n" + body,
+        "title",
+    )
     write("nav-only.html", "<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav></body></html>", "body")
     write("huge.txt", "word " * 1_300_000, "limit")
     write("control-chars-only.txt", "\x07\x08\x1b[31m\x0b\x0c" * 50, "text")

@@ -6,8 +6,8 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
@@ -46,7 +46,15 @@ class NewsServer:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def set(self, path: str, body: str | bytes = b"", content_type: str = "text/html; charset=utf-8", status: int = 200, behaviour: str = "", **headers) -> None:
+    def set(
+        self,
+        path: str,
+        body: str | bytes = b"",
+        content_type: str = "text/html; charset=utf-8",
+        status: int = 200,
+        behaviour: str = "",
+        **headers,
+    ) -> None:
         raw = body.encode("utf-8") if isinstance(body, str) else body
         with self._lock:
             self.routes[path] = Route(raw, content_type, status, headers, behaviour)
@@ -121,8 +129,13 @@ class NewsServer:
             self.requests.append(("GET", path, status))
 
 
-def article_page(title: str, paragraphs: list[str], published: str = "", canonical: str = "", site: str = "Harbour Gazette") -> str:
-    head = [f"<title>{escape(title)} | {escape(site)}</title>", f'<meta property="og:site_name" content="{escape(site)}">']
+def article_page(
+    title: str, paragraphs: list[str], published: str = "", canonical: str = "", site: str = "Harbour Gazette"
+) -> str:
+    head = [
+        f"<title>{escape(title)} | {escape(site)}</title>",
+        f'<meta property="og:site_name" content="{escape(site)}">',
+    ]
     if published:
         head.append(f'<meta property="article:published_time" content="{published}">')
     if canonical:
@@ -140,7 +153,7 @@ def rss(title: str, items: list[tuple[str, str, str]]) -> str:
     """items: (title, link, ISO date)."""
     entries = "".join(
         f"<item><title>{escape(t)}</title><link>{escape(link)}</link>"
-        f"<pubDate>{format_datetime(datetime.fromisoformat(d).replace(tzinfo=timezone.utc))}</pubDate></item>"
+        f"<pubDate>{format_datetime(datetime.fromisoformat(d).replace(tzinfo=UTC))}</pubDate></item>"
         for t, link, d in items
     )
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{escape(title)}</title><link>http://x/</link><description>d</description>{entries}</channel></rss>'
@@ -148,7 +161,7 @@ def rss(title: str, items: list[tuple[str, str, str]]) -> str:
 
 def atom(title: str, items: list[tuple[str, str, str]]) -> str:
     entries = "".join(
-        f"<entry><title>{escape(t)}</title><link href=\"{escape(link)}\"/><id>{escape(link)}</id><updated>{d}T08:00:00Z</updated></entry>"
+        f'<entry><title>{escape(t)}</title><link href="{escape(link)}"/><id>{escape(link)}</id><updated>{d}T08:00:00Z</updated></entry>'
         for t, link, d in items
     )
     return f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>{escape(title)}</title><id>urn:x</id><updated>2026-01-01T00:00:00Z</updated>{entries}</feed>'

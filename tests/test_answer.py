@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.results import REFUSAL
 from bot.answering.quoting import shape_problems
+from bot.answering.results import REFUSAL
 from bot.render import render_answer
-
 from tests.conftest import SEED_FILE, SEED_ID, ChromaServer, make_pipeline
 
 DATA = Path(__file__).parent / "data"
@@ -116,22 +115,49 @@ def test_an_answer_from_old_articles_says_how_old(seed_pipeline):
     late = seed_pipeline.ask("Which palace did the delegations return to?", today=date(2026, 11, 24))
     assert late.freshness_note == "The latest article on this is from 2 June 2025."
     assert "(The latest article on this is from 2 June 2025.)" in render_answer(late)
-    asked_about_then = seed_pipeline.ask("Which palace did the delegations return to in June 2025?", today=date(2026, 11, 24))
+    asked_about_then = seed_pipeline.ask(
+        "Which palace did the delegations return to in June 2025?", today=date(2026, 11, 24)
+    )
     assert not asked_about_then.refused and asked_about_then.freshness_note == ""
 
 
 def test_json_schema(seed_pipeline):
     data = seed_pipeline.ask("Which palace did the delegations return to?", k=3, today=date(2025, 6, 10)).to_json()
     assert set(data) == {
-        "question", "short_answer", "answer", "refused", "mode", "verification", "note", "freshness_note", "citations", "conflicts", "passages", "timings_ms",
+        "question",
+        "short_answer",
+        "answer",
+        "refused",
+        "mode",
+        "verification",
+        "note",
+        "freshness_note",
+        "citations",
+        "conflicts",
+        "passages",
+        "timings_ms",
     }
     assert data["conflicts"] == []  # one article: no other report to differ from
     assert isinstance(data["refused"], bool) and not data["refused"]
     assert data["short_answer"] and data["short_answer"] in data["citations"][0]["quote"]
-    assert (data["mode"], data["verification"], data["note"], data["freshness_note"]) == ("extractive", None, None, None)
+    assert (data["mode"], data["verification"], data["note"], data["freshness_note"]) == (
+        "extractive",
+        None,
+        None,
+        None,
+    )
     for citation in data["citations"]:
         assert set(citation) == {
-            "n", "article_id", "title", "source", "url", "published", "quote", "quotes", "highlight", "also_reported_by",
+            "n",
+            "article_id",
+            "title",
+            "source",
+            "url",
+            "published",
+            "quote",
+            "quotes",
+            "highlight",
+            "also_reported_by",
         }
         assert citation["url"] is None
         assert citation["also_reported_by"] == []
@@ -147,7 +173,9 @@ def test_a_model_answer_must_address_the_question(seed_pipeline):
     answerer = seed_pipeline.answerer
     question = "Who heads the Ukrainian delegation?"
     assert answerer.addresses(question, ["Defense Minister Rustem Umerov heads the Ukrainian delegation."])
-    assert not answerer.addresses(question, ["Threats of tougher economic restrictions on Moscow have yet to sway the Russian position."])
+    assert not answerer.addresses(
+        question, ["Threats of tougher economic restrictions on Moscow have yet to sway the Russian position."]
+    )
     assert not answerer.addresses(question, [])
 
 
@@ -186,6 +214,8 @@ def test_a_follow_up_does_not_repeat_the_previous_answer(seed_pipeline):
     from bot.answering.conversation import Turn
 
     first = seed_pipeline.ask("Who leads the Ukrainian delegation?")
-    follow_up = seed_pipeline.ask("What about the Russian delegation?", history=[Turn(first.question, first.search_query, first.text)])
+    follow_up = seed_pipeline.ask(
+        "What about the Russian delegation?", history=[Turn(first.question, first.search_query, first.text)]
+    )
     assert first.citations[0].quote not in follow_up.text
     assert "Medinsky" in follow_up.text

@@ -32,7 +32,9 @@ def test_things_the_question_already_names_are_not_answers():
 
 
 def test_institutions_and_days_are_not_people():
-    sentence = "Ukraine’s Defense Ministry confirmed early Monday that delegations returned to Istanbul’s Ciragan Palace."
+    sentence = (
+        "Ukraine’s Defense Ministry confirmed early Monday that delegations returned to Istanbul’s Ciragan Palace."
+    )
     assert spans(sentence, PERSON, "Who leads the delegation?") == []
 
 
@@ -42,8 +44,13 @@ def test_places_follow_a_preposition_of_place():
 
 
 def test_numbers_and_dates():
-    assert spans("At least 2 million homes lost power and three people died.", NUMBER, "How many died?") == ["2 million", "three people"]
-    assert spans("The talks resumed on Monday, June 2, 2025.", DATE, "When did talks resume?") == ["Monday, June 2, 2025"]
+    assert spans("At least 2 million homes lost power and three people died.", NUMBER, "How many died?") == [
+        "2 million",
+        "three people",
+    ]
+    assert spans("The talks resumed on Monday, June 2, 2025.", DATE, "When did talks resume?") == [
+        "Monday, June 2, 2025"
+    ]
 
 
 def test_the_highlight_is_the_thing_nearest_the_question_words():

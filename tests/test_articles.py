@@ -62,7 +62,10 @@ def test_html_through_trafilatura(tmp_path):
 def test_a_page_with_no_article_body_is_skipped_with_a_reason(tmp_path):
     path = tmp_path / "menu.html"
     links = "".join(f"<li><a href='/{n}'>Section {n}</a></li>" for n in range(30))
-    path.write_text(f"<html><head><title>Menu</title></head><body><nav><ul>{links}</ul></nav><p>Menu</p></body></html>", encoding="utf-8")
+    path.write_text(
+        f"<html><head><title>Menu</title></head><body><nav><ul>{links}</ul></nav><p>Menu</p></body></html>",
+        encoding="utf-8",
+    )
     (problem,) = list(read_file(path, LIMIT))
     assert isinstance(problem, Problem)
     assert "menu.html" in problem.where and ("no article body" in problem.reason or "no article text" in problem.reason)
@@ -71,8 +74,22 @@ def test_a_page_with_no_article_body_is_skipped_with_a_reason(tmp_path):
 def test_jsonl_in_the_eval_format(tmp_path):
     path = tmp_path / "articles.jsonl"
     records = [
-        {"id": "a1", "url": "https://example.org/1", "title": "One", "source": "example.org", "published": "2026-01-02", "text": STORY},
-        {"id": "a2", "url": "https://example.org/2", "title": "Two", "source": "example.org", "published": "2026-01-03", "text": STORY + " More."},
+        {
+            "id": "a1",
+            "url": "https://example.org/1",
+            "title": "One",
+            "source": "example.org",
+            "published": "2026-01-02",
+            "text": STORY,
+        },
+        {
+            "id": "a2",
+            "url": "https://example.org/2",
+            "title": "Two",
+            "source": "example.org",
+            "published": "2026-01-03",
+            "text": STORY + " More.",
+        },
     ]
     path.write_text("\n".join(json.dumps(r) for r in records), encoding="utf-8")
     articles = list(read_file(path, LIMIT))
@@ -84,7 +101,9 @@ def test_ids_are_stable_and_follow_the_url(tmp_path):
     path = tmp_path / "a.json"
     path.write_text(json.dumps({"url": "https://example.org/x", "title": "X", "text": STORY}), encoding="utf-8")
     first = read_one(path)
-    path.write_text(json.dumps({"url": "https://example.org/x", "title": "X", "text": STORY + " Updated."}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"url": "https://example.org/x", "title": "X", "text": STORY + " Updated."}), encoding="utf-8"
+    )
     second = read_one(path)
     assert first.id == second.id
     assert first.content_hash != second.content_hash
@@ -101,7 +120,10 @@ def bad_corpus(tmp_path):
     (root / "huge.txt").write_text("word " * 4_200_000, encoding="utf-8")  # about 21 MB
     (root / "nobody.html").write_text("<html><head><title>Nothing</title></head></html>", encoding="utf-8")
     (root / "feed.jsonl").write_text(
-        json.dumps({"id": "f1", "title": "Fine", "text": STORY}) + "\n{not json\n" + json.dumps({"id": "f2", "title": "No text"}) + "\n",
+        json.dumps({"id": "f1", "title": "Fine", "text": STORY})
+        + "\n{not json\n"
+        + json.dumps({"id": "f2", "title": "No text"})
+        + "\n",
         encoding="utf-8",
     )
     return root
@@ -150,7 +172,10 @@ def test_the_hostile_folder_indexes_without_a_traceback(tmp_path):
     write_hostile_folder(tmp_path / "hostile")
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "index", str(tmp_path / "hostile"), "--data-dir", str(tmp_path / "data")],
-        capture_output=True, text=True, timeout=600, env={**os.environ, "NEWSBOT_LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "NEWSBOT_LOG_LEVEL": "WARNING"},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Traceback" not in result.stderr

@@ -33,7 +33,13 @@ def test_readers_on_other_machines_follow_the_writer_through_the_server(chroma_s
 
     (corpus_copy / "ferry.txt").write_text(FERRY, encoding="utf-8")
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "writer"), "NEWSBOT_CHROMA_URL": chroma_server.url}
-    subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env, check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "index", str(corpus_copy)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     assert "May" in reader.ask("When will the ferry terminal open?").text  # at its next question
     assert reader.stats().articles == 2 and not (tmp_path / "reader" / "chroma").exists()
 
@@ -55,14 +61,23 @@ def test_a_stopped_server_is_a_clear_error(chroma_server, tmp_path):
     chroma_server.stop()
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "ask", "Who heads the Ukrainian delegation?"],
-        env={**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "data"), "NEWSBOT_CHROMA_URL": url, "NEWSBOT_SOURCES": str(SEED_FILE)},
-        capture_output=True, text=True, timeout=300,
+        env={
+            **os.environ,
+            "NEWSBOT_DATA_DIR": str(tmp_path / "data"),
+            "NEWSBOT_CHROMA_URL": url,
+            "NEWSBOT_SOURCES": str(SEED_FILE),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"the index server at {url} is not answering" in result.stderr
 
 
-def test_a_reader_says_the_index_is_unavailable_then_answers_when_the_server_returns(chroma_server, tmp_path, corpus_copy):
+def test_a_reader_says_the_index_is_unavailable_then_answers_when_the_server_returns(
+    chroma_server, tmp_path, corpus_copy
+):
     from bot.discord.replies import apology
     from index.store.chroma import IndexUnavailable
 
@@ -89,19 +104,30 @@ def test_the_writer_waits_out_a_server_restart_and_finishes(chroma_server, tmp_p
     many_articles(corpus_copy, 100)
     reader = make_pipeline(tmp_path / "reader", NEWSBOT_CHROMA_URL=chroma_server.url)
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "writer"), "NEWSBOT_CHROMA_URL": chroma_server.url}
-    writer = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "index", str(corpus_copy)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     said: list[str] = []
     printed: list[str] = []
-    listeners = [threading.Thread(target=lambda: said.extend(writer.stderr), daemon=True),
-                 threading.Thread(target=lambda: printed.extend(writer.stdout), daemon=True)]
+    listeners = [
+        threading.Thread(target=lambda: said.extend(writer.stderr), daemon=True),
+        threading.Thread(target=lambda: printed.extend(writer.stdout), daemon=True),
+    ]
     for listener in listeners:
         listener.start()
     restarted = None
     try:
         # The first batch is in: the writer is embedding the next ones when the server goes away,
         # and stays away until the writer has found it gone.
-        wait_for(lambda: (info := reader.store.info()) is not None and reader.store.head(info.identity) > 0, 300, "a first batch")
+        wait_for(
+            lambda: (info := reader.store.info()) is not None and reader.store.head(info.identity) > 0,
+            300,
+            "a first batch",
+        )
         chroma_server.stop()
         wait_for(lambda: any("trying again" in line for line in said), 300, "the writer to find the server gone")
         restarted = ChromaServer(tmp_path / "chroma-data", port=chroma_server.port)

@@ -1,6 +1,5 @@
-from index.articles.files import read_file
 from index.articles.clean import clean_text, load_rules
-
+from index.articles.files import read_file
 from tests.conftest import SEED_FILE
 
 BOILERPLATE = [
@@ -29,31 +28,35 @@ def test_cleaning_only_drops_whole_lines(seed_text):
 
 
 def test_common_furniture_lines_are_dropped():
-    text = "\n".join([
-        "Skip to main content",
-        "The council voted 7-2 on Tuesday to approve the budget.",
-        "Advertisement",
-        "Share this article",
-        "Share on Facebook",
-        "We use cookies to improve your experience.",
-        "Accept all cookies",
-        "The mayor said the vote was a relief.",
-        "Continue reading",
-    ])
+    text = "\n".join(
+        [
+            "Skip to main content",
+            "The council voted 7-2 on Tuesday to approve the budget.",
+            "Advertisement",
+            "Share this article",
+            "Share on Facebook",
+            "We use cookies to improve your experience.",
+            "Accept all cookies",
+            "The mayor said the vote was a relief.",
+            "Continue reading",
+        ]
+    )
     assert clean_text(text) == (
         "The council voted 7-2 on Tuesday to approve the budget.\nThe mayor said the vote was a relief."
     )
 
 
 def test_bylines_datelines_and_photo_credits_are_dropped():
-    text = "\n".join([
-        "By Jane Doe and John Roe, USA TODAY",
-        "Washington CNN —",
-        "The Senate passed the bill 52-48 on Thursday.",
-        "Senators react after the vote (Image credit: Jane Roe/AFP via Getty Images)",
-        "By Tuesday, the bill had reached the president.",
-        "Need a break? Play the USA TODAY Daily Crossword Puzzle.",
-    ])
+    text = "\n".join(
+        [
+            "By Jane Doe and John Roe, USA TODAY",
+            "Washington CNN —",
+            "The Senate passed the bill 52-48 on Thursday.",
+            "Senators react after the vote (Image credit: Jane Roe/AFP via Getty Images)",
+            "By Tuesday, the bill had reached the president.",
+            "Need a break? Play the USA TODAY Daily Crossword Puzzle.",
+        ]
+    )
     assert clean_text(text) == (
         "The Senate passed the bill 52-48 on Thursday.\nBy Tuesday, the bill had reached the president."
     )

@@ -10,7 +10,6 @@ import pytest
 from bot.cli import main
 from bot.repl import Repl
 from bot.settings import BUNDLED_CORPUS
-
 from tests.conftest import ROOT, SEED_FILE, SEED_ID, make_pipeline
 
 HEAVY = ("torch", "chromadb", "llama_index", "sentence_transformers", "discord")
@@ -19,12 +18,16 @@ HEAVY = ("torch", "chromadb", "llama_index", "sentence_transformers", "discord")
 def run_cli(*args, env=None, cwd=None, timeout=180):
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
-        env={**os.environ, **(env or {})}, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
 def test_help_does_not_import_heavy_libraries():
-    code = "import sys; from bot.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\nprint([m for m in sys.modules if m.split('.')[0] in %r])" % (HEAVY,)
+    code = f"import sys; from bot.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\nprint([m for m in sys.modules if m.split('.')[0] in {HEAVY!r}])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "usage: newsbot" in result.stdout
     assert result.stdout.strip().endswith("[]")
@@ -39,9 +42,11 @@ def test_a_question_imports_no_torch_llama_index_or_discord(tmp_path):
     heavy = ("torch", "sentence_transformers", "llama_index.core", "discord")
     code = (
         "import sys; from bot.cli import main\nmain(['ask', 'Who heads the Ukrainian delegation?'])\n"
-        "print([m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in %r)])" % (heavy,)
+        f"print([m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in {heavy!r})])"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env}, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env}, timeout=180
+    )
     assert "Umerov" in result.stdout, result.stderr
     assert result.stdout.strip().endswith("[]")
 
@@ -50,7 +55,9 @@ def test_a_question_imports_no_torch_llama_index_or_discord(tmp_path):
 def test_a_first_ask_indexes_the_bundled_corpus_and_prints_one_object(tmp_path):
     """The Quickstart as a new user meets it: the seed and the Wikinews articles indexed on a fresh data dir."""
     articles = 1 + len((BUNDLED_CORPUS / "wikinews" / "articles.jsonl").read_text(encoding="utf-8").splitlines())
-    result = run_cli("ask", "Who heads the Ukrainian delegation?", "--json", env={"NEWSBOT_DATA_DIR": str(tmp_path / "fresh")})
+    result = run_cli(
+        "ask", "Who heads the Ukrainian delegation?", "--json", env={"NEWSBOT_DATA_DIR": str(tmp_path / "fresh")}
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert "Umerov" in data["answer"] and data["refused"] is False
@@ -62,7 +69,10 @@ def test_index_then_stats_json(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("NEWSBOT_SOURCES", str(SEED_FILE))
     data_dir = str(tmp_path / "data")
     assert main(["--data-dir", data_dir, "index"]) == 0
-    assert re.match(r"indexed: 1 added, 0 updated, 0 unchanged, 0 removed, 0 failed articles; 1 articles and \d+ chunks", capsys.readouterr().out)
+    assert re.match(
+        r"indexed: 1 added, 0 updated, 0 unchanged, 0 removed, 0 failed articles; 1 articles and \d+ chunks",
+        capsys.readouterr().out,
+    )
     assert main(["stats", "--json", "--data-dir", data_dir]) == 0
     first = json.loads(capsys.readouterr().out)
     assert first["articles"] == 1 and first["chunks"] > 1
@@ -77,7 +87,9 @@ def test_index_then_stats_json(tmp_path, capsys, monkeypatch):
 def test_bad_files_warn_and_strict_fails(tmp_path, capsys):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "good.txt").write_text("Good\n\nThe bridge reopened on Friday after repairs, the city said.", encoding="utf-8")
+    (corpus / "good.txt").write_text(
+        "Good\n\nThe bridge reopened on Friday after repairs, the city said.", encoding="utf-8"
+    )
     (corpus / "bad.txt").write_bytes(b"caf\xe9 au lait")
     (corpus / "broken.jsonl").write_text("{oops\n", encoding="utf-8")
     data_dir = str(tmp_path / "data")
@@ -105,9 +117,14 @@ def test_bad_input_gets_a_clear_message(argv, message, capsys):
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv, message", [(["ask", "q", "--frobnicate"], "unrecognized arguments: --frobnicate"),
-                                           (["ask", "q", "--data-dir"], "expected one argument"),
-                                           (["ask", "q", "--k", "0"], "must be a whole number from 1 to 50")])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["ask", "q", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["ask", "q", "--data-dir"], "expected one argument"),
+        (["ask", "q", "--k", "0"], "must be a whole number from 1 to 50"),
+    ],
+)
 def test_bad_flags_get_usage_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
@@ -130,7 +147,9 @@ def test_data_dir_that_is_a_file(tmp_path, capsys):
     assert "is a file, not a folder" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name, value", [("NEWSBOT_TOP_K", "many"), ("NEWSBOT_MIN_RELEVANCE", "2"), ("NEWSBOT_LOG_LEVEL", "LOUD")])
+@pytest.mark.parametrize(
+    "name, value", [("NEWSBOT_TOP_K", "many"), ("NEWSBOT_MIN_RELEVANCE", "2"), ("NEWSBOT_LOG_LEVEL", "LOUD")]
+)
 def test_invalid_setting_is_one_line_naming_the_variable(name, value):
     result = run_cli("stats", env={name: value}, timeout=30)
     assert result.returncode == 2
@@ -153,7 +172,19 @@ def test_ci_runs_the_readme_test_command():
 def test_repl_answers_and_shows_sources(seed_pipeline, tmp_path):
     out = io.StringIO()
     repl = Repl(seed_pipeline, out=out)
-    lines = iter(["Who heads the Ukrainian delegation?", ":sources", ":sources 1", ":sources 7", ":nope", "", ":help", ":quit", "never read"])
+    lines = iter(
+        [
+            "Who heads the Ukrainian delegation?",
+            ":sources",
+            ":sources 1",
+            ":sources 7",
+            ":nope",
+            "",
+            ":help",
+            ":quit",
+            "never read",
+        ]
+    )
     repl.history_file = tmp_path / "history"
     repl.run(read=lambda prompt: next(lines))
     text = out.getvalue()
@@ -178,11 +209,14 @@ def test_repl_survives_a_failing_question(tmp_path, corpus_copy):
     assert "Sorry, that failed: the index was built with another model" in out.getvalue()
 
 
-@pytest.mark.parametrize("token, message", [
-    ("", "DISCORD_TOKEN is not set"),
-    ("not-a-token", "DISCORD_TOKEN does not look like a bot token"),
-    ("Bot abc.def.ghi", "without the 'Bot ' prefix"),
-])
+@pytest.mark.parametrize(
+    "token, message",
+    [
+        ("", "DISCORD_TOKEN is not set"),
+        ("not-a-token", "DISCORD_TOKEN does not look like a bot token"),
+        ("Bot abc.def.ghi", "without the 'Bot ' prefix"),
+    ],
+)
 def test_discord_token_problems_stop_before_any_connection(tmp_path, token, message):
     result = run_cli("discord", env={"DISCORD_TOKEN": token}, cwd=tmp_path, timeout=60)
     assert result.returncode == 2
@@ -201,8 +235,15 @@ def test_an_unreachable_model_server_gives_quotes_a_clear_note_and_never_logs_th
 
     key = "sk-test-0123456789abcdefSECRET"
     url = f"http://127.0.0.1:{free_port()}/v1"
-    env = {"NEWSBOT_DATA_DIR": str(seed_pipeline.settings.data_dir), "NEWSBOT_ANSWER_MODE": "openai", "NEWSBOT_LLM_BASE_URL": url,
-           "NEWSBOT_LLM_MODEL": "m", "NEWSBOT_LLM_API_KEY": key, "NEWSBOT_LLM_TIMEOUT": "5", "NEWSBOT_LOG_LEVEL": "DEBUG"}
+    env = {
+        "NEWSBOT_DATA_DIR": str(seed_pipeline.settings.data_dir),
+        "NEWSBOT_ANSWER_MODE": "openai",
+        "NEWSBOT_LLM_BASE_URL": url,
+        "NEWSBOT_LLM_MODEL": "m",
+        "NEWSBOT_LLM_API_KEY": key,
+        "NEWSBOT_LLM_TIMEOUT": "5",
+        "NEWSBOT_LOG_LEVEL": "DEBUG",
+    }
     result = run_cli("ask", "Who heads the Ukrainian delegation?", "--json", env=env)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

@@ -26,7 +26,9 @@ def test_without_a_model_a_follow_up_is_searched_with_the_previous_search(seed_p
     history = [Turn("Where were the peace talks held?", "Where were the peace talks held?")]
     today = date(2025, 6, 3)
     assert seed_pipeline.standalone("Who heads the Ukrainian delegation?", history, today) == (
-        "Who heads the Ukrainian delegation?", "Who heads the Ukrainian delegation?")
+        "Who heads the Ukrainian delegation?",
+        "Who heads the Ukrainian delegation?",
+    )
     query, ranked = seed_pipeline.standalone("What about the Russian delegation?", history, today)
     assert query == "Where were the peace talks held? What about the Russian delegation?"
     assert ranked == "What about the Russian delegation?"

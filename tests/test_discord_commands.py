@@ -104,10 +104,13 @@ def test_a_read_only_bot_will_not_start_on_an_empty_index(tmp_path):
     assert make_pipeline(tmp_path / "data").store.info() is None  # nothing was indexed
 
 
-@pytest.mark.parametrize("question, reply", [
-    ("   ", "The question is empty"),
-    ("x" * 600, "The question is 600 characters long; please keep it under 500."),
-])
+@pytest.mark.parametrize(
+    "question, reply",
+    [
+        ("   ", "The question is empty"),
+        ("x" * 600, "The question is 600 characters long; please keep it under 500."),
+    ],
+)
 async def test_ask_refuses_bad_questions_privately(live, question, reply):
     bot, standin = live
     (answer,) = await run_interaction(live, standin.interaction("ask", {"question": question}), is_callback)
@@ -170,14 +173,20 @@ async def live_model(llm_server, seed_pipeline, tmp_path, monkeypatch):
 
 
 def is_final_answer(request) -> bool:
-    return request.method == "PATCH" and request.path.endswith("/@original") and bool((request.json or {}).get("components"))
+    return (
+        request.method == "PATCH"
+        and request.path.endswith("/@original")
+        and bool((request.json or {}).get("components"))
+    )
 
 
 async def test_ask_streams_the_draft_then_the_verified_answer(live_model):
     from bot.discord.render import DRAFT_FOOTER
 
     bot, standin = live_model
-    requests = await run_interaction(live_model, standin.interaction("ask", {"question": "Who heads the Ukrainian delegation?"}), is_final_answer)
+    requests = await run_interaction(
+        live_model, standin.interaction("ask", {"question": "Who heads the Ukrainian delegation?"}), is_final_answer
+    )
     edits = [r for r in requests if r.method == "PATCH" and r.path.endswith("/@original")]
     drafts, final = edits[:-1], edits[-1]
     assert requests[0].json["type"] == 5  # deferred first
@@ -203,13 +212,22 @@ async def test_background_refresh_follows_a_feed_and_about_shows_it(tmp_path, mo
     bot = None
     try:
         site.set("/robots.txt", "", "text/plain")
-        page = article_page("Orchard festival draws record crowds", [
-            "The Brindle orchard festival drew a record 41,000 visitors over the weekend, organisers said on Sunday.",
-            "A heritage apple called the Brindle Russet won the tasting contest for the third year running.",
-        ], "2026-11-20T09:00:00+00:00")
+        page = article_page(
+            "Orchard festival draws record crowds",
+            [
+                "The Brindle orchard festival drew a record 41,000 visitors over the weekend, organisers said on Sunday.",
+                "A heritage apple called the Brindle Russet won the tasting contest for the third year running.",
+            ],
+            "2026-11-20T09:00:00+00:00",
+        )
         site.set("/news/orchard", page)
         site.set("/feed.xml", rss("Gazette", []), "application/rss+xml")
-        pipeline = make_pipeline(tmp_path / "data", NEWSBOT_SOURCES=site.url("/feed.xml"), NEWSBOT_REFRESH_MINUTES="0.05", NEWSBOT_FETCH_DELAY="0")
+        pipeline = make_pipeline(
+            tmp_path / "data",
+            NEWSBOT_SOURCES=site.url("/feed.xml"),
+            NEWSBOT_REFRESH_MINUTES="0.05",
+            NEWSBOT_FETCH_DELAY="0",
+        )
         monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
         discord_settings = load_discord_settings({"DISCORD_TOKEN": bot_token()})
         bot = NewsBot(pipeline.settings, discord_settings, pipeline=pipeline)
@@ -217,13 +235,18 @@ async def test_background_refresh_follows_a_feed_and_about_shows_it(tmp_path, mo
 
         async def indexed(count: int) -> None:
             for _ in range(600):  # a cap: each check ends as soon as the round has run
-                if pipeline.store.info() is not None and len(await asyncio.to_thread(pipeline.searcher.articles)) >= count:
+                if (
+                    pipeline.store.info() is not None
+                    and len(await asyncio.to_thread(pipeline.searcher.articles)) >= count
+                ):
                     return
                 await asyncio.sleep(0.5)
             raise AssertionError(f"the refresh never indexed {count} articles")
 
         await indexed(0)
-        site.set("/feed.xml", rss("Gazette", [("Orchard", site.url("/news/orchard"), "2026-11-20")]), "application/rss+xml")
+        site.set(
+            "/feed.xml", rss("Gazette", [("Orchard", site.url("/news/orchard"), "2026-11-20")]), "application/rss+xml"
+        )
         await indexed(1)
         answer = await asyncio.to_thread(pipeline.ask, "Which apple won the tasting contest?")
         assert "Russet" in answer.text

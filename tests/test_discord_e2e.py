@@ -46,7 +46,9 @@ def custom_ids(request) -> set[str]:
 
 
 async def test_ask_mention_thread_and_follow_up_against_the_stand_in(standin, tmp_path):
-    process = await standin.start_newsbot(tmp_path / "data", tmp_path / "bot.log", STARTUP_SECONDS, NEWSBOT_LOG_LEVEL="INFO")
+    process = await standin.start_newsbot(
+        tmp_path / "data", tmp_path / "bot.log", STARTUP_SECONDS, NEWSBOT_LOG_LEVEL="INFO"
+    )
     try:
         assert standin.identify["token"] == bot_token()
         intents = standin.identify["intents"]
@@ -56,10 +58,14 @@ async def test_ask_mention_thread_and_follow_up_against_the_stand_in(standin, tm
 
         # /ask: deferred at once, then the answer edited in, with citations and no pings.
         mark = len(standin.requests)
-        await standin.dispatch("INTERACTION_CREATE", standin.interaction("ask", {"question": "Who heads the Ukrainian delegation?"}))
+        await standin.dispatch(
+            "INTERACTION_CREATE", standin.interaction("ask", {"question": "Who heads the Ukrainian delegation?"})
+        )
         defer = await standin.wait_for_request(lambda r: r.path.endswith("/callback"), after=mark)
         assert defer.json["type"] == 5
-        final = await standin.wait_for_request(lambda r: r.method == "PATCH" and r.path.endswith("/messages/@original"), after=mark)
+        final = await standin.wait_for_request(
+            lambda r: r.method == "PATCH" and r.path.endswith("/messages/@original"), after=mark
+        )
         assert final.at > defer.at
         assert "[1]" in final.json["content"] and "Umerov" in final.json["content"]
         (embed,) = final.json["embeds"]
@@ -71,9 +77,13 @@ async def test_ask_mention_thread_and_follow_up_against_the_stand_in(standin, tm
         question = standin.message(f"<@{BOT_ID}> Where were the peace talks held? @everyone")
         mark = len(standin.requests)
         await standin.dispatch("MESSAGE_CREATE", question)
-        thread = await standin.wait_for_request(lambda r: r.path == f"/channels/{CHANNEL_ID}/messages/{question['id']}/threads", after=mark)
+        thread = await standin.wait_for_request(
+            lambda r: r.path == f"/channels/{CHANNEL_ID}/messages/{question['id']}/threads", after=mark
+        )
         assert thread.json["name"].startswith("Where were the peace talks held?")
-        answer = await standin.wait_for_request(lambda r: r.method == "POST" and r.path == f"/channels/{question['id']}/messages", after=mark)
+        answer = await standin.wait_for_request(
+            lambda r: r.method == "POST" and r.path == f"/channels/{question['id']}/messages", after=mark
+        )
         assert "Istanbul" in sent_text(answer) and "[1]" in answer.json["content"]
         assert answer.json["allowed_mentions"]["parse"] == []
         assert "@everyone" not in sent_text(answer).replace("@\u200beveryone", "")
@@ -82,7 +92,9 @@ async def test_ask_mention_thread_and_follow_up_against_the_stand_in(standin, tm
         follow_up = standin.message("What about the Russian delegation?", channel_id=int(question["id"]))
         mark = len(standin.requests)
         await standin.dispatch("MESSAGE_CREATE", follow_up)
-        reply = await standin.wait_for_request(lambda r: r.method == "POST" and r.path == f"/channels/{question['id']}/messages", after=mark)
+        reply = await standin.wait_for_request(
+            lambda r: r.method == "POST" and r.path == f"/channels/{question['id']}/messages", after=mark
+        )
         assert str(reply.json["message_reference"]["message_id"]) == follow_up["id"]
         assert "Medinsky" in reply.json["content"]
         assert reply.json["allowed_mentions"]["parse"] == []
@@ -101,26 +113,36 @@ async def test_the_bot_stops_at_start_up_when_its_model_server_is_down(standin, 
     unreachable = f"http://127.0.0.1:{free_port()}/v1"
     with pytest.raises(RuntimeError) as failed:
         await standin.start_newsbot(
-            tmp_path / "data", tmp_path / "bot.log", STARTUP_SECONDS,
-            NEWSBOT_ANSWER_MODE="openai", NEWSBOT_LLM_BASE_URL=unreachable, NEWSBOT_LLM_MODEL="m",
+            tmp_path / "data",
+            tmp_path / "bot.log",
+            STARTUP_SECONDS,
+            NEWSBOT_ANSWER_MODE="openai",
+            NEWSBOT_LLM_BASE_URL=unreachable,
+            NEWSBOT_LLM_MODEL="m",
         )
     log = str(failed.value)
     assert "exit status 1" in log
-    assert f"newsbot: error: the language model (NEWSBOT_ANSWER_MODE=openai) is not usable: cannot reach the model server at {unreachable}" in log
+    assert (
+        f"newsbot: error: the language model (NEWSBOT_ANSWER_MODE=openai) is not usable: cannot reach the model server at {unreachable}"
+        in log
+    )
     assert "Traceback" not in log
 
 
 async def test_a_model_answer_in_a_thread_is_streamed_then_verified(standin, llm_server, tmp_path):
     from bot.discord.render import DRAFT_FOOTER
 
-    process = await standin.start_newsbot(tmp_path / "data", tmp_path / "bot.log", STARTUP_SECONDS,
-                                          **llm_server.env(NEWSBOT_LLM_MAX_TOKENS="96"))
+    process = await standin.start_newsbot(
+        tmp_path / "data", tmp_path / "bot.log", STARTUP_SECONDS, **llm_server.env(NEWSBOT_LLM_MAX_TOKENS="96")
+    )
     try:
         question = standin.message(f"<@{BOT_ID}> Who heads the Ukrainian delegation?")
         mark = len(standin.requests)
         await standin.dispatch("MESSAGE_CREATE", question)
         in_thread = f"/channels/{question['id']}/messages"
-        final = await standin.wait_for_request(lambda r: r.path.startswith(in_thread) and custom_ids(r), after=mark, timeout=180)
+        final = await standin.wait_for_request(
+            lambda r: r.path.startswith(in_thread) and custom_ids(r), after=mark, timeout=180
+        )
         posted = [r for r in standin.requests[mark:] if r.path.startswith(in_thread) and r.method in ("POST", "PATCH")]
         first, edits = posted[0], posted[1:]
         assert first.method == "POST" and DRAFT_FOOTER in first.json["content"]  # the draft is the answer's message
@@ -149,16 +171,31 @@ async def test_two_shard_processes_each_answer_their_server_and_follow_the_write
     shutil.copy(SEED_ARTICLE, corpus)
     data = tmp_path / "data"
     writer_env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
-    subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus)], env=writer_env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "index", str(corpus)], env=writer_env, check=True, capture_output=True
+    )
     processes = []
     try:
         for shard in (0, 1):
-            processes.append(await standin.start_newsbot(
-                data, tmp_path / f"shard{shard}.log", STARTUP_SECONDS, "--read-only", "--shards", str(shard), "--shard-count", "2",
-                shard=shard, NEWSBOT_SOURCES=str(corpus),
-            ))
+            processes.append(
+                await standin.start_newsbot(
+                    data,
+                    tmp_path / f"shard{shard}.log",
+                    STARTUP_SECONDS,
+                    "--read-only",
+                    "--shards",
+                    str(shard),
+                    "--shard-count",
+                    "2",
+                    shard=shard,
+                    NEWSBOT_SOURCES=str(corpus),
+                )
+            )
         assert sorted(identify["shard"] for identify in standin.identifies) == [[0, 2], [1, 2]]
-        places = {(GUILD_ID >> 22) % 2: (GUILD_ID, CHANNEL_ID), (SECOND_GUILD_ID >> 22) % 2: (SECOND_GUILD_ID, SECOND_CHANNEL_ID)}
+        places = {
+            (GUILD_ID >> 22) % 2: (GUILD_ID, CHANNEL_ID),
+            (SECOND_GUILD_ID >> 22) % 2: (SECOND_GUILD_ID, SECOND_CHANNEL_ID),
+        }
 
         async def ask_everywhere(question: str, expected: str) -> None:
             for shard, (guild_id, channel_id) in places.items():
@@ -166,8 +203,14 @@ async def test_two_shard_processes_each_answer_their_server_and_follow_the_write
                 message = standin.message(f"<@{BOT_ID}> {question}", channel_id=channel_id, guild_id=guild_id)
                 await standin.dispatch("MESSAGE_CREATE", message, shard=shard)
                 reply = await standin.wait_for_request(
-                    lambda r: r.method == "POST" and r.path.startswith("/channels/") and r.path.endswith("/messages")
-                    and expected in sent_text(r), after=mark, timeout=STARTUP_SECONDS,
+                    lambda r: (
+                        r.method == "POST"
+                        and r.path.startswith("/channels/")
+                        and r.path.endswith("/messages")
+                        and expected in sent_text(r)
+                    ),
+                    after=mark,
+                    timeout=STARTUP_SECONDS,
                 )
                 assert reply.json["allowed_mentions"]["parse"] == []
 
@@ -176,7 +219,9 @@ async def test_two_shard_processes_each_answer_their_server_and_follow_the_write
             "Ferry terminal delayed\n\nThe harbour authority said on Tuesday that the new ferry terminal will open in May, two years late.",
             encoding="utf-8",
         )
-        subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus)], env=writer_env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "bot.cli", "index", str(corpus)], env=writer_env, check=True, capture_output=True
+        )
         await ask_everywhere("When will the ferry terminal open?", "May")
     finally:
         for process in processes:  # both are told to stop before either is checked

@@ -2,7 +2,6 @@
 dpytest's fake state and HTTP standing in for Discord. dpytest has no threads, so
 `add_thread_support` adds the one call the bot needs (start a thread from a message)."""
 
-
 import discord
 import discord.ext.test as dpytest
 import pytest
@@ -16,13 +15,26 @@ from tests.discord_standin import bot_token
 def add_thread_support(newsbot: NewsBot) -> None:
     http = newsbot.http
 
-    async def start_thread_with_message(channel_id, message_id, *, name, auto_archive_duration, rate_limit_per_user=None, reason=None):
+    async def start_thread_with_message(
+        channel_id, message_id, *, name, auto_archive_duration, rate_limit_per_user=None, reason=None
+    ):
         guild = newsbot.get_channel(channel_id).guild
         data = {
-            "id": message_id, "guild_id": guild.id, "parent_id": channel_id, "owner_id": newsbot.user.id,
-            "name": name, "type": 11, "message_count": 0, "member_count": 1, "rate_limit_per_user": 0,
-            "thread_metadata": {"archived": False, "auto_archive_duration": auto_archive_duration,
-                                "archive_timestamp": "2026-11-24T10:00:00+00:00", "locked": False},
+            "id": message_id,
+            "guild_id": guild.id,
+            "parent_id": channel_id,
+            "owner_id": newsbot.user.id,
+            "name": name,
+            "type": 11,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": auto_archive_duration,
+                "archive_timestamp": "2026-11-24T10:00:00+00:00",
+                "locked": False,
+            },
         }
         guild._add_thread(discord.Thread(guild=guild, state=newsbot._connection, data=data))
         return data
@@ -107,10 +119,13 @@ async def test_cooldown_answers_kindly(newsbot):
     assert "[1]" in dpytest.get_message().content
 
 
-@pytest.mark.parametrize("question, reply", [
-    ("", "The question is empty"),
-    ("why " * 200, "The question is 799 characters long; please keep it under 500."),
-])
+@pytest.mark.parametrize(
+    "question, reply",
+    [
+        ("", "The question is empty"),
+        ("why " * 200, "The question is 799 characters long; please keep it under 500."),
+    ],
+)
 async def test_bad_questions_get_a_clear_reply(newsbot, question, reply):
     channel = dpytest.get_config().channels[0]
     await dpytest.message(mention(newsbot, question), channel=channel)

@@ -6,7 +6,6 @@ import discord
 import pytest
 
 from bot.answering.results import REFUSAL, Answer, Citation
-from index.search.diversify import Outlet
 from bot.discord.render import (
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
@@ -15,6 +14,7 @@ from bot.discord.render import (
     render_answer,
     split_text,
 )
+from index.search.diversify import Outlet
 
 SNOWFLAKE = "123456789012345678"
 
@@ -47,7 +47,10 @@ def test_answer_content_and_numbered_sources():
 
 def test_other_outlets_and_the_age_of_the_sources_are_shown():
     wire = citation(1, "Rescuers reached the villagers.", source="Wire Service")
-    outlets = tuple(Outlet(f"a{n}", "Cave rescue", name, "", "2026-05-28") for n, name in enumerate(["Mekong Herald", "@everyone Daily", "CNN", "WTOP"]))
+    outlets = tuple(
+        Outlet(f"a{n}", "Cave rescue", name, "", "2026-05-28")
+        for n, name in enumerate(["Mekong Herald", "@everyone Daily", "CNN", "WTOP"])
+    )
     answer = answer_with([dataclasses.replace(wire, also_reported_by=outlets)])
     answer.freshness_note = "The latest article on this is from 28 May 2026."
     text = all_text(render_answer(answer))
@@ -115,9 +118,13 @@ def test_many_long_sources_respect_embed_and_message_limits():
 def test_article_list_links_titles_and_stays_within_the_limit():
     from bot.discord.render import ArticleRef, render_article_list
 
-    articles = [ArticleRef(f"Story {n} @everyone", "LN247", f"https://example.org/{n}", "2025-06-02") for n in range(400)]
+    articles = [
+        ArticleRef(f"Story {n} @everyone", "LN247", f"https://example.org/{n}", "2025-06-02") for n in range(400)
+    ]
     (embed,) = render_article_list(articles, "Newest indexed articles", "400 articles indexed").embeds
-    assert embed["description"].startswith("**1.** [Story 0 @\u200beveryone](https://example.org/0) · LN247 · 2 June 2025")
+    assert embed["description"].startswith(
+        "**1.** [Story 0 @\u200beveryone](https://example.org/0) · LN247 · 2 June 2025"
+    )
     assert len(discord.Embed.from_dict(embed)) <= MESSAGE_EMBEDS_LIMIT
     assert len(embed["description"]) <= DESCRIPTION_LIMIT
 
@@ -139,8 +146,17 @@ def test_a_short_answer_that_could_ping_is_neutralised():
 
 
 def test_an_article_quoted_twice_is_one_source_with_both_quotes():
-    cited = dataclasses.replace(citation(1, "The talks resumed on Monday."), more_quotes=("Umerov leads the delegation.",))
-    (message,) = render_answer(Answer(question="q", text="The talks resumed on Monday. [1] Umerov leads the delegation. [1]", refused=False, citations=[cited]))
+    cited = dataclasses.replace(
+        citation(1, "The talks resumed on Monday."), more_quotes=("Umerov leads the delegation.",)
+    )
+    (message,) = render_answer(
+        Answer(
+            question="q",
+            text="The talks resumed on Monday. [1] Umerov leads the delegation. [1]",
+            refused=False,
+            citations=[cited],
+        )
+    )
     (embed,) = message.embeds
     assert embed["description"].count("**[1]**") == 1
     assert "> The talks resumed on Monday.\n> Umerov leads the delegation." in embed["description"]

@@ -57,7 +57,11 @@ def test_the_export_is_built_once(onnx_embedder, model_cache):
 
 
 def test_an_index_refuses_another_backends_questions(tmp_path, model_cache):
-    env = {"NEWSBOT_DATA_DIR": str(tmp_path / "data"), "NEWSBOT_SOURCES": str(SEED_FILE), "NEWSBOT_MODEL_CACHE": str(model_cache)}
+    env = {
+        "NEWSBOT_DATA_DIR": str(tmp_path / "data"),
+        "NEWSBOT_SOURCES": str(SEED_FILE),
+        "NEWSBOT_MODEL_CACHE": str(model_cache),
+    }
     Pipeline(load_settings({**env, "NEWSBOT_EMBED_BACKEND": "onnx-int8"})).index()
     default_pipeline = Pipeline(load_settings(env))
     with pytest.raises(IndexModelMismatch, match="onnx-int8"):

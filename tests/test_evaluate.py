@@ -34,16 +34,50 @@ def test_question_dates_read_iso_and_compact_forms():
 def test_eval_writes_the_run_file_and_reuses_the_index(tmp_path, capsys):
     body = SEED_FILE.read_text(encoding="utf-8").split("---", 2)[2]
     articles = tmp_path / "articles.jsonl"
-    articles.write_text(json.dumps({"id": "seed", "url": "https://example.org/talks", "title": "Peace talks resume in Istanbul",
-                                    "source": "LN247", "published": "2025-06-02", "text": body}) + "\n")
+    articles.write_text(
+        json.dumps(
+            {
+                "id": "seed",
+                "url": "https://example.org/talks",
+                "title": "Peace talks resume in Istanbul",
+                "source": "LN247",
+                "published": "2025-06-02",
+                "text": body,
+            }
+        )
+        + "\n"
+    )
     questions = tmp_path / "questions.jsonl"
     rows = [
-        {"id": "q1", "question": "Who will head the Ukrainian delegation?", "answer": "Rustem Umerov", "date": "2025-06-03", "answer_df": 0.0},
-        {"id": "q2", "question": "Where did the delegations meet?", "answer": "Istanbul", "date": "2025-06-03", "answer_df": 1.0},
+        {
+            "id": "q1",
+            "question": "Who will head the Ukrainian delegation?",
+            "answer": "Rustem Umerov",
+            "date": "2025-06-03",
+            "answer_df": 0.0,
+        },
+        {
+            "id": "q2",
+            "question": "Where did the delegations meet?",
+            "answer": "Istanbul",
+            "date": "2025-06-03",
+            "answer_df": 1.0,
+        },
     ]
     questions.write_text("".join(json.dumps(row) + "\n" for row in rows))
     out = tmp_path / "run.jsonl"
-    args = ["eval", "--articles", str(articles), "--questions", str(questions), "--out", str(out), "--data-dir", str(tmp_path / "data"), "--json"]
+    args = [
+        "eval",
+        "--articles",
+        str(articles),
+        "--questions",
+        str(questions),
+        "--out",
+        str(out),
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--json",
+    ]
     assert main(args) == 0
     captured = capsys.readouterr()
     assert "1 added" in captured.err
@@ -63,5 +97,8 @@ def test_eval_writes_the_run_file_and_reuses_the_index(tmp_path, capsys):
 def test_eval_names_a_bad_questions_file(tmp_path, capsys):
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"id": "q1", "question": "Who?"}\n')
-    assert main(["eval", "--articles", str(tmp_path), "--questions", str(questions), "--out", str(tmp_path / "r.jsonl")]) == 2
+    assert (
+        main(["eval", "--articles", str(tmp_path), "--questions", str(questions), "--out", str(tmp_path / "r.jsonl")])
+        == 2
+    )
     assert "line 1: no 'answer'" in capsys.readouterr().err

@@ -24,31 +24,61 @@ TOPIC = "Kittiwake bridge repairs"
 TODAY = date.today()
 YESTERDAY = TODAY - timedelta(days=1)
 PAGES = {
-    "first": ("/gazette/bridge", "Kittiwake bridge repairs to cost £4.2m", [
-        "Repairs to the Kittiwake bridge in Port Ellery will cost £4.2 million, the county council said on Monday.",
-        "Engineers found corroded steel cables under the main span during an inspection in October, council engineer Mairead Quill said.",
-        "The bridge will close to all traffic for six weeks from January while the cables are replaced.",
-    ], YESTERDAY, "Harbour Gazette"),
-    "second": ("/courier/bridge", "Kittiwake bridge repair bill put at £4.5m", [
-        "Repairs to the Kittiwake bridge in Port Ellery will cost £4.5 million, the county council said.",
-        "Corroded cables under the main span of the Kittiwake bridge were found by engineers in October, the council's Mairead Quill said.",
-        "Drivers face a six-week closure of the Kittiwake bridge from January, with a diversion through the harbour road.",
-    ], TODAY, "Valley Courier"),
-    "third": ("/gazette/bridge-update", "Kittiwake bridge repair bill rises", [
-        "Repairs to the Kittiwake bridge in Port Ellery will cost £4.8 million, the county council said on Wednesday.",
-        "The council said more corroded cables under the main span of the Kittiwake bridge were found in a second inspection.",
-        "The six-week closure of the Kittiwake bridge from January is unchanged, council engineer Mairead Quill said.",
-    ], TODAY, "Harbour Gazette"),
-    "marathon": ("/courier/marathon", "Record field runs the Kittiwake bridge marathon", [
-        "A record 3,400 runners crossed the Kittiwake bridge on Sunday in the twelfth Port Ellery marathon, organisers said.",
-        "Local teacher Ines Varga won the women's race in two hours and 41 minutes, a course record on the Kittiwake bridge route.",
-        "The bridge was closed to traffic for six hours while the race passed, with buses diverted along the harbour road.",
-    ], TODAY, "Valley Courier"),
-    "unrelated": ("/gazette/library", "Library wins national design award", [
-        "The new Fenwick public library has won the national architecture prize for civic buildings, the jury announced on Friday.",
-        "Its timber roof, built from spruce grown within 50 kilometres of the town, was praised for its low carbon footprint.",
-        "More than 90,000 visitors came through its doors in the first year, twice the number the council had expected.",
-    ], TODAY, "Harbour Gazette"),
+    "first": (
+        "/gazette/bridge",
+        "Kittiwake bridge repairs to cost £4.2m",
+        [
+            "Repairs to the Kittiwake bridge in Port Ellery will cost £4.2 million, the county council said on Monday.",
+            "Engineers found corroded steel cables under the main span during an inspection in October, council engineer Mairead Quill said.",
+            "The bridge will close to all traffic for six weeks from January while the cables are replaced.",
+        ],
+        YESTERDAY,
+        "Harbour Gazette",
+    ),
+    "second": (
+        "/courier/bridge",
+        "Kittiwake bridge repair bill put at £4.5m",
+        [
+            "Repairs to the Kittiwake bridge in Port Ellery will cost £4.5 million, the county council said.",
+            "Corroded cables under the main span of the Kittiwake bridge were found by engineers in October, the council's Mairead Quill said.",
+            "Drivers face a six-week closure of the Kittiwake bridge from January, with a diversion through the harbour road.",
+        ],
+        TODAY,
+        "Valley Courier",
+    ),
+    "third": (
+        "/gazette/bridge-update",
+        "Kittiwake bridge repair bill rises",
+        [
+            "Repairs to the Kittiwake bridge in Port Ellery will cost £4.8 million, the county council said on Wednesday.",
+            "The council said more corroded cables under the main span of the Kittiwake bridge were found in a second inspection.",
+            "The six-week closure of the Kittiwake bridge from January is unchanged, council engineer Mairead Quill said.",
+        ],
+        TODAY,
+        "Harbour Gazette",
+    ),
+    "marathon": (
+        "/courier/marathon",
+        "Record field runs the Kittiwake bridge marathon",
+        [
+            "A record 3,400 runners crossed the Kittiwake bridge on Sunday in the twelfth Port Ellery marathon, organisers said.",
+            "Local teacher Ines Varga won the women's race in two hours and 41 minutes, a course record on the Kittiwake bridge route.",
+            "The bridge was closed to traffic for six hours while the race passed, with buses diverted along the harbour road.",
+        ],
+        TODAY,
+        "Valley Courier",
+    ),
+    "unrelated": (
+        "/gazette/library",
+        "Library wins national design award",
+        [
+            "The new Fenwick public library has won the national architecture prize for civic buildings, the jury announced on Friday.",
+            "Its timber roof, built from spruce grown within 50 kilometres of the town, was praised for its low carbon footprint.",
+            "More than 90,000 visitors came through its doors in the first year, twice the number the council had expected.",
+        ],
+        TODAY,
+        "Harbour Gazette",
+    ),
 }
 
 
@@ -63,7 +93,10 @@ class Site:
     def publish(self, *keys: str, **replaced: list[str]) -> None:
         for key in keys:
             path, title, paragraphs, day, outlet = PAGES[key]
-            self.server.set(path, article_page(title, replaced.get(key, paragraphs), f"{day.isoformat()}T09:00:00+00:00", site=outlet))
+            self.server.set(
+                path,
+                article_page(title, replaced.get(key, paragraphs), f"{day.isoformat()}T09:00:00+00:00", site=outlet),
+            )
             if key not in self.listed:
                 self.listed.append(key)
         items = [(PAGES[key][1], self.server.url(PAGES[key][0]), PAGES[key][3].isoformat()) for key in self.listed]
@@ -114,11 +147,14 @@ def test_adding_a_follow_shows_its_backtest_and_a_dry_run_adds_nothing(indexed, 
     assert listed["topic"] == TOPIC and listed["id"] == 1
 
 
-@pytest.mark.parametrize("args, message", [
-    (["add", "   "], "the topic is empty"),
-    (["add", "x" * 201], "201 characters long; keep it under 200"),
-    (["remove", "42"], "no follow 42 of yours"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["add", "   "], "the topic is empty"),
+        (["add", "x" * 201], "201 characters long; keep it under 200"),
+        (["remove", "42"], "no follow 42 of yours"),
+    ],
+)
 def test_bad_follow_input_is_one_line_and_changes_nothing(indexed, capsys, args, message):
     status, out, err = newsbot(capsys, indexed, "follow", *args)
     assert status == 2 and message in err and err.count("\n") == 1
@@ -131,7 +167,10 @@ def test_more_follows_than_allowed_are_refused(indexed, capsys, monkeypatch):
         assert newsbot(capsys, indexed, "follow", "add", topic)[0] == 0
     status, _, err = newsbot(capsys, indexed, "follow", "add", "library award")
     assert status == 2 and "already follow 2 topics" in err
-    assert [f["topic"] for f in json.loads(newsbot(capsys, indexed, "follow", "list", "--json")[1])["follows"]] == ["bridge repairs", "ferry terminal"]
+    assert [f["topic"] for f in json.loads(newsbot(capsys, indexed, "follow", "list", "--json")[1])["follows"]] == [
+        "bridge repairs",
+        "ferry terminal",
+    ]
 
 
 def test_an_alert_then_an_update_then_nothing_for_the_unrelated(indexed, site, capsys):
@@ -148,7 +187,18 @@ def test_an_alert_then_an_update_then_nothing_for_the_unrelated(indexed, site, c
     alert, update = sent
     assert alert["title"] == PAGES["second"][1] and alert["quote"] in " ".join(PAGES["second"][2])
     assert update["title"] == PAGES["third"][1] and update["story_id"] == alert["story_id"]
-    assert set(alert) == {"type", "follow_id", "topic", "story_id", "article_id", "title", "source", "url", "published", "quote"}
+    assert set(alert) == {
+        "type",
+        "follow_id",
+        "topic",
+        "story_id",
+        "article_id",
+        "title",
+        "source",
+        "url",
+        "published",
+        "quote",
+    }
 
 
 def test_alerts_beyond_the_hourly_cap_come_as_one_digest(indexed, site, capsys, monkeypatch):
@@ -195,9 +245,15 @@ def test_recent_pages_are_rechecked_often_then_less_as_they_age():
     from index.web.recheck import recheck_due
 
     now = 1_800_000_000.0
-    stamp = lambda hours: __import__("datetime").datetime.fromtimestamp(now - hours * 3600, __import__("datetime").timezone.utc).isoformat()  # noqa: E731
+    stamp = lambda hours: (
+        __import__("datetime")
+        .datetime.fromtimestamp(now - hours * 3600, __import__("datetime").timezone.utc)
+        .isoformat()
+    )  # noqa: E731
     assert recheck_due(stamp(0.5), now - 60, now, 3)  # first hour: every round
-    assert not recheck_due(stamp(24), now - 3600, now, 3) and recheck_due(stamp(24), now - 5 * 3600, now, 3)  # a day old: every 4 h
+    assert not recheck_due(stamp(24), now - 3600, now, 3) and recheck_due(
+        stamp(24), now - 5 * 3600, now, 3
+    )  # a day old: every 4 h
     assert not recheck_due(stamp(24 * 4), 0, now, 3)  # past NEWSBOT_RECHECK_DAYS
     assert not recheck_due(stamp(0.5), 0, now, 0)  # 0: never
 
@@ -205,8 +261,13 @@ def test_recent_pages_are_rechecked_often_then_less_as_they_age():
 def watch(data_dir, log, *extra_env):
     environment = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_FETCH_DELAY": "0", **dict(extra_env)}
     with open(log, "w") as out:  # the child keeps its own copy of the file
-        return subprocess.Popen([sys.executable, "-m", "bot.cli", "watch", "--every", "1m", "--json"],
-                                env=environment, stdout=out, stderr=subprocess.STDOUT, text=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "watch", "--every", "1m", "--json"],
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
 
 def lines(log) -> list[dict]:
@@ -226,8 +287,11 @@ def test_watch_delivers_once_across_a_kill_9_then_updates_and_corrections(indexe
     first = watch(indexed, first_log, ("NEWSBOT_SOURCES", site.feed), ("NEWSBOT_TEST_HOLD_DELIVERY", str(gate)))
     second = None
     try:
-        wait_for(lambda: FollowStore(indexed).exists() and [m for m in FollowStore(indexed).messages() if m.kind == "alert"], 300,
-                 f"the alert matched: {first_log.read_text() if first_log.exists() else ''}")
+        wait_for(
+            lambda: FollowStore(indexed).exists() and [m for m in FollowStore(indexed).messages() if m.kind == "alert"],
+            300,
+            f"the alert matched: {first_log.read_text() if first_log.exists() else ''}",
+        )
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=60)
         assert lines(first_log) == []
@@ -238,8 +302,14 @@ def test_watch_delivers_once_across_a_kill_9_then_updates_and_corrections(indexe
         corrected = [p.replace("£4.5 million", "£4.6 million") for p in PAGES["second"][2]]
         site.publish("third")
         site.publish("second", second=corrected)
-        wait_for(lambda: any(m["title"] == PAGES["third"][1] for m in lines(second_log)), 120, f"the update within 2 minutes: {second_log.read_text()}")
-        wait_for(lambda: len(lines(second_log)) >= 3, 120, f"the correction within two rounds: {second_log.read_text()}")
+        wait_for(
+            lambda: any(m["title"] == PAGES["third"][1] for m in lines(second_log)),
+            120,
+            f"the update within 2 minutes: {second_log.read_text()}",
+        )
+        wait_for(
+            lambda: len(lines(second_log)) >= 3, 120, f"the correction within two rounds: {second_log.read_text()}"
+        )
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=60)
     finally:
@@ -262,8 +332,10 @@ def test_watch_delivers_once_across_a_kill_9_then_updates_and_corrections(indexe
     assert "£4.5 million" not in " ".join(passage.readable_text for passage in answer.passages)
 
 
-async def test_discord_follow_backtest_alert_thread_update_unfollow_and_a_channel_without_permission(indexed, site, monkeypatch):
-    
+async def test_discord_follow_backtest_alert_thread_update_unfollow_and_a_channel_without_permission(
+    indexed, site, monkeypatch
+):
+
     from bot.discord.bot import NewsBot
     from bot.settings import load_discord_settings
     from tests.discord_standin import CHANNEL_ID, DM_CHANNEL_ID, OTHER_CHANNEL_ID, DiscordStandIn, bot_token
@@ -286,9 +358,13 @@ async def test_discord_follow_backtest_alert_thread_update_unfollow_and_a_channe
 
     try:
         monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
-        bot = NewsBot(pipeline.settings.model_copy(), load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=pipeline)
+        bot = NewsBot(
+            pipeline.settings.model_copy(), load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=pipeline
+        )
         await bot.login(bot_token())
-        reply = (await run_interaction((bot, standin), standin.interaction("follow", {"topic": TOPIC}), is_followup))[-1].json
+        reply = (await run_interaction((bot, standin), standin.interaction("follow", {"topic": TOPIC}), is_followup))[
+            -1
+        ].json
         assert reply["content"].startswith(f"Following “{TOPIC}” (#1)") and reply["flags"] & 64
         assert PAGES["first"][1] in reply["embeds"][0]["description"] and reply["allowed_mentions"]["parse"] == []
 
@@ -299,10 +375,19 @@ async def test_discord_follow_backtest_alert_thread_update_unfollow_and_a_channe
         alert_id = int(standin.messages[-1]["id"])
 
         requests = await round_of("third")
-        assert [r.path for r in requests if r.method == "POST"] == [f"/channels/{CHANNEL_ID}/messages/{alert_id}/threads", f"/channels/{alert_id}/messages"]
-        assert requests[-1].json["content"].startswith("**Update:**") and PAGES["third"][1] in requests[-1].json["content"]
+        assert [r.path for r in requests if r.method == "POST"] == [
+            f"/channels/{CHANNEL_ID}/messages/{alert_id}/threads",
+            f"/channels/{alert_id}/messages",
+        ]
+        assert (
+            requests[-1].json["content"].startswith("**Update:**") and PAGES["third"][1] in requests[-1].json["content"]
+        )
 
-        gone = await run_interaction((bot, standin), standin.interaction("follow", {"topic": "Kittiwake bridge marathon"}, channel_id=OTHER_CHANNEL_ID), is_followup)
+        gone = await run_interaction(
+            (bot, standin),
+            standin.interaction("follow", {"topic": "Kittiwake bridge marathon"}, channel_id=OTHER_CHANNEL_ID),
+            is_followup,
+        )
         assert "(#2)" in gone[-1].json["content"]
         standin.forbidden_channels.add(OTHER_CHANNEL_ID)
         requests = await round_of("marathon")
@@ -311,13 +396,17 @@ async def test_discord_follow_backtest_alert_thread_update_unfollow_and_a_channe
         assert "is paused" in told.json["content"] and told.json["allowed_mentions"]["parse"] == []
         mark = len(standin.requests)
         await bot.get_cog("Follows").deliver()
-        assert not [r for r in standin.requests[mark:] if r.method == "POST"]  # paused: nothing tried, the owner told once
+        assert not [
+            r for r in standin.requests[mark:] if r.method == "POST"
+        ]  # paused: nothing tried, the owner told once
 
         unfollow = standin.interaction("unfollow")
         unfollow["data"]["options"] = [{"name": "id", "type": 4, "value": 1}]
         answered = await run_interaction((bot, standin), unfollow, lambda r: r.path.endswith("/callback"))
         assert "No longer following" in answered[-1].json["data"]["content"]
-        listed = await run_interaction((bot, standin), standin.interaction("follows"), lambda r: r.path.endswith("/callback"))
+        listed = await run_interaction(
+            (bot, standin), standin.interaction("follows"), lambda r: r.path.endswith("/callback")
+        )
         content = listed[-1].json["data"]["content"]
         assert "**#2**" in content and "paused" in content and "**#1**" not in content
     finally:

@@ -20,18 +20,27 @@ from tests.conftest import TEST_HOSTS, make_pipeline
 from tests.news_server import NewsServer, article_page, rss, sitemap
 
 TODAY = date(2026, 12, 1)
-FERRY = ("Ferry terminal opening delayed to May", [
-    "The harbour authority of Port Ellery said on Tuesday that the new ferry terminal will open in May, two years late.",
-    "Engineers found cracks in the main pier during a final inspection in March, the director Mairead Quill said.",
-])
-ORCHARD = ("Orchard festival draws record crowds", [
-    "The Brindle orchard festival drew a record 41,000 visitors over the weekend, organisers said on Sunday.",
-    "A heritage apple called the Brindle Russet won the tasting contest for the third year running.",
-])
-BRIDGE = ("Kittiwake bridge reopens after repairs", [
-    "The Kittiwake bridge reopened to traffic on Monday after eight weeks of repairs to its steel cables.",
-    "Mayor Tobias Renwick cut a ribbon at the northern end while a brass band from the local school played.",
-])
+FERRY = (
+    "Ferry terminal opening delayed to May",
+    [
+        "The harbour authority of Port Ellery said on Tuesday that the new ferry terminal will open in May, two years late.",
+        "Engineers found cracks in the main pier during a final inspection in March, the director Mairead Quill said.",
+    ],
+)
+ORCHARD = (
+    "Orchard festival draws record crowds",
+    [
+        "The Brindle orchard festival drew a record 41,000 visitors over the weekend, organisers said on Sunday.",
+        "A heritage apple called the Brindle Russet won the tasting contest for the third year running.",
+    ],
+)
+BRIDGE = (
+    "Kittiwake bridge reopens after repairs",
+    [
+        "The Kittiwake bridge reopened to traffic on Monday after eight weeks of repairs to its steel cables.",
+        "Mayor Tobias Renwick cut a ribbon at the northern end while a brass band from the local school played.",
+    ],
+)
 MEMORY_LIMIT_MB = 700
 
 
@@ -61,7 +70,9 @@ def gzip_bomb() -> bytes:
 
 def newsbot(data, *args, timeout=300, **env):
     environment = {**os.environ, "NEWSBOT_DATA_DIR": str(data), "NEWSBOT_FETCH_DELAY": "0", **env}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=environment, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], env=environment, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def ask(pipeline, question):
@@ -72,12 +83,24 @@ def test_private_addresses_are_refused_by_name_with_every_encoding(server, canar
     good = server.url("/news/ferry")
     server.set("/news/ferry", article_page(*FERRY, "2026-11-20T09:00:00+00:00"))
     port = canary.port
-    internal = [f"http://127.0.0.2:{port}/secret", f"http://0x7f000002:{port}/secret", f"http://2130706434:{port}/secret",
-                f"http://[::ffff:127.0.0.2]:{port}/secret", f"http://[::1]:{port}/secret"]
+    internal = [
+        f"http://127.0.0.2:{port}/secret",
+        f"http://0x7f000002:{port}/secret",
+        f"http://2130706434:{port}/secret",
+        f"http://[::ffff:127.0.0.2]:{port}/secret",
+        f"http://[::1]:{port}/secret",
+    ]
     server.set("/news/moved", status=302, Location=f"http://127.0.0.2:{port}/secret")
-    canary.set("/secret", article_page("Instance credentials", ["The access key of this machine is AKIA-SECRET-0001, valid until May."]))
+    canary.set(
+        "/secret",
+        article_page("Instance credentials", ["The access key of this machine is AKIA-SECRET-0001, valid until May."]),
+    )
     links = [good, server.url("/news/moved"), *internal]
-    server.set("/feed.xml", rss("Gazette", [(f"Story {n}", link, "2026-11-20") for n, link in enumerate(links)]), "application/rss+xml")
+    server.set(
+        "/feed.xml",
+        rss("Gazette", [(f"Story {n}", link, "2026-11-20") for n, link in enumerate(links)]),
+        "application/rss+xml",
+    )
 
     result = newsbot(tmp_path / "data", "index", server.url("/feed.xml"), NEWSBOT_ALLOW_PRIVATE_HOSTS="127.0.0.1")
 
@@ -94,7 +117,11 @@ def test_private_addresses_are_refused_by_name_with_every_encoding(server, canar
 
 
 def test_an_allowed_private_source_does_not_allow_its_links_elsewhere(server, canary, tmp_path):
-    server.set("/feed.xml", rss("Gazette", [("Secret", f"http://127.0.0.2:{canary.port}/secret", "2026-11-20")]), "application/rss+xml")
+    server.set(
+        "/feed.xml",
+        rss("Gazette", [("Secret", f"http://127.0.0.2:{canary.port}/secret", "2026-11-20")]),
+        "application/rss+xml",
+    )
     report = make_pipeline(tmp_path / "data", NEWSBOT_FETCH_DELAY="0").index([server.url("/feed.xml")])
     (problem,) = report.problems
     assert "127.0.0.2, a loopback address" in problem.reason and canary.requests == []
@@ -127,15 +154,25 @@ def test_compressed_bombs_stop_at_the_cap_in_bounded_memory(server, gzip_bomb, t
     try:
         server.set("/robots.txt", gzip_bomb, "text/plain", Content_Encoding="gzip")
         server.set("/news/ferry", article_page(*FERRY, "2026-11-20T09:00:00+00:00"))
-        server.set("/feed.xml", rss("Gazette", [("Ferry", server.url("/news/ferry"), "2026-11-20")]), "application/rss+xml")
+        server.set(
+            "/feed.xml", rss("Gazette", [("Ferry", server.url("/news/ferry"), "2026-11-20")]), "application/rss+xml"
+        )
         other.set("/robots.txt", "User-agent: *\nAllow: /\n", "text/plain")
         other.set("/news/orchard", article_page(*ORCHARD, "2026-11-21T09:00:00+00:00"))
         other.set("/bomb-sitemap.xml", gzip_bomb, "application/xml", Content_Encoding="gzip")
         other.set("/good-sitemap.xml", sitemap([(other.url("/news/orchard"), "2026-11-21")]), "application/xml")
-        index = '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + "".join(
-            f"<sitemap><loc>{other.url(path)}</loc></sitemap>" for path in ("/bomb-sitemap.xml", "/good-sitemap.xml")) + "</sitemapindex>"
+        index = (
+            '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(
+                f"<sitemap><loc>{other.url(path)}</loc></sitemap>"
+                for path in ("/bomb-sitemap.xml", "/good-sitemap.xml")
+            )
+            + "</sitemapindex>"
+        )
         other.set("/sitemap.xml", index, "application/xml")
-        other.set("/feed.xml", rss("Other", [("Orchard", other.url("/news/orchard"), "2026-11-21")]), "application/rss+xml")
+        other.set(
+            "/feed.xml", rss("Other", [("Orchard", other.url("/news/orchard"), "2026-11-21")]), "application/rss+xml"
+        )
         data = tmp_path / "data"
         sources = [server.url("/feed.xml"), other.url("/sitemap.xml"), other.url("/feed.xml")]
         assert newsbot(data, "index", *sources).returncode == 0
@@ -146,8 +183,13 @@ def test_compressed_bombs_stop_at_the_cap_in_bounded_memory(server, gzip_bomb, t
             "print(result.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024); print(result.stderr)"
         )
         environment = {**os.environ, "NEWSBOT_DATA_DIR": str(data), "NEWSBOT_FETCH_DELAY": "0"}
-        out = subprocess.run([sys.executable, "-c", measure, sys.executable, "-m", "bot.cli", "index", *sources],
-                             env=environment, capture_output=True, text=True, timeout=300).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", measure, sys.executable, "-m", "bot.cli", "index", *sources],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        ).stdout
     finally:
         other.close()
     status, peak_mb = map(int, out.splitlines()[0].split())
@@ -171,7 +213,10 @@ def test_a_feed_of_10000_entries_in_no_order_gives_its_50_newest(server, tmp_pat
     newest_three = sorted(range(10_000), key=lambda n: days[n])[-3:]
     for n, story in zip(newest_three, (FERRY, ORCHARD, BRIDGE)):
         title, paragraphs = story
-        server.set(paths[n], article_page(f"{title} ({n})", [f"Report {n} of the day."] + paragraphs, f"{days[n]}T09:00:00+00:00"))
+        server.set(
+            paths[n],
+            article_page(f"{title} ({n})", [f"Report {n} of the day."] + paragraphs, f"{days[n]}T09:00:00+00:00"),
+        )
     rng.shuffle(items)
     server.set("/feed.xml", rss("Big", items), "application/rss+xml")
 
@@ -195,23 +240,31 @@ def test_feeds_that_try_xml_tricks_are_read_and_named(server, tmp_path, kind):
         "invalid utf-8": b'<?xml version="1.0" encoding="utf-8"?>',
     }[kind]
     title = {"entity bomb": b"&l9;", "external entity": b"&x;", "invalid utf-8": b"Caf\xe9 news"}[kind]
-    server.set("/feed.xml", prolog + b'<rss version="2.0"><channel><title>' + title + b"</title>" + item + b"</channel></rss>",
-               "application/rss+xml")
+    server.set(
+        "/feed.xml",
+        prolog + b'<rss version="2.0"><channel><title>' + title + b"</title>" + item + b"</channel></rss>",
+        "application/rss+xml",
+    )
 
     report = make_pipeline(tmp_path / "data", NEWSBOT_FETCH_DELAY="0").index([server.url("/feed.xml")])
 
     assert report.added == 1
     (note,) = [note for note in report.notes if note.where == server.url("/feed.xml")]
-    expected = {"entity bomb": "declares XML entities", "external entity": "declares external XML entities",
-                "invalid utf-8": "don't fit its declared encoding"}[kind]
+    expected = {
+        "entity bomb": "declares XML entities",
+        "external entity": "declares external XML entities",
+        "invalid utf-8": "don't fit its declared encoding",
+    }[kind]
     assert expected in note.reason
     listing = read_listing(Fetched(server.url("/feed.xml"), server.routes["/feed.xml"].body, "application/rss+xml"))
     assert "root:" not in listing.title  # an external entity is never read
 
 
 def test_a_sitemap_with_entities_is_skipped_by_name(server, tmp_path):
-    body = ('<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&x;</loc></url></urlset>')
+    body = (
+        '<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>&x;</loc></url></urlset>'
+    )
     server.set("/sitemap.xml", body, "application/xml")
     report = make_pipeline(tmp_path / "data", NEWSBOT_FETCH_DELAY="0").index([server.url("/sitemap.xml")])
     (problem,) = report.problems
@@ -219,8 +272,13 @@ def test_a_sitemap_with_entities_is_skipped_by_name(server, tmp_path):
 
 
 def test_the_newest_entries_come_first_and_undated_ones_last_in_listed_order():
-    entries = [Entry("u1"), Entry("d1", published="2026-11-01T00:00:00+00:00"), Entry("u2"),
-               Entry("d2", updated="2026-11-03T00:00:00+01:00"), Entry("d3", published="2026-11-03T00:00:00+00:00")]
+    entries = [
+        Entry("u1"),
+        Entry("d1", published="2026-11-01T00:00:00+00:00"),
+        Entry("u2"),
+        Entry("d2", updated="2026-11-03T00:00:00+01:00"),
+        Entry("d3", published="2026-11-03T00:00:00+00:00"),
+    ]
     assert [entry.url for entry in newest(entries, 10)] == ["d3", "d2", "d1", "u1", "u2"]
     assert [entry.url for entry in newest(entries, 2)] == ["d3", "d2"]
 

@@ -34,15 +34,20 @@ def sources() -> dict[str, Path]:
 
 
 def test_index_never_imports_bot():
-    offenders = sorted(name for name, path in sources().items()
-                       if name.startswith("index") and any(imported.split(".")[0] == "bot" for imported in imports(path, False)))
+    offenders = sorted(
+        name
+        for name, path in sources().items()
+        if name.startswith("index") and any(imported.split(".")[0] == "bot" for imported in imports(path, False))
+    )
     assert offenders == []
 
 
 def test_no_module_level_import_cycles():
     modules = sources()
-    graph = {name: {imported for imported in imports(path, True) if imported in modules and imported != name}
-             for name, path in modules.items()}
+    graph = {
+        name: {imported for imported in imports(path, True) if imported in modules and imported != name}
+        for name, path in modules.items()
+    }
     # A package's __init__ imported on the way to its modules is not an edge of its own.
     cycles, state = [], {}
 
@@ -50,7 +55,7 @@ def test_no_module_level_import_cycles():
         state[name] = "open"
         for target in sorted(graph[name]):
             if state.get(target) == "open":
-                cycles.append(trail[trail.index(target):] + [target])
+                cycles.append(trail[trail.index(target) :] + [target])
             elif target not in state:
                 visit(target, trail + [target])
         state[name] = "done"
@@ -62,10 +67,14 @@ def test_no_module_level_import_cycles():
 
 
 def test_importing_newsbot_leaves_the_environment_alone():
-    script = ("import os; before = dict(os.environ); "
-              "import index, index.offline, bot.pipeline, bot.cli, bot.settings; "
-              "print(sorted(set(os.environ.items()) ^ set(before.items())))")
+    script = (
+        "import os; before = dict(os.environ); "
+        "import index, index.offline, bot.pipeline, bot.cli, bot.settings; "
+        "print(sorted(set(os.environ.items()) ^ set(before.items())))"
+    )
     env = {key: value for key, value in os.environ.items() if key not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -12,7 +12,9 @@ from index.articles.files import read_file
 from index.articles.reading_log import reading
 
 LIMIT = 5_000_000
-QUOTED = "The café on Hauptstraße in Zürich reopened on Tuesday, its owner Jörg Müller said, after a déjà vu of a flood."
+QUOTED = (
+    "The café on Hauptstraße in Zürich reopened on Tuesday, its owner Jörg Müller said, after a déjà vu of a flood."
+)
 FILLER = "The river rose by two metres overnight and the town council met to discuss new flood barriers for the old quarter. "
 
 
@@ -42,9 +44,17 @@ def test_a_latin_1_page_declaring_its_charset_is_read_without_a_note(tmp_path):
 @pytest.mark.parametrize(
     "name, raw, noted",
     [
-        ("lying.html", page('<meta charset="utf-8">').encode("latin-1"), "declares UTF-8 but is not UTF-8; read as cp1252, a guess"),
+        (
+            "lying.html",
+            page('<meta charset="utf-8">').encode("latin-1"),
+            "declares UTF-8 but is not UTF-8; read as cp1252, a guess",
+        ),
         ("undeclared.html", page("").encode("cp1252"), "declares no charset and is not UTF-8; read as cp1252, a guess"),
-        ("klingon.html", page('<meta charset="x-klingon">').encode("utf-8"), "declares charset 'x-klingon', which is unknown"),
+        (
+            "klingon.html",
+            page('<meta charset="x-klingon">').encode("utf-8"),
+            "declares charset 'x-klingon', which is unknown",
+        ),
     ],
 )
 def test_a_page_whose_charset_is_missing_wrong_or_unknown_is_read_with_a_note_naming_it(tmp_path, name, raw, noted):
@@ -57,7 +67,11 @@ def test_a_page_whose_charset_is_missing_wrong_or_unknown_is_read_with_a_note_na
 
 def test_a_page_mixing_encodings_is_read_with_the_bad_bytes_replaced_and_a_note(tmp_path):
     path = tmp_path / "mixed.html"
-    path.write_bytes(page('<meta charset="utf-8">', "Ça va très bien, said the mayor of the flooded town on Tuesday.").encode("utf-8").replace("très".encode("utf-8"), "très".encode("latin-1")))
+    path.write_bytes(
+        page('<meta charset="utf-8">', "Ça va très bien, said the mayor of the flooded town on Tuesday.")
+        .encode("utf-8")
+        .replace("très".encode(), "très".encode("latin-1"))
+    )
     notes, (article,) = read(path)
     assert "bytes that are not UTF-8 were replaced" in notes[0].reason
     assert "Ça va tr\ufffds bien" in article.text

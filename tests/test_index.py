@@ -9,7 +9,6 @@ import pytest
 from index.articles.chunk import chunk_article, embed_text, make_splitter
 from index.articles.files import read_file
 from index.build import COMMIT_ARTICLES, HOLD_AFTER_BATCH
-
 from tests.conftest import SEED_FILE, SEED_ID, ChromaServer, ctrl_c_restored, make_pipeline, stop_process
 from tests.news_server import wait_for
 
@@ -67,7 +66,14 @@ def test_no_chunk_holds_the_seed_boilerplate(seed_pipeline):
     documents = seed_pipeline.store.chunks.get()["documents"]
     assert documents
     for text in documents:
-        for phrase in ("Discover more", "Subscribe", "Advertisement", "Most Popular", "Related Posts", "Continue reading"):
+        for phrase in (
+            "Discover more",
+            "Subscribe",
+            "Advertisement",
+            "Most Popular",
+            "Related Posts",
+            "Continue reading",
+        ):
             assert phrase not in text
 
 
@@ -87,7 +93,9 @@ def test_changed_article_is_replaced_and_deleted_one_removed(tmp_path, corpus_co
     extra.write_text(f"---\nid: ferry\ntitle: Ferry terminal\n---\n{STORY}\n", encoding="utf-8")
     assert pipeline.index([corpus_copy]).added == 2
 
-    extra.write_text(f"---\nid: ferry\ntitle: Ferry terminal\n---\n{STORY}\n\nThe opening was moved to June.\n", encoding="utf-8")
+    extra.write_text(
+        f"---\nid: ferry\ntitle: Ferry terminal\n---\n{STORY}\n\nThe opening was moved to June.\n", encoding="utf-8"
+    )
     report = pipeline.index([corpus_copy])
     assert (report.added, report.updated, report.unchanged) == (0, 1, 1)
     texts = pipeline.store.chunks.get(where={"article_id": "ferry"})["documents"]
@@ -191,7 +199,13 @@ def test_a_reader_answers_from_an_article_another_process_adds(tmp_path, corpus_
     assert reader.ask("When will the ferry terminal open?").refused
     (corpus_copy / "ferry.txt").write_text(f"Ferry terminal delayed\n\n{STORY}", encoding="utf-8")
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
-    subprocess.run([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env, check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "index", str(corpus_copy)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     answer = reader.ask("When will the ferry terminal open?")  # the same reader, not reopened
     assert not answer.refused and "May" in answer.text
     assert reader.searcher.dense_ranking(reader.embedder.embed_query(STORY), 1)[0].startswith(
@@ -239,8 +253,13 @@ def test_an_interrupted_run_leaves_the_last_index_answering(tmp_path, corpus_cop
     log_path = tmp_path / "index.log"
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data), HOLD_AFTER_BATCH: str(gate)}
     with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", str(corpus_copy)], env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, preexec_fn=ctrl_c_restored)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "index", str(corpus_copy)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=ctrl_c_restored,
+        )
     try:
         wait_for(lambda: reached.exists() or process.poll() is not None, 300, "the first batch committed")
         assert process.poll() is None, log_path.read_text()
@@ -270,9 +289,8 @@ def test_an_interrupted_run_leaves_the_last_index_answering(tmp_path, corpus_cop
 def test_threads_racing_to_open_the_index_all_get_answers(seed_pipeline):
     from concurrent.futures import ThreadPoolExecutor
 
-    from index.search.searcher import Searcher
-
     from index.search.catalog import Catalog
+    from index.search.searcher import Searcher
     from index.store.chroma import ChunkStore
 
     store = ChunkStore.local(seed_pipeline.settings.data_dir / "chroma")
@@ -291,7 +309,9 @@ def test_chunks_are_added_within_chromas_batch_limit(tmp_path, corpus_copy, monk
     pipeline = make_pipeline(tmp_path / "data")
     monkeypatch.setattr(pipeline.store.client, "get_max_batch_size", lambda: 2)
     real_add = ChromaVectorStore.add
-    monkeypatch.setattr(ChromaVectorStore, "add", lambda self, nodes, **kw: added.append(len(nodes)) or real_add(self, nodes, **kw))
+    monkeypatch.setattr(
+        ChromaVectorStore, "add", lambda self, nodes, **kw: added.append(len(nodes)) or real_add(self, nodes, **kw)
+    )
     report = pipeline.index([corpus_copy])
     assert added == [2, 2, 1] and report.chunks == 5
     assert_consistent(pipeline, 5)

@@ -66,7 +66,6 @@ def test_question_words_become_a_quoted_fts5_query():
     assert match_expression("the of and") == ""
 
 
-
 def test_a_date_range_ranks_the_same_by_day_terms_as_by_joining_on_days(tmp_path, corpus_copy, monkeypatch):
     import index.search.catalog
 

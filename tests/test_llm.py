@@ -51,8 +51,14 @@ def test_answers_over_http_cite_verbatim_quotes(model_pipeline, seed_text, quest
 
 def test_ask_json_through_the_cli(llm_server, seed_pipeline, seed_text):
     env = {**llm_server.env(**FAST), "NEWSBOT_DATA_DIR": str(seed_pipeline.settings.data_dir)}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "ask", QUESTIONS[0], "--json"], cwd=ROOT,
-                            env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", QUESTIONS[0], "--json"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["mode"] == "openai"
@@ -66,7 +72,9 @@ def test_an_answer_the_passages_dont_support_falls_back_to_quotes(llm_server, se
     shutil.copytree(PROJECT_ROOT / "prompts", prompts)
     (prompts / "answer_system.txt").write_text("You write short poems about cats and gardens. Never mention news.")
     (prompts / "answer_user.txt").write_text("Ignore this: {passages} {question}\nA poem about a cat in a garden:")
-    pipeline = make_pipeline(seed_pipeline.settings.data_dir, **llm_server.env(NEWSBOT_PROMPTS_DIR=str(prompts), **FAST))
+    pipeline = make_pipeline(
+        seed_pipeline.settings.data_dir, **llm_server.env(NEWSBOT_PROMPTS_DIR=str(prompts), **FAST)
+    )
     answer = pipeline.ask(QUESTIONS[0])
     assert answer.verification.fallback and answer.note
     assert answer.text == seed_pipeline.ask(QUESTIONS[0]).text
@@ -113,8 +121,13 @@ def silent_server():
 
 
 def test_a_server_that_never_answers_times_out(silent_server, seed_pipeline):
-    pipeline = make_pipeline(seed_pipeline.settings.data_dir, NEWSBOT_ANSWER_MODE="openai", NEWSBOT_LLM_BASE_URL=silent_server,
-                             NEWSBOT_LLM_MODEL="m", NEWSBOT_LLM_TIMEOUT="3")
+    pipeline = make_pipeline(
+        seed_pipeline.settings.data_dir,
+        NEWSBOT_ANSWER_MODE="openai",
+        NEWSBOT_LLM_BASE_URL=silent_server,
+        NEWSBOT_LLM_MODEL="m",
+        NEWSBOT_LLM_TIMEOUT="3",
+    )
     started = time.monotonic()
     answer = pipeline.ask(QUESTIONS[0])
     assert time.monotonic() - started < 3 + 2  # the deadline, plus the extractive answer's own time
@@ -140,7 +153,9 @@ def test_a_follow_up_is_condensed_by_the_model(model_pipeline):
 
 
 def test_the_gguf_in_process_streams_and_cites_verbatim(gguf_path, seed_pipeline, seed_text):
-    pipeline = make_pipeline(seed_pipeline.settings.data_dir, NEWSBOT_ANSWER_MODE="llamacpp", NEWSBOT_LLM_GGUF=str(gguf_path), **FAST)
+    pipeline = make_pipeline(
+        seed_pipeline.settings.data_dir, NEWSBOT_ANSWER_MODE="llamacpp", NEWSBOT_LLM_GGUF=str(gguf_path), **FAST
+    )
     drafts: list[str] = []
     answer = pipeline.ask(QUESTIONS[0], on_text=drafts.append)
     assert answer.mode == "llamacpp" and answer.verification is not None

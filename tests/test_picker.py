@@ -11,11 +11,10 @@ import pytest
 from bot.answering import picker as picker_module
 from bot.answering.features import QuestionFacts, sentence_features
 from bot.answering.names import about_another, distinguishing_terms, unmatched_terms
-from bot.answering.results import REFUSAL
 from bot.answering.picker import CARD_FILE, FIXTURE_FILE, MODEL_DIR, WEIGHTS_FILE, AnswerPicker, PickerModelError
+from bot.answering.results import REFUSAL
 from bot.cli import main
 from index.search.searcher import Passage
-
 from tests.conftest import SEED_FILE, make_pipeline
 
 
@@ -38,7 +37,10 @@ def test_the_model_prefers_the_sentence_that_answers(embedder):
     ]
     facts = QuestionFacts.of(question)
     query = embedder.embed_query(question)
-    rows = [sentence_features(facts, s, float(v @ query), "Ukraine-Russia Peace Talks Resume", False, 0, 1) for s, v in zip(sentences, embedder.embed(sentences))]
+    rows = [
+        sentence_features(facts, s, float(v @ query), "Ukraine-Russia Peace Talks Resume", False, 0, 1)
+        for s, v in zip(sentences, embedder.embed(sentences))
+    ]
     confidences = AnswerPicker().confidences(np.array(rows))
     assert confidences[1] > confidences[0]
 
@@ -88,8 +90,11 @@ def test_distinguishing_terms_are_names_of_several_words_and_years():
 
 
 def test_an_article_without_one_of_the_questions_words_is_a_neighbour():
-    physics = passage("physics", "Swedish academy announces 2019 Nobel Prize winners in physics",
-                      "On Tuesday, the Royal Swedish Academy of Sciences announced the winners of the 2019 Nobel Prize in Physics.")
+    physics = passage(
+        "physics",
+        "Swedish academy announces 2019 Nobel Prize winners in physics",
+        "On Tuesday, the Royal Swedish Academy of Sciences announced the winners of the 2019 Nobel Prize in Physics.",
+    )
     other = passage("other", "Peace talks", "Peace talks resumed in Istanbul.")
     assert unmatched_terms("Who won the Nobel Peace Prize in 2019?", physics, [physics, other]) == ["Peace"]
     assert unmatched_terms("Who won the Nobel Prize in Physics in 2019?", physics, [physics, other]) == []
@@ -123,7 +128,11 @@ def test_the_peace_prize_is_not_answered_with_the_physics_prize(tmp_path):
 @pytest.mark.parametrize(
     ("question", "sentence", "expected"),
     [
-        ("What about the Russian delegation?", "Zelenskyy said Rustem Umerov would head the Ukrainian delegation.", True),
+        (
+            "What about the Russian delegation?",
+            "Zelenskyy said Rustem Umerov would head the Ukrainian delegation.",
+            True,
+        ),
         ("What about the Russian delegation?", "Medinsky, of the Russian negotiation delegation, confirmed it.", False),
         ("What about the Russian delegation?", "The Ukrainian delegation met the Russian delegation.", False),
         ("Who leads the Russian team?", "Russia named a new team on Monday.", False),

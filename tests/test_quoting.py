@@ -8,7 +8,10 @@ import pytest
 
 from bot.answering.quoting import is_balanced, sentences_of, shape_problems, span_text, widen
 
-CASES = [json.loads(line) for line in (Path(__file__).parent / "data" / "answer_shape.jsonl").read_text(encoding="utf-8").splitlines()]
+CASES = [
+    json.loads(line)
+    for line in (Path(__file__).parent / "data" / "answer_shape.jsonl").read_text(encoding="utf-8").splitlines()
+]
 
 
 def quoted(case) -> str | None:

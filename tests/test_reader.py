@@ -49,7 +49,8 @@ def test_too_long_and_too_short_input_is_read_not_crashed_on(reader):
 def test_a_span_grows_to_whole_words_and_sheds_punctuation_but_not_an_abbreviation():
     sentence = "Ukraine's Defense Minister Rustem Umerov will lead it."
     assert whole_words(sentence, sentence.index("stem"), sentence.index("Umerov") + 3) == (
-        sentence.index("Rustem"), sentence.index("Umerov") + len("Umerov"),
+        sentence.index("Rustem"),
+        sentence.index("Umerov") + len("Umerov"),
     )
     flew = "He flew to the U.S. on Monday."
     assert flew[slice(*trimmed(flew, flew.index("U.S."), flew.index(" on")))] == "U.S."
@@ -83,7 +84,6 @@ def test_the_card_names_its_data_licences_and_command():
     assert "Apache License 2.0" in card and "RealTimeQA" in card
     figures = Reader().card
     assert figures["data"]["training_groups"] > 1000 and 0 < figures["validation"]["hit@1_of_group"] <= 1
-
 
 
 def test_the_linear_pickers_log_odds_add_to_the_readers():

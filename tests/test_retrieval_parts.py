@@ -40,7 +40,13 @@ def test_time_words_resolve_against_now(question, start, end):
 
 @pytest.mark.parametrize(
     "question",
-    ["Who was fired?", "Which team may win the cup?", "Who may 2 runners beat?", "What will happen in 2030?", "How many moons does Saturn have?"],
+    [
+        "Who was fired?",
+        "Which team may win the cup?",
+        "Who may 2 runners beat?",
+        "What will happen in 2030?",
+        "How many moons does Saturn have?",
+    ],
 )
 def test_no_time_words_no_window(question):
     assert time_window(question, FRIDAY) is None

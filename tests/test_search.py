@@ -11,7 +11,7 @@ from tests.conftest import ChromaServer, make_pipeline
 
 def article(article_id: str, title: str, source: str, published: str, body: str) -> str:
     dated = f"published: {published}\n" if published else ""
-    return f"---\nid: {article_id}\ntitle: \"{title}\"\nsource: {source}\n{dated}---\n\n{body}\n"
+    return f'---\nid: {article_id}\ntitle: "{title}"\nsource: {source}\n{dated}---\n\n{body}\n'
 
 
 WIRE = (
@@ -32,19 +32,46 @@ CAPPED = "\n\n".join(
 )
 
 ARTICLES = {
-    "budget-june.md": article("budget-june", "Freedonia parliament passes budget", "Capital Times", "2026-06-03",
-        "The parliament of Freedonia passed the national budget on Wednesday by 210 votes to 95."),
-    "budget-january.md": article("budget-january", "Freedonia parliament passes interim budget", "Capital Times", "2026-01-07",
-        "The parliament of Freedonia passed an interim budget on Wednesday by 180 votes to 120."),
-    "budget-undated.md": article("budget-undated", "How Freedonia's budget is voted", "Explainer Weekly", "",
-        "Freedonia's budget must pass parliament by a simple majority of votes before the fiscal year begins."),
-    "cave-wire.md": article("cave-wire", "Villagers rescued from flooded cave in Laos", "Wire Service", "2026-05-28", WIRE),
-    "cave-local.md": article("cave-local", "Laos cave rescue ends", "Mekong Herald", "2026-05-28",
-        "From our partners at the wire service.\n\n" + WIRE),
+    "budget-june.md": article(
+        "budget-june",
+        "Freedonia parliament passes budget",
+        "Capital Times",
+        "2026-06-03",
+        "The parliament of Freedonia passed the national budget on Wednesday by 210 votes to 95.",
+    ),
+    "budget-january.md": article(
+        "budget-january",
+        "Freedonia parliament passes interim budget",
+        "Capital Times",
+        "2026-01-07",
+        "The parliament of Freedonia passed an interim budget on Wednesday by 180 votes to 120.",
+    ),
+    "budget-undated.md": article(
+        "budget-undated",
+        "How Freedonia's budget is voted",
+        "Explainer Weekly",
+        "",
+        "Freedonia's budget must pass parliament by a simple majority of votes before the fiscal year begins.",
+    ),
+    "cave-wire.md": article(
+        "cave-wire", "Villagers rescued from flooded cave in Laos", "Wire Service", "2026-05-28", WIRE
+    ),
+    "cave-local.md": article(
+        "cave-local",
+        "Laos cave rescue ends",
+        "Mekong Herald",
+        "2026-05-28",
+        "From our partners at the wire service.\n\n" + WIRE,
+    ),
     "port.md": article("port", "Port Ellery annual report", "Harbour News", "2026-05-01", LONG_SENTENCE),
     "cloves.md": article("cloves", "The clove harvest in Zanzibar", "Spice Journal", "2026-05-20", CAPPED),
-    "cloves-short.md": article("cloves-short", "Zanzibar exports", "Trade Daily", "2026-05-21",
-        "Zanzibar's clove exports rose this season as growers on Pemba sold their harvest to the state cooperative."),
+    "cloves-short.md": article(
+        "cloves-short",
+        "Zanzibar exports",
+        "Trade Daily",
+        "2026-05-21",
+        "Zanzibar's clove exports rose this season as growers on Pemba sold their harvest to the state cooperative.",
+    ),
 }
 
 
@@ -72,12 +99,17 @@ def test_this_week_finds_the_articles_of_that_week(search_pipeline):
 
 
 def test_undated_and_older_articles_are_never_dropped(search_pipeline):
-    found = {p.article_id for p in search_pipeline.searcher.search("Freedonia budget parliament votes this week", 5, date(2026, 6, 5))}
+    found = {
+        p.article_id
+        for p in search_pipeline.searcher.search("Freedonia budget parliament votes this week", 5, date(2026, 6, 5))
+    }
     assert {"budget-june", "budget-january", "budget-undated"} <= found
 
 
 def test_syndicated_copies_are_one_passage_naming_the_other_outlet(search_pipeline):
-    answer = search_pipeline.ask("How did rescuers reach the villagers trapped in the cave in Laos?", today=date(2026, 5, 29))
+    answer = search_pipeline.ask(
+        "How did rescuers reach the villagers trapped in the cave in Laos?", today=date(2026, 5, 29)
+    )
     cave = [p for p in answer.passages if p.article_id in ("cave-wire", "cave-local") and "Rescuers reached" in p.text]
     assert len(cave) == 1
     other = "Mekong Herald" if cave[0].article_id == "cave-wire" else "Wire Service"
@@ -100,7 +132,9 @@ def test_a_sentence_cut_by_a_chunk_edge_is_quoted_whole(search_pipeline):
     assert cut[0].readable_text.startswith("The harbour authority's annual report")
     assert cut[0].readable_text in LONG_SENTENCE
     answer = search_pipeline.ask(question, today=date(2026, 5, 2))
-    assert any(c.quote.startswith("The harbour authority") and c.quote.endswith("spring of 2027.") for c in answer.citations)
+    assert any(
+        c.quote.startswith("The harbour authority") and c.quote.endswith("spring of 2027.") for c in answer.citations
+    )
 
 
 def test_an_index_whose_articles_were_all_removed_finds_nothing(tmp_path, embedder):
@@ -117,7 +151,9 @@ def test_an_index_whose_articles_were_all_removed_finds_nothing(tmp_path, embedd
 
 
 def test_a_sentence_completed_across_a_chunk_edge_was_stored(search_pipeline, embedder):
-    found = search_pipeline.searcher.search("When will the new container terminal at Port Ellery open?", 5, date(2026, 5, 2))
+    found = search_pipeline.searcher.search(
+        "When will the new container terminal at Port Ellery open?", 5, date(2026, 5, 2)
+    )
     cut = [p for p in found if p.article_id == "port" and p.lead]
     assert cut
     stored = unpack([p.sentence_vectors for p in cut], embedder.dimension)

@@ -4,8 +4,8 @@ every sentence the answerer and the verifier read, so a question embeds nothing 
 from bot.answering.answer import quotable
 from bot.answering.quoting import sentences_of
 from bot.answering.verify import CitationVerifier
-from index.embedding.sentence_vectors import pack, sentence_key, unpack
 from index.articles.sentences import sentence_texts
+from index.embedding.sentence_vectors import pack, sentence_key, unpack
 
 QUESTIONS = [
     "Who heads the Ukrainian delegation?",
@@ -15,7 +15,11 @@ QUESTIONS = [
 
 
 def test_packed_vectors_come_back_close_and_keyed_by_text(embedder):
-    texts = ["The talks took place in Istanbul.", "Rustem Umerov leads the Ukrainian delegation.", "A third, unrelated sentence about ferries."]
+    texts = [
+        "The talks took place in Istanbul.",
+        "Rustem Umerov leads the Ukrainian delegation.",
+        "A third, unrelated sentence about ferries.",
+    ]
     vectors = embedder.embed(texts)
     found = unpack([pack(texts, vectors)], vectors.shape[1])
     assert set(found) == {sentence_key(text) for text in texts}
@@ -61,7 +65,9 @@ def test_a_new_reader_copies_the_writers_sentence_vectors_and_embeds_none(seed_p
     }
 
 
-def test_an_index_from_before_stored_sentence_vectors_gets_them_at_the_next_index(tmp_path, corpus_copy, embedder, monkeypatch):
+def test_an_index_from_before_stored_sentence_vectors_gets_them_at_the_next_index(
+    tmp_path, corpus_copy, embedder, monkeypatch
+):
     from index.build import sentence_vectors_key
     from index.search.catalog import Catalog
     from index.store.writer import Writer

@@ -30,16 +30,22 @@ UPDATE = [
     "The six-week closure of the bridge from January is unchanged, council engineer Mairead Quill said.",
 ]
 # The same kind of news about another bridge in another town: a look-alike, not the same story.
-LOOK_ALIKE = ("Saltmarsh bridge to close for repairs", [
-    "Repairs to the Saltmarsh footbridge in Dunmore will cost £1.3 million, the borough council said on Tuesday.",
-    "Inspectors found cracked concrete in two of the footbridge's supports during a routine survey in September.",
-    "The footbridge will close to pedestrians and cyclists for three months from February while the supports are rebuilt.",
-])
-UNRELATED = ("Library wins national design award", [
-    "The new Fenwick public library has won the national architecture prize for civic buildings, the jury announced on Friday.",
-    "Its timber roof, built from spruce grown within 50 kilometres of the town, was praised for its low carbon footprint.",
-    "More than 90,000 visitors came through its doors in the first year, twice the number the council had expected.",
-])
+LOOK_ALIKE = (
+    "Saltmarsh bridge to close for repairs",
+    [
+        "Repairs to the Saltmarsh footbridge in Dunmore will cost £1.3 million, the borough council said on Tuesday.",
+        "Inspectors found cracked concrete in two of the footbridge's supports during a routine survey in September.",
+        "The footbridge will close to pedestrians and cyclists for three months from February while the supports are rebuilt.",
+    ],
+)
+UNRELATED = (
+    "Library wins national design award",
+    [
+        "The new Fenwick public library has won the national architecture prize for civic buildings, the jury announced on Friday.",
+        "Its timber roof, built from spruce grown within 50 kilometres of the town, was praised for its low carbon footprint.",
+        "More than 90,000 visitors came through its doors in the first year, twice the number the council had expected.",
+    ],
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +65,9 @@ def outlets(tmp_path_factory, embedder):
         for path, (title, paragraphs, day, outlet) in pages.items():
             site.set(path, article_page(title, paragraphs, f"{day}T09:00:00+00:00", site=outlet))
         for outlet, prefix in ((GAZETTE, "/gazette/"), (COURIER, "/courier/")):
-            items = [(title, site.url(path), day) for path, (title, _, day, _) in pages.items() if path.startswith(prefix)]
+            items = [
+                (title, site.url(path), day) for path, (title, _, day, _) in pages.items() if path.startswith(prefix)
+            ]
             site.set(f"{prefix}feed.xml", rss(outlet, items), "application/rss+xml")
         data_dir = tmp_path_factory.mktemp("stories")
         yield site, data_dir
@@ -79,7 +87,12 @@ def indexed(outlets):
     site, data_dir = outlets
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NEWSBOT_FETCH_DELAY", "0")
-        assert cli.main(["index", site.url("/gazette/feed.xml"), site.url("/courier/feed.xml"), "--data-dir", str(data_dir)]) == 0
+        assert (
+            cli.main(
+                ["index", site.url("/gazette/feed.xml"), site.url("/courier/feed.xml"), "--data-dir", str(data_dir)]
+            )
+            == 0
+        )
     return data_dir
 
 
@@ -94,7 +107,10 @@ def test_stories_join_outlets_copies_and_updates_and_keep_the_unrelated_apart(in
     assert LOOK_ALIKE[0] not in [article["title"] for article in bridge["articles"]]
     assert bridge["publishers"] == [GAZETTE, COURIER] or bridge["publishers"] == [COURIER, GAZETTE]
     assert (bridge["first_published"], bridge["last_published"]) == ("2026-11-16", "2026-11-18")
-    assert {story["articles"][0]["title"] for story in listed["stories"] if len(story["articles"]) == 1} == {UNRELATED[0], LOOK_ALIKE[0]}
+    assert {story["articles"][0]["title"] for story in listed["stories"] if len(story["articles"]) == 1} == {
+        UNRELATED[0],
+        LOOK_ALIKE[0],
+    }
     # The bridge story leads: two publishers against one.
     assert listed["stories"][0]["story_id"] == bridge["story_id"]
 
@@ -135,9 +151,15 @@ def test_the_brief_quotes_cites_and_flags_the_other_figure_and_the_update(indexe
 
 
 def test_a_topic_keeps_only_its_stories(indexed, capsys, monkeypatch):
-    brief = json.loads(newsbot(capsys, monkeypatch, indexed, "brief", "architecture prize library", "--as-of", "2026-11-20", "--json")[1])
+    brief = json.loads(
+        newsbot(capsys, monkeypatch, indexed, "brief", "architecture prize library", "--as-of", "2026-11-20", "--json")[
+            1
+        ]
+    )
     assert [story["headline"] for story in brief["stories"]] == [UNRELATED[0]]
-    status, out, _ = newsbot(capsys, monkeypatch, indexed, "brief", "volcanic eruption in Iceland", "--as-of", "2026-11-20")
+    status, out, _ = newsbot(
+        capsys, monkeypatch, indexed, "brief", "volcanic eruption in Iceland", "--as-of", "2026-11-20"
+    )
     assert status == 0 and out.startswith("No stories about 'volcanic eruption in Iceland' between")
 
 
@@ -151,9 +173,15 @@ def test_an_empty_window_and_a_bad_since(indexed, capsys, monkeypatch):
 
 
 def test_the_timeline_gives_each_report_once_oldest_first_with_its_marks(indexed, capsys, monkeypatch):
-    stories = json.loads(newsbot(capsys, monkeypatch, indexed, "stories", "--as-of", "2026-11-20", "--json")[1])["stories"]
+    stories = json.loads(newsbot(capsys, monkeypatch, indexed, "stories", "--as-of", "2026-11-20", "--json")[1])[
+        "stories"
+    ]
     bridge = next(story for story in stories if len(story["articles"]) == 4)
-    by_topic = json.loads(newsbot(capsys, monkeypatch, indexed, "timeline", "Kittiwake bridge repairs", "--as-of", "2026-11-20", "--json")[1])
+    by_topic = json.loads(
+        newsbot(
+            capsys, monkeypatch, indexed, "timeline", "Kittiwake bridge repairs", "--as-of", "2026-11-20", "--json"
+        )[1]
+    )
     status, out, _ = newsbot(capsys, monkeypatch, indexed, "timeline", bridge["story_id"], "--json")
     assert status == 0
     timeline = json.loads(out)["timeline"]
@@ -191,8 +219,14 @@ def test_figures_and_disagreements():
     b = "A total of 24 people have died in the fires, the medical examiner said on Sunday."
     assert disagree(a, b, 0.9) == "people"
     assert disagree(a, a, 1.0) == ""
-    assert disagree("Two new cases were reported in Vermont on Wednesday by the health department.",
-                    "Nueces County reported one new case on Wednesday after the drive-thru results.", 0.9) == ""
+    assert (
+        disagree(
+            "Two new cases were reported in Vermont on Wednesday by the health department.",
+            "Nueces County reported one new case on Wednesday after the drive-thru results.",
+            0.9,
+        )
+        == ""
+    )
 
 
 def test_a_figure_reworded_by_another_outlet_is_flagged(embedder):
@@ -200,11 +234,24 @@ def test_a_figure_reworded_by_another_outlet_is_flagged(embedder):
     import numpy as np
 
     claims = [
-        Claim("Repairs to the Kittiwake bridge in Port Ellery are expected to cost £4.2 million, the county council said on Monday.",
-              "a1", GAZETTE, "2026-11-16"),
-        Claim("The county council put the cost of the repairs to the Kittiwake bridge at £4.5 million on Monday.",
-              "b1", COURIER, "2026-11-16"),
-        Claim("The new Fenwick public library cost £4.5 million to build, the council said on Monday.", "b2", COURIER, "2026-11-16"),
+        Claim(
+            "Repairs to the Kittiwake bridge in Port Ellery are expected to cost £4.2 million, the county council said on Monday.",
+            "a1",
+            GAZETTE,
+            "2026-11-16",
+        ),
+        Claim(
+            "The county council put the cost of the repairs to the Kittiwake bridge at £4.5 million on Monday.",
+            "b1",
+            COURIER,
+            "2026-11-16",
+        ),
+        Claim(
+            "The new Fenwick public library cost £4.5 million to build, the council said on Monday.",
+            "b2",
+            COURIER,
+            "2026-11-16",
+        ),
     ]
     vectors = embedder.embed([claim.text for claim in claims])
     (found,) = find_disagreements(claims, np.asarray(vectors))
@@ -218,7 +265,7 @@ def test_an_outlets_own_later_figure_is_an_update():
         Claim(FIRST_REPORT[0], "a1", GAZETTE, "2026-11-16"),
         Claim(UPDATE[0], "a2", GAZETTE, "2026-11-18"),
     ]
-    (found,) = find_disagreements(claims, np.full((2, 2), 0.5 ** 0.5, dtype=np.float32))
+    (found,) = find_disagreements(claims, np.full((2, 2), 0.5**0.5, dtype=np.float32))
     assert found.update and found.first.article_id == "a1"
 
 
@@ -233,14 +280,20 @@ async def test_brief_and_timeline_in_discord_are_one_embed_that_pings_no_one(ind
 
     pipeline = make_pipeline(indexed)
     brief_as_of = pipeline.brief
-    monkeypatch.setattr(pipeline, "brief", lambda topic, days, as_of, limit: brief_as_of(topic, days, date(2026, 11, 20), limit))
+    monkeypatch.setattr(
+        pipeline, "brief", lambda topic, days, as_of, limit: brief_as_of(topic, days, date(2026, 11, 20), limit)
+    )
     timeline_as_of = pipeline.timeline
-    monkeypatch.setattr(pipeline, "timeline", lambda topic, days, as_of, limit: timeline_as_of(topic, days, date(2026, 11, 20), limit))
+    monkeypatch.setattr(
+        pipeline, "timeline", lambda topic, days, as_of, limit: timeline_as_of(topic, days, date(2026, 11, 20), limit)
+    )
     standin = await DiscordStandIn().start()
     bot = None
     try:
         monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
-        bot = NewsBot(pipeline.settings.model_copy(), load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=pipeline)
+        bot = NewsBot(
+            pipeline.settings.model_copy(), load_discord_settings({"DISCORD_TOKEN": bot_token()}), pipeline=pipeline
+        )
         await bot.login(bot_token())
         requests = await run_interaction((bot, standin), standin.interaction("brief", {"since": "7d"}), is_followup)
         reply = requests[-1].json
@@ -251,7 +304,9 @@ async def test_brief_and_timeline_in_discord_are_one_embed_that_pings_no_one(ind
         assert reply["allowed_mentions"]["parse"] == []
         bad = await run_interaction((bot, standin), standin.interaction("brief", {"since": "tomorrow"}), is_followup)
         assert "7d, 2w or 1m" in bad[-1].json["content"]
-        requests = await run_interaction((bot, standin), standin.interaction("timeline", {"topic": "Kittiwake bridge"}), is_followup)
+        requests = await run_interaction(
+            (bot, standin), standin.interaction("timeline", {"topic": "Kittiwake bridge"}), is_followup
+        )
         reply = requests[-1].json
         (embed,) = reply["embeds"]
         assert embed["title"].startswith("Timeline: ") and "Updated: " in embed["description"]
@@ -263,7 +318,9 @@ async def test_brief_and_timeline_in_discord_are_one_embed_that_pings_no_one(ind
         await standin.stop()
 
 
-def test_an_index_from_before_stories_gets_them_at_the_next_index_without_embedding(tmp_path, corpus_copy, capsys, monkeypatch):
+def test_an_index_from_before_stories_gets_them_at_the_next_index_without_embedding(
+    tmp_path, corpus_copy, capsys, monkeypatch
+):
     import dataclasses
 
     from index.store.writer import Writer
@@ -275,9 +332,17 @@ def test_an_index_from_before_stories_gets_them_at_the_next_index_without_embedd
     # Records as an older newsbot wrote them: no story.
     with pipeline.store.writing():
         writer = Writer(pipeline.store, pipeline.store.require_info())
-        writer.commit([(article_id, dataclasses.replace(record, story="", copy_of=""), []) for article_id, record in writer.articles().items()], {}, {})
+        writer.commit(
+            [
+                (article_id, dataclasses.replace(record, story="", copy_of=""), [])
+                for article_id, record in writer.articles().items()
+            ],
+            {},
+            {},
+        )
     status, _, err = newsbot(capsys, monkeypatch, data_dir, "brief", "--as-of", "2025-06-03")
     assert status == 1 and "built before stories existed: run `newsbot index`" in err
+
     def chunk_rows():
         with sqlite3.connect(pipeline.catalog.path) as db:
             return db.execute("SELECT chunk_id, seq FROM chunks ORDER BY chunk_id").fetchall()
@@ -297,7 +362,9 @@ def test_an_answer_names_the_storys_other_publisher_and_the_figure_it_gives_diff
 
     from tests.conftest import make_pipeline
 
-    answer = make_pipeline(indexed).ask("How much will the repairs to the Kittiwake bridge cost?", today=date(2026, 11, 20))
+    answer = make_pipeline(indexed).ask(
+        "How much will the repairs to the Kittiwake bridge cost?", today=date(2026, 11, 20)
+    )
     assert not answer.refused
     first = answer.citations[0]
     assert {first.source, *(outlet.source for outlet in first.also_reported_by)} == {GAZETTE, COURIER}

@@ -3,11 +3,11 @@ runs, politeness and every kind of failure, each named while the rest is indexed
 
 import json
 import os
-from pathlib import Path
-from datetime import datetime, timedelta, timezone
 import signal
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -17,26 +17,38 @@ from tests.conftest import TEST_HOSTS, ctrl_c_restored, make_pipeline
 from tests.news_server import NewsServer, article_page, atom, rss, sitemap, wait_for
 
 STORIES = {
-    "ferry": ("Ferry terminal opening delayed to May", [
-        "The harbour authority of Port Ellery said on Tuesday that the new ferry terminal will open in May, two years late.",
-        "Engineers found cracks in the main pier during a final inspection in March, the authority's director Mairead Quill told reporters.",
-        "Repairs will cost about 14 million euros, which the regional government has agreed to pay.",
-    ]),
-    "bridge": ("Kittiwake bridge reopens after repairs", [
-        "The Kittiwake bridge reopened to traffic on Monday after eight weeks of repairs to its steel cables.",
-        "Mayor Tobias Renwick cut a ribbon at the northern end while a brass band from the local school played.",
-        "Lorries over 30 tonnes remain banned from the bridge until a load test in the autumn.",
-    ]),
-    "library": ("Library wins national design award", [
-        "The new Fenwick public library has won the national architecture prize for civic buildings, the jury announced on Friday.",
-        "Its timber roof, built from spruce grown within 50 kilometres of the town, was praised for its low carbon footprint.",
-        "More than 90,000 visitors came through its doors in the first year, twice the number the council had expected.",
-    ]),
-    "orchard": ("Orchard festival draws record crowds", [
-        "The Brindle orchard festival drew a record 41,000 visitors over the weekend, organisers said on Sunday.",
-        "A heritage apple called the Brindle Russet won the tasting contest for the third year running.",
-        "Cider makers from four counties sold out of their stock by Saturday evening.",
-    ]),
+    "ferry": (
+        "Ferry terminal opening delayed to May",
+        [
+            "The harbour authority of Port Ellery said on Tuesday that the new ferry terminal will open in May, two years late.",
+            "Engineers found cracks in the main pier during a final inspection in March, the authority's director Mairead Quill told reporters.",
+            "Repairs will cost about 14 million euros, which the regional government has agreed to pay.",
+        ],
+    ),
+    "bridge": (
+        "Kittiwake bridge reopens after repairs",
+        [
+            "The Kittiwake bridge reopened to traffic on Monday after eight weeks of repairs to its steel cables.",
+            "Mayor Tobias Renwick cut a ribbon at the northern end while a brass band from the local school played.",
+            "Lorries over 30 tonnes remain banned from the bridge until a load test in the autumn.",
+        ],
+    ),
+    "library": (
+        "Library wins national design award",
+        [
+            "The new Fenwick public library has won the national architecture prize for civic buildings, the jury announced on Friday.",
+            "Its timber roof, built from spruce grown within 50 kilometres of the town, was praised for its low carbon footprint.",
+            "More than 90,000 visitors came through its doors in the first year, twice the number the council had expected.",
+        ],
+    ),
+    "orchard": (
+        "Orchard festival draws record crowds",
+        [
+            "The Brindle orchard festival drew a record 41,000 visitors over the weekend, organisers said on Sunday.",
+            "A heritage apple called the Brindle Russet won the tasting contest for the third year running.",
+            "Cider makers from four counties sold out of their stock by Saturday evening.",
+        ],
+    ),
 }
 
 
@@ -65,7 +77,11 @@ def ask(pipeline, question: str):
 def test_a_feed_then_a_new_entry_an_edit_and_a_dropped_entry(server, tmp_path):
     ferry = publish(server, "ferry", "/news/ferry")
     bridge = publish(server, "bridge", "/news/bridge")
-    server.set("/feed.xml", rss("Harbour Gazette", [("Ferry", ferry, "2026-11-20"), ("Bridge", bridge, "2026-11-21")]), "application/rss+xml")
+    server.set(
+        "/feed.xml",
+        rss("Harbour Gazette", [("Ferry", ferry, "2026-11-20"), ("Bridge", bridge, "2026-11-21")]),
+        "application/rss+xml",
+    )
     pipeline = web_pipeline(tmp_path)
 
     first = pipeline.index([server.url("/feed.xml")])
@@ -81,14 +97,23 @@ def test_a_feed_then_a_new_entry_an_edit_and_a_dropped_entry(server, tmp_path):
 
     library = publish(server, "library", "/news/library", "2026-11-25")
     title, paragraphs = STORIES["ferry"]
-    server.set("/news/ferry", article_page(title, paragraphs[:2] + ["The opening has now been moved to June."], "2026-11-20T09:00:00+00:00"))
+    server.set(
+        "/news/ferry",
+        article_page(title, paragraphs[:2] + ["The opening has now been moved to June."], "2026-11-20T09:00:00+00:00"),
+    )
     # The bridge entry falls off the feed; the ferry entry says it was updated, after the last fetch.
-    edited = (datetime.now(timezone.utc) + timedelta(seconds=2)).replace(tzinfo=None).isoformat(timespec="seconds")
-    server.set("/feed.xml", rss("Harbour Gazette", [("Ferry", ferry, edited), ("Library", library, "2026-11-25")]), "application/rss+xml")
+    edited = (datetime.now(UTC) + timedelta(seconds=2)).replace(tzinfo=None).isoformat(timespec="seconds")
+    server.set(
+        "/feed.xml",
+        rss("Harbour Gazette", [("Ferry", ferry, edited), ("Library", library, "2026-11-25")]),
+        "application/rss+xml",
+    )
     changed = pipeline.index([server.url("/feed.xml")])
     assert (changed.added, changed.updated, changed.removed) == (1, 1, 0)
     assert "Fenwick" in ask(pipeline, "Which library won the national architecture prize?").text
-    assert any("moved to June" in p.text for p in ask(pipeline, "When will the Port Ellery ferry terminal open?").passages)
+    assert any(
+        "moved to June" in p.text for p in ask(pipeline, "When will the Port Ellery ferry terminal open?").passages
+    )
     assert "Renwick" in ask(pipeline, "Who cut the ribbon at the Kittiwake bridge?").text  # dropped from the feed, kept
     assert pipeline.stats().articles == 3
 
@@ -97,11 +122,18 @@ def test_one_article_under_two_addresses_is_indexed_once(server, tmp_path):
     canonical = server.url("/news/orchard")
     publish(server, "orchard", "/news/orchard", canonical=canonical)
     publish(server, "orchard", "/amp/orchard", canonical=canonical)
-    server.set("/feed.xml", rss("Gazette", [
-        ("Orchard", canonical + "?utm_source=rss&utm_medium=feed#top", "2026-11-20"),
-        ("Orchard", canonical + "?fbclid=abc", "2026-11-20"),
-        ("Orchard (AMP)", server.url("/amp/orchard"), "2026-11-20"),
-    ]), "application/rss+xml")
+    server.set(
+        "/feed.xml",
+        rss(
+            "Gazette",
+            [
+                ("Orchard", canonical + "?utm_source=rss&utm_medium=feed#top", "2026-11-20"),
+                ("Orchard", canonical + "?fbclid=abc", "2026-11-20"),
+                ("Orchard (AMP)", server.url("/amp/orchard"), "2026-11-20"),
+            ],
+        ),
+        "application/rss+xml",
+    )
     pipeline = web_pipeline(tmp_path)
     report = pipeline.index([server.url("/feed.xml")])
     assert (report.added, report.failed) == (1, 0)
@@ -110,14 +142,18 @@ def test_one_article_under_two_addresses_is_indexed_once(server, tmp_path):
 
 
 def test_atom_feeds_sitemaps_and_single_pages_are_told_apart_by_content(server, tmp_path):
-    server.set("/atom", atom("Gazette", [("Ferry", publish(server, "ferry", "/a/ferry"), "2026-11-20")]), "application/xml")
+    server.set(
+        "/atom", atom("Gazette", [("Ferry", publish(server, "ferry", "/a/ferry"), "2026-11-20")]), "application/xml"
+    )
     server.set("/sitemap.xml", sitemap([(publish(server, "bridge", "/s/bridge"), "2026-11-21")]), "text/xml")
     page = publish(server, "library", "/p/library")
     pipeline = web_pipeline(tmp_path)
     report = pipeline.index([server.url("/atom"), server.url("/sitemap.xml"), page])
     assert (report.added, report.failed) == (3, 0)
     assert {record.url for record in pipeline.searcher.articles().values()} == {
-        server.url("/a/ferry"), server.url("/s/bridge"), page
+        server.url("/a/ferry"),
+        server.url("/s/bridge"),
+        page,
     }
 
 
@@ -133,8 +169,19 @@ def test_every_failure_is_named_and_the_good_articles_are_indexed(server, tmp_pa
     server.set("/news/image", b"\x89PNG\r\n", "image/png")
     server.set("/news/empty", "<html><body><p>Short.</p></body></html>")
     publish(server, "bridge", "/private/bridge")
-    links = ["/news/ferry", "/news/gone", "/news/broken", "/news/slow", "/news/loop", "/news/ftp", "/news/huge",
-             "/news/report.pdf", "/news/image", "/news/empty", "/private/bridge"]
+    links = [
+        "/news/ferry",
+        "/news/gone",
+        "/news/broken",
+        "/news/slow",
+        "/news/loop",
+        "/news/ftp",
+        "/news/huge",
+        "/news/report.pdf",
+        "/news/image",
+        "/news/empty",
+        "/private/bridge",
+    ]
     server.set("/feed.xml", rss("Gazette", [(p, server.url(p), "2026-11-20") for p in links]), "application/rss+xml")
     server.set("/bad.xml", "<?xml version='1.0'?><rss><channel><item><title>unclosed", "application/rss+xml")
     server.set("/dead.xml", "missing", "text/plain", status=404)
@@ -169,8 +216,16 @@ def test_a_failing_feed_keeps_what_it_gave_before(server, tmp_path):
 
 
 def test_sources_toml_names_the_publisher_and_filters_links(server, tmp_path):
-    links = [publish(server, "ferry", "/news/ferry"), publish(server, "bridge", "/video/bridge"), publish(server, "library", "/news/library")]
-    server.set("/feed.xml", rss("Gazette", [(str(i), link, "2026-11-20") for i, link in enumerate(links)]), "application/rss+xml")
+    links = [
+        publish(server, "ferry", "/news/ferry"),
+        publish(server, "bridge", "/video/bridge"),
+        publish(server, "library", "/news/library"),
+    ]
+    server.set(
+        "/feed.xml",
+        rss("Gazette", [(str(i), link, "2026-11-20") for i, link in enumerate(links)]),
+        "application/rss+xml",
+    )
     data = tmp_path / "data"
     data.mkdir()
     (data / "sources.toml").write_text(
@@ -185,10 +240,17 @@ def test_sources_toml_names_the_publisher_and_filters_links(server, tmp_path):
 
 
 def test_old_web_articles_go_after_keep_days(server, tmp_path):
-    server.set("/feed.xml", rss("Gazette", [
-        ("Old", publish(server, "ferry", "/news/ferry", "2020-01-02"), "2020-01-02"),
-        ("New", publish(server, "bridge", "/news/bridge", "2026-11-30"), "2026-11-30"),
-    ]), "application/rss+xml")
+    server.set(
+        "/feed.xml",
+        rss(
+            "Gazette",
+            [
+                ("Old", publish(server, "ferry", "/news/ferry", "2020-01-02"), "2020-01-02"),
+                ("New", publish(server, "bridge", "/news/bridge", "2026-11-30"), "2026-11-30"),
+            ],
+        ),
+        "application/rss+xml",
+    )
     pipeline = web_pipeline(tmp_path)
     assert pipeline.index([server.url("/feed.xml")]).added == 2
     keeping = web_pipeline(tmp_path, NEWSBOT_KEEP_DAYS="365")
@@ -198,7 +260,9 @@ def test_old_web_articles_go_after_keep_days(server, tmp_path):
 
 def run_cli(*args, data, env=None, timeout=300):
     environment = {**os.environ, "NEWSBOT_DATA_DIR": str(data), "NEWSBOT_FETCH_DELAY": "0", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], env=environment, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], env=environment, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_non_web_addresses_are_refused(tmp_path):
@@ -210,7 +274,10 @@ def start_watch(data, feed_url, every="2s", **env):
     environment = {**os.environ, "NEWSBOT_DATA_DIR": str(data), "NEWSBOT_FETCH_DELAY": "0", **env}
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "watch", "--every", every, feed_url],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -227,11 +294,22 @@ def test_watch_picks_up_a_new_entry_and_stops_cleanly_on_sigterm(server, tmp_pat
     process = start_watch(data, server.url("/feed.xml"))
     try:
         reader = web_pipeline(tmp_path)
-        wait_for(lambda: (data / "chroma").exists() and reader.store.info() and reader.searcher.articles(), 300, "the first round")
+        wait_for(
+            lambda: (data / "chroma").exists() and reader.store.info() and reader.searcher.articles(),
+            300,
+            "the first round",
+        )
         orchard = publish(server, "orchard", "/news/orchard", "2026-11-22")
-        server.set("/feed.xml", rss("Gazette", [("Orchard", orchard, "2026-11-22"), ("Ferry", ferry, "2026-11-20")]), "application/rss+xml")
-        wait_for(lambda: "Russet" in ask(reader, "Which apple won the tasting contest at the Brindle festival?").text, 300,
-                 "the new entry answerable by a reader that was already open")
+        server.set(
+            "/feed.xml",
+            rss("Gazette", [("Orchard", orchard, "2026-11-22"), ("Ferry", ferry, "2026-11-20")]),
+            "application/rss+xml",
+        )
+        wait_for(
+            lambda: "Russet" in ask(reader, "Which apple won the tasting contest at the Brindle festival?").text,
+            300,
+            "the new entry answerable by a reader that was already open",
+        )
         process.send_signal(signal.SIGTERM)
         out, err = process.communicate(timeout=120)
     finally:
@@ -247,7 +325,9 @@ def test_kill_9_during_a_watch_round_leaves_an_index_that_answers(server, tmp_pa
     for n, path in enumerate(paths):
         key = list(STORIES)[n % 4]
         title, paragraphs = STORIES[key]
-        server.set(path, article_page(f"{title} ({n})", [f"Report number {n}."] + paragraphs, "2026-11-20T09:00:00+00:00"))
+        server.set(
+            path, article_page(f"{title} ({n})", [f"Report number {n}."] + paragraphs, "2026-11-20T09:00:00+00:00")
+        )
     server.set("/feed.xml", rss("Gazette", [(p, server.url(p), "2026-11-20") for p in paths]), "application/rss+xml")
     gate = tmp_path / "hold"  # the round holds after its first committed batch: the kill lands with work left
     gate.touch()
@@ -290,9 +370,20 @@ def test_robots_crawl_delay_spaces_requests_to_a_host(server, tmp_path):
 def test_ctrl_c_during_a_fetch_says_so_and_exits_130(server, tmp_path):
     server.set("/news/slow", "", behaviour="hang")
     server.set("/feed.xml", rss("Gazette", [("Slow", server.url("/news/slow"), "2026-11-20")]), "application/rss+xml")
-    environment = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "data"), "NEWSBOT_FETCH_DELAY": "0", "NEWSBOT_FETCH_TIMEOUT": "5"}
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "index", server.url("/feed.xml")], env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_restored)
+    environment = {
+        **os.environ,
+        "NEWSBOT_DATA_DIR": str(tmp_path / "data"),
+        "NEWSBOT_FETCH_DELAY": "0",
+        "NEWSBOT_FETCH_TIMEOUT": "5",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "index", server.url("/feed.xml")],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ctrl_c_restored,
+    )
     try:
         wait_for(lambda: server.hits("/news/slow") or process.poll() is not None, 300, "the page asked for")
         assert process.poll() is None, process.communicate()

@@ -98,7 +98,9 @@ def candidates(question: dict, articles: dict[str, dict]) -> list[dict]:
     corpus = [f"{article.get('title') or ''} {text}" for article, _, text in pieces]
     retriever.index(bm25s.tokenize(corpus, stopwords="en", show_progress=False), show_progress=False)
     order, _ = retriever.retrieve(
-        bm25s.tokenize([question["question"]], stopwords="en", show_progress=False), k=min(PASSAGES, len(pieces)), show_progress=False
+        bm25s.tokenize([question["question"]], stopwords="en", show_progress=False),
+        k=min(PASSAGES, len(pieces)),
+        show_progress=False,
     )
     found: dict[str, dict] = {}
     for rank, chosen in enumerate(order[0]):
@@ -107,8 +109,12 @@ def candidates(question: dict, articles: dict[str, dict]) -> list[dict]:
         for number, sentence in enumerate(sentences_of(text)):
             if quotable(sentence.text) and sentence.text not in found:
                 found[sentence.text] = {
-                    "text": sentence.text, "title": article.get("title") or "", "opens": position == 0 and number == 0,
-                    "rank": rank, "age": age, "holds": contains(sentence.text, str(question["answer"])),
+                    "text": sentence.text,
+                    "title": article.get("title") or "",
+                    "opens": position == 0 and number == 0,
+                    "rank": rank,
+                    "age": age,
+                    "holds": contains(sentence.text, str(question["answer"])),
                 }
     rows = list(found.values())
     return rows if any(row["holds"] for row in rows) else []
@@ -127,7 +133,8 @@ def featurise(embedder, question: dict, rows: list[dict]) -> list[list[float]]:
 def build(train: Path, embedder) -> tuple[list[dict], dict]:
     """One record per question: its week, features and labels."""
     questions = [
-        q for q in read_jsonl(train / "questions.jsonl")
+        q
+        for q in read_jsonl(train / "questions.jsonl")
         if q.get("answer_in_own_results") and q.get("answer_df", 0) <= RARE_ANSWER_DF and len(str(q["answer"])) >= 3
     ]
     wanted = {article_id for q in questions for article_id in q["gcs_article_ids"]}
@@ -136,11 +143,15 @@ def build(train: Path, embedder) -> tuple[list[dict], dict]:
     for number, question in enumerate(questions, start=1):
         rows = candidates(question, articles)
         if rows:
-            records.append({
-                "week": question["id"].split("_")[0], "question": question["question"],
-                "texts": [row["text"] for row in rows], "features": featurise(embedder, question, rows),
-                "labels": [int(row["holds"]) for row in rows],
-            })
+            records.append(
+                {
+                    "week": question["id"].split("_")[0],
+                    "question": question["question"],
+                    "texts": [row["text"] for row in rows],
+                    "features": featurise(embedder, question, rows),
+                    "labels": [int(row["holds"]) for row in rows],
+                }
+            )
         if number % 100 == 0:
             print(f"{number}/{len(questions)} questions", flush=True)
     return records, {"questions": len(questions), "with_candidates": len(records), "articles": len(articles)}
@@ -216,11 +227,18 @@ def main() -> None:
     parser.add_argument("--train", type=Path, default=ROOT.parent / "shared" / "eval" / "rtqa-train")
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="where weights.json and the fixture go")
     parser.add_argument("--cache", type=Path, help="keep the embedded candidates here and reuse them on the next run")
-    parser.add_argument("--features", nargs="+", default=list(SHIPPED_FEATURES), choices=FEATURES, metavar="NAME",
-                        help=f"the features the model uses (default, chosen on the dev sets: {' '.join(SHIPPED_FEATURES)})")
+    parser.add_argument(
+        "--features",
+        nargs="+",
+        default=list(SHIPPED_FEATURES),
+        choices=FEATURES,
+        metavar="NAME",
+        help=f"the features the model uses (default, chosen on the dev sets: {' '.join(SHIPPED_FEATURES)})",
+    )
     args = parser.parse_args()
 
     import numpy as np
+
     from index.embedding.embedder import DEFAULT_BACKEND, Embedder
 
     started = time.time()
@@ -241,27 +259,48 @@ def main() -> None:
     coef = fit_listwise(chosen, mean, scale, names)
     slope, intercept = calibrate(chosen, mean, scale, coef)
     card = {
-        "data": {**counts, "training_questions": len(training), "validation_questions": len(validation),
-                 "validation_weeks": len(held), "sentences": sum(len(r["labels"]) for r in training),
-                 "positives": sum(sum(r["labels"]) for r in training)},
-        "settings": {"seed": SEED, "passages": PASSAGES, "passage_words": PASSAGE_WORDS,
-                     "max_answer_df": RARE_ANSWER_DF, "l2": L2, "non_negative": list(NON_NEGATIVE), "embed_backend": backend},
+        "data": {
+            **counts,
+            "training_questions": len(training),
+            "validation_questions": len(validation),
+            "validation_weeks": len(held),
+            "sentences": sum(len(r["labels"]) for r in training),
+            "positives": sum(sum(r["labels"]) for r in training),
+        },
+        "settings": {
+            "seed": SEED,
+            "passages": PASSAGES,
+            "passage_words": PASSAGE_WORDS,
+            "max_answer_df": RARE_ANSWER_DF,
+            "l2": L2,
+            "non_negative": list(NON_NEGATIVE),
+            "embed_backend": backend,
+        },
         "seconds": round(time.time() - started),
     }
     weights = {
-        "features": list(names), "mean": list(mean), "scale": list(scale),
-        "coef": [float(slope * c) for c in coef], "intercept": float(intercept), "card": card,
+        "features": list(names),
+        "mean": list(mean),
+        "scale": list(scale),
+        "coef": [float(slope * c) for c in coef],
+        "intercept": float(intercept),
+        "card": card,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / WEIGHTS_FILE).write_text(json.dumps(weights, indent=2) + "\n", encoding="utf-8")
     picker = AnswerPicker(args.out)
     card["validation_hit@1"] = hit_at_1(picker, validation)
     card["training_hit@1"] = hit_at_1(picker, training)
-    card["validation_chance_hit@1"] = round(sum(sum(r["labels"]) / len(r["labels"]) for r in validation) / max(len(validation), 1), 3)
+    card["validation_chance_hit@1"] = round(
+        sum(sum(r["labels"]) / len(r["labels"]) for r in validation) / max(len(validation), 1), 3
+    )
     (args.out / WEIGHTS_FILE).write_text(json.dumps(weights, indent=2) + "\n", encoding="utf-8")
     fixture = [
         {"features": [round(v, 6) for v in row], "confidence": round(float(p), 6)}
-        for r in validation[:3] for row, p in zip(r["features"][:4], picker.confidences(np.array([[round(v, 6) for v in row] for row in r["features"][:4]])))
+        for r in validation[:3]
+        for row, p in zip(
+            r["features"][:4], picker.confidences(np.array([[round(v, 6) for v in row] for row in r["features"][:4]]))
+        )
     ]
     (args.out / FIXTURE_FILE).write_text("".join(json.dumps(row) + "\n" for row in fixture), encoding="utf-8")
     print(json.dumps({name: round(c, 3) for name, c in zip(names, weights["coef"])}, indent=2))

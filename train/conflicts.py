@@ -23,8 +23,8 @@ import math
 import re
 import sys
 from dataclasses import dataclass
-from functools import cache
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -52,9 +52,29 @@ from bot.briefing.conflicts import (  # noqa: E402
 
 WORD = re.compile(r"[a-z0-9']{3,}")
 FEATURES = (
-    "cosine", "log_ratio", "beyond_ratio", "rounds", "allows", "names_each_way", "name_overlap",
-    "times_differ", "years_differ", "outcomes_differ", "listed", "short", "money", "share", "people", "year",
-    "same_kind", "candidates", "rules_flag", "word_overlap", "days_apart", "market", "same_publisher",
+    "cosine",
+    "log_ratio",
+    "beyond_ratio",
+    "rounds",
+    "allows",
+    "names_each_way",
+    "name_overlap",
+    "times_differ",
+    "years_differ",
+    "outcomes_differ",
+    "listed",
+    "short",
+    "money",
+    "share",
+    "people",
+    "year",
+    "same_kind",
+    "candidates",
+    "rules_flag",
+    "word_overlap",
+    "days_apart",
+    "market",
+    "same_publisher",
 )
 
 
@@ -88,7 +108,9 @@ def candidate_pairs(a: str, b: str) -> list[tuple[Figure, Figure]]:
     """The filter: every pair of comparable figures of the two sentences (read loosely, years and
     uncounted numbers kept) whose values differ and neither sentence writes the other's number."""
     return [
-        (x, y) for x in figures(a, loose=True) for y in figures(b, loose=True)
+        (x, y)
+        for x in figures(a, loose=True)
+        for y in figures(b, loose=True)
         if comparable(x, y) and x.value != y.value and not written_in(x, b) and not written_in(y, a)
     ]
 
@@ -131,8 +153,14 @@ def judged(a: str, b: str, cosine: float, days_apart: int, same_publisher: bool)
             "share": float(x.kind == "%"),
             "people": float(x.kind == "people"),
         }
-        found.append(Judged(describe(x if x.kind else y, a if x.kind else b), np.array([values[name] for name in FEATURES], dtype=np.float64)))
+        found.append(
+            Judged(
+                describe(x if x.kind else y, a if x.kind else b),
+                np.array([values[name] for name in FEATURES], dtype=np.float64),
+            )
+        )
     return found
+
 
 SEED = 32
 FOLDS = 5
@@ -191,8 +219,10 @@ def main() -> None:
     rows = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
     truth = np.array([bool(row["differ"]) for row in rows])
     features, labels, owners = pair_rows(rows)
-    print(f"{len(rows)} labelled pairs, {int(truth.sum())} differ; {len(labels)} candidate figure pairs pass the filter, "
-          f"{len(set(owners[labels]))} of the differing pairs among them")
+    print(
+        f"{len(rows)} labelled pairs, {int(truth.sum())} differ; {len(labels)} candidate figure pairs pass the filter, "
+        f"{len(set(owners[labels]))} of the differing pairs among them"
+    )
 
     rng = np.random.default_rng(SEED)
     fold_of_pair = rng.integers(0, FOLDS, len(rows))
@@ -206,7 +236,14 @@ def main() -> None:
     best = per_pair(out_of_fold, owners, len(rows))
     thresholds = np.round(np.arange(0.30, 0.99, 0.01), 2)
     table = [(t, *scores(best, truth, t)) for t in thresholds]
-    chosen = next((t for t, precision, _, flagged in table if precision is not None and precision >= args.precision and flagged >= 3), 0.9)
+    chosen = next(
+        (
+            t
+            for t, precision, _, flagged in table
+            if precision is not None and precision >= args.precision and flagged >= 3
+        ),
+        0.9,
+    )
     print("| threshold | precision | recall | flagged |\n|---|---|---|---|")
     for t, precision, recall, flagged in table[::5]:
         print(f"| {t:.2f} | {precision if precision is None else round(precision, 3)} | {recall:.3f} | {flagged} |")
@@ -216,13 +253,24 @@ def main() -> None:
     mean, scale, model = fit(features, labels)
     card = {
         "trained_on": str(args.labels.relative_to(ROOT)) if args.labels.is_relative_to(ROOT) else str(args.labels),
-        "pairs": len(rows), "differ": int(truth.sum()), "candidates": int(len(labels)),
-        "out_of_fold": {"threshold": float(chosen), "precision": precision and round(precision, 3), "recall": round(recall, 3)},
+        "pairs": len(rows),
+        "differ": int(truth.sum()),
+        "candidates": int(len(labels)),
+        "out_of_fold": {
+            "threshold": float(chosen),
+            "precision": precision and round(precision, 3),
+            "recall": round(recall, 3),
+        },
         "command": "python train/conflicts.py",
     }
     saved = {
-        "features": list(FEATURES), "mean": mean.tolist(), "scale": scale.tolist(),
-        "weights": model.coef_[0].tolist(), "bias": float(model.intercept_[0]), "threshold": float(chosen), "card": card,
+        "features": list(FEATURES),
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "weights": model.coef_[0].tolist(),
+        "bias": float(model.intercept_[0]),
+        "threshold": float(chosen),
+        "card": card,
     }
     args.out.write_text(json.dumps(saved, indent=1) + "\n", encoding="utf-8")
     for name, weight in sorted(zip(FEATURES, model.coef_[0]), key=lambda item: -abs(item[1])):

@@ -36,6 +36,7 @@ from index.offline import configure_offline  # noqa: E402
 
 configure_offline()
 from answer_picker import RARE_ANSWER_DF, candidates, read_jsonl  # noqa: E402  (train/ is the script's folder)
+
 from bot.answering.reader import MODEL_FILE, SETTINGS_FILE, TOKENIZER_FILE, Reader, pair_text  # noqa: E402
 from bot.answering.words import content_words, word_overlap  # noqa: E402
 from bot.evaluate import contains  # noqa: E402
@@ -84,11 +85,14 @@ def news_groups(question: dict, articles: dict[str, dict], rng: random.Random) -
     for positive in positives:
         chosen = rng.sample(hard, min(HARD_NEGATIVES, len(hard)))
         chosen += rng.sample(rest, min(GROUP_SIZE - 1 - len(chosen), len(rest)))
-        groups.append({
-            "source": "news", "question": question["question"],
-            "texts": [(row["text"], row["title"]) for row in [positive, *chosen]],
-            "span": answer_span(positive["text"], answer),
-        })
+        groups.append(
+            {
+                "source": "news",
+                "question": question["question"],
+                "texts": [(row["text"], row["title"]) for row in [positive, *chosen]],
+                "span": answer_span(positive["text"], answer),
+            }
+        )
     return groups
 
 
@@ -102,10 +106,14 @@ def selqa_groups(record: dict, rng: random.Random) -> list[dict]:
     groups = []
     for index in sorted(answers)[:POSITIVES_PER_QUESTION]:
         chosen = rng.sample(negatives, min(GROUP_SIZE - 1, len(negatives)))
-        groups.append({
-            "source": "selqa", "question": record["question"],
-            "texts": [(sentences[index], title), *((s, title) for s in chosen)], "span": None,
-        })
+        groups.append(
+            {
+                "source": "selqa",
+                "question": record["question"],
+                "texts": [(sentences[index], title), *((s, title) for s in chosen)],
+                "span": None,
+            }
+        )
     return groups
 
 
@@ -131,13 +139,20 @@ def with_contrasts(groups: list[dict], rng: random.Random) -> int:
         if not others:
             continue
         swapped = re.sub(rf"(?<!\w){word}(?!\w)", rng.choice(others), positive)
-        group["texts"] = [*group["texts"][:-1], (swapped, title)] if len(group["texts"]) == GROUP_SIZE else [*group["texts"], (swapped, title)]
+        group["texts"] = (
+            [*group["texts"][:-1], (swapped, title)]
+            if len(group["texts"]) == GROUP_SIZE
+            else [*group["texts"], (swapped, title)]
+        )
         given += 1
     return given
 
 
 def build_groups(
-    eval_dir: Path, sources: tuple[str, ...], rng: random.Random, contrasts: bool = False,
+    eval_dir: Path,
+    sources: tuple[str, ...],
+    rng: random.Random,
+    contrasts: bool = False,
 ) -> tuple[list[dict], list[dict], dict]:
     """(training groups, validation groups, counts). Validation takes whole weeks of rtqa-train."""
     training, validation, counts = [], [], {}
@@ -149,13 +164,18 @@ def build_groups(
             counts[source] = {"groups": len(found)}
             continue
         questions = [
-            q for q in read_jsonl(folder / "questions.jsonl")
+            q
+            for q in read_jsonl(folder / "questions.jsonl")
             if q.get("answer_in_own_results") and q.get("answer_df", 0) <= RARE_ANSWER_DF and len(str(q["answer"])) >= 3
         ]
         wanted = {article_id for q in questions for article_id in q["gcs_article_ids"]}
         articles = {a["id"]: a for a in read_jsonl(folder / "articles.jsonl.gz") if a["id"] in wanted}
         weeks = sorted({q["id"].split("_")[0] for q in questions})
-        held = set(random.Random(SEED).sample(weeks, round(len(weeks) * VALIDATION_SHARE))) if source == "rtqa-train" else set()
+        held = (
+            set(random.Random(SEED).sample(weeks, round(len(weeks) * VALIDATION_SHARE)))
+            if source == "rtqa-train"
+            else set()
+        )
         kept = 0
         for question in questions:
             groups = news_groups(question, articles, rng)
@@ -187,7 +207,9 @@ def reader_network(base: str):
             self.span = torch.nn.Linear(width, 2)
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+            states = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
             states = self.dropout(states)
             logits = self.score(states[:, 0]).squeeze(-1)
             starts, ends = self.span(states).unbind(-1)
@@ -199,8 +221,12 @@ def reader_network(base: str):
 def encode(tokenizer, batch: list[dict]):
     pairs = [(group["question"], pair_text(sentence, title)) for group in batch for sentence, title in group["texts"]]
     return tokenizer(
-        [q for q, _ in pairs], [t for _, t in pairs], padding=True, truncation="longest_first",
-        max_length=MAX_TOKENS, return_tensors="pt",
+        [q for q, _ in pairs],
+        [t for _, t in pairs],
+        padding=True,
+        truncation="longest_first",
+        max_length=MAX_TOKENS,
+        return_tensors="pt",
     )
 
 
@@ -217,7 +243,8 @@ def train_model(base: str, training: list[dict], epochs: float, threads: int, lo
     heads = [*model.score.parameters(), *model.span.parameters()]
     body = [p for p in model.encoder.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(
-        [{"params": body, "lr": LEARNING_RATE}, {"params": heads, "lr": HEAD_LEARNING_RATE}], weight_decay=0.01,
+        [{"params": body, "lr": LEARNING_RATE}, {"params": heads, "lr": HEAD_LEARNING_RATE}],
+        weight_decay=0.01,
     )
     steps = int(len(training) * epochs / GROUPS_PER_STEP)
     schedule = get_linear_schedule_with_warmup(optimizer, int(steps * WARMUP_SHARE), steps)
@@ -239,10 +266,12 @@ def train_model(base: str, training: list[dict], epochs: float, threads: int, lo
         listwise = 0.0
         span_losses = []
         offset = 0
-        for number, group in enumerate(batch):
+        for group in batch:
             size = len(group["texts"])
             labels[offset] = 1.0
-            listwise = listwise + torch.nn.functional.cross_entropy(logits[offset : offset + size][None], torch.tensor([0]))
+            listwise = listwise + torch.nn.functional.cross_entropy(
+                logits[offset : offset + size][None], torch.tensor([0])
+            )
             if group["span"] is not None:
                 first = encoded.char_to_token(offset, group["span"][0], sequence_index=1)
                 last = encoded.char_to_token(offset, group["span"][1] - 1, sequence_index=1)
@@ -266,7 +295,10 @@ def train_model(base: str, training: list[dict], epochs: float, threads: int, lo
         optimizer.zero_grad()
         if (step + 1) % log_every == 0:
             elapsed = time.time() - started
-            print(f"step {step + 1}/{steps}  loss {loss.item():.3f}  {elapsed:.0f} s  ~{elapsed / (step + 1) * steps:.0f} s in all", flush=True)
+            print(
+                f"step {step + 1}/{steps}  loss {loss.item():.3f}  {elapsed:.0f} s  ~{elapsed / (step + 1) * steps:.0f} s in all",
+                flush=True,
+            )
     model.eval()
     return model, tokenizer
 
@@ -278,16 +310,24 @@ def export(model, tokenizer, base: str, target: Path) -> None:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    example = tokenizer(["who won?", "what is it?"], ["The Bills won the game.", "It is a test."], padding=True, return_tensors="pt")
+    example = tokenizer(
+        ["who won?", "what is it?"], ["The Bills won the game.", "It is a test."], padding=True, return_tensors="pt"
+    )
     names = ["input_ids", "attention_mask", "token_type_ids"]
     batch, tokens = torch.export.Dim("batch"), torch.export.Dim("tokens", max=512)
     target.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
         fp32 = Path(scratch) / "fp32.onnx"
         torch.onnx.export(
-            model.eval(), tuple(example[name] for name in names), str(fp32), input_names=names,
-            output_names=["logits", "starts", "ends"], dynamic_shapes={name: {0: batch, 1: tokens} for name in names},
-            dynamo=True, external_data=False, verbose=False,
+            model.eval(),
+            tuple(example[name] for name in names),
+            str(fp32),
+            input_names=names,
+            output_names=["logits", "starts", "ends"],
+            dynamic_shapes={name: {0: batch, 1: tokens} for name in names},
+            dynamo=True,
+            external_data=False,
+            verbose=False,
         )
         quantize_dynamic(str(fp32), str(target / MODEL_FILE), weight_type=QuantType.QInt8, per_channel=True)
     shutil.copy(Path(base) / "tokenizer.json", target / TOKENIZER_FILE)
@@ -306,20 +346,25 @@ def validate(reader: Reader, groups: list[dict]) -> dict:
             answer = sentence[group["span"][0] : group["span"][1]]
             spans += contains(sentence[readings[0].short[0] : readings[0].short[1]], answer)
     return {
-        "groups": len(groups), "hit@1_of_group": round(hits / max(len(groups), 1), 3),
-        "short_answer_holds_it": round(spans / max(labelled, 1), 3), "span_labelled": labelled,
+        "groups": len(groups),
+        "hit@1_of_group": round(hits / max(len(groups), 1), 3),
+        "short_answer_holds_it": round(spans / max(labelled, 1), 3),
+        "span_labelled": labelled,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval", help="holds the training sets")
+    parser.add_argument(
+        "--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval", help="holds the training sets"
+    )
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
     parser.add_argument("--out", type=Path, required=True, help="where the int8 model and its settings go")
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
-        "--contrast-negatives", action="store_true",
+        "--contrast-negatives",
+        action="store_true",
         help="add each group a negative made by swapping a proper word of the question in its positive "
         "(tried and not shipped: docs/answering.md)",
     )
@@ -340,19 +385,36 @@ def main() -> None:
     trained = time.time()
     export(model, tokenizer, base, args.out)
     settings = {
-        "seed": SEED, "sources": args.sources, "epochs": args.epochs, "groups_per_step": GROUPS_PER_STEP,
-        "group_size": GROUP_SIZE, "learning_rate": LEARNING_RATE, "head_learning_rate": HEAD_LEARNING_RATE,
-        "warmup_share": WARMUP_SHARE, "pointwise_weight": POINTWISE_WEIGHT, "span_weight": SPAN_WEIGHT,
-        "positives_per_question": POSITIVES_PER_QUESTION, "hard_negatives": HARD_NEGATIVES,
-        "max_answer_df": RARE_ANSWER_DF, "contrast_negatives": args.contrast_negatives, "threads": args.threads, "limit": args.limit or None,
+        "seed": SEED,
+        "sources": args.sources,
+        "epochs": args.epochs,
+        "groups_per_step": GROUPS_PER_STEP,
+        "group_size": GROUP_SIZE,
+        "learning_rate": LEARNING_RATE,
+        "head_learning_rate": HEAD_LEARNING_RATE,
+        "warmup_share": WARMUP_SHARE,
+        "pointwise_weight": POINTWISE_WEIGHT,
+        "span_weight": SPAN_WEIGHT,
+        "positives_per_question": POSITIVES_PER_QUESTION,
+        "hard_negatives": HARD_NEGATIVES,
+        "max_answer_df": RARE_ANSWER_DF,
+        "contrast_negatives": args.contrast_negatives,
+        "threads": args.threads,
+        "limit": args.limit or None,
     }
     (args.out / SETTINGS_FILE).write_text(json.dumps({"max_tokens": MAX_TOKENS}) + "\n", encoding="utf-8")
     figures = validate(Reader(args.out), validation)
     record = {
         "max_tokens": MAX_TOKENS,
         "card": {
-            "data": counts, "training": settings, "validation": figures,
-            "seconds": {"data": round(built - started), "training": round(trained - built), "total": round(time.time() - started)},
+            "data": counts,
+            "training": settings,
+            "validation": figures,
+            "seconds": {
+                "data": round(built - started),
+                "training": round(trained - built),
+                "total": round(time.time() - started),
+            },
             "size_bytes": (args.out / MODEL_FILE).stat().st_size,
         },
     }

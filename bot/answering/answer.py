@@ -22,7 +22,6 @@ from bot.answering.answer_type import highlight, kind_spans, question_kind
 from bot.answering.features import QuestionFacts, age_in_days, sentence_features
 from bot.answering.names import about_another, missing_names, unmatched_terms
 from bot.answering.picker import AnswerPicker
-from bot.answering.reader import Reader
 from bot.answering.quoting import (
     Sentence,
     addresses_a_model,
@@ -34,6 +33,7 @@ from bot.answering.quoting import (
     span_text,
     widen,
 )
+from bot.answering.reader import Reader
 from bot.answering.results import REFUSAL, Citation
 from bot.answering.words import (
     content_words,
@@ -66,6 +66,8 @@ QUOTE_FLOOR_SLACK = 0.05
 TIE_MARGIN = 0.05
 REDUNDANT_SIMILARITY = 0.85
 MIN_SENTENCE_WORDS = 4
+
+
 @dataclass(frozen=True, eq=False)
 class Candidate:
     sentence: str
@@ -137,7 +139,11 @@ class ExtractiveAnswerer:
         self.reader_picker_weight = reader_picker_weight
 
     def answer(
-        self, question: str, passages: list[Passage], avoid: str = "", today: date | None = None,
+        self,
+        question: str,
+        passages: list[Passage],
+        avoid: str = "",
+        today: date | None = None,
     ) -> tuple[str, bool, list[Citation]]:
         """(answer text, refused, citations), as of `today`. Sentences quoted in `avoid` (the
         previous answer of a follow-up) are passed over while others are relevant enough."""
@@ -159,7 +165,11 @@ class ExtractiveAnswerer:
                     candidates = [c for c in candidates if not lacking[c.passage.article_id]]
                     if max((c.confidence for c in candidates), default=0.0) < self.min_confidence:
                         absent = " or ".join(lacking[best.passage.article_id][:3])
-                        return f"{REFUSAL} The closest article found, “{best.passage.title}”, doesn't mention {absent}.", True, []
+                        return (
+                            f"{REFUSAL} The closest article found, “{best.passage.title}”, doesn't mention {absent}.",
+                            True,
+                            [],
+                        )
         ranked = self.rank(candidates)
         fresh = [candidate for candidate in ranked if candidate.sentence not in avoid] if avoid else ranked
         return self.compose(question, fresh or ranked)
@@ -169,7 +179,12 @@ class ExtractiveAnswerer:
         facts = QuestionFacts.of(question)
         rows = [
             sentence_features(
-                facts, c.sentence, c.similarity, c.passage.title, c.passage.position == 0 and c.index == 0, c.rank,
+                facts,
+                c.sentence,
+                c.similarity,
+                c.passage.title,
+                c.passage.position == 0 and c.index == 0,
+                c.rank,
                 age_in_days(c.passage.published, today or date.today()),
             )
             for c in candidates
@@ -183,7 +198,9 @@ class ExtractiveAnswerer:
         ("the Ukrainian delegation" for the Russian one) is not read while others are: the reader
         can't tell such neighbours apart."""
         ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
-        chosen = [c for c in ranked if not about_another(question, c.sentence)][: self.reader_candidates] or ranked[: self.reader_candidates]
+        chosen = [c for c in ranked if not about_another(question, c.sentence)][: self.reader_candidates] or ranked[
+            : self.reader_candidates
+        ]
         readings = self.reader.read(question, [(c.sentence, c.passage.title) for c in chosen])
         return [
             replace(c, confidence=blended(r.probability, c.confidence, self.reader_picker_weight), short=r.short)
@@ -212,8 +229,16 @@ class ExtractiveAnswerer:
         rare = rare_word_overlaps(question_words, texts) if RARE_WORDS_WEIGHT else [0.0] * len(texts)
         return [
             Candidate(
-                text, passage, float(vector @ question_vector), word_overlap(question_words, text), vector, rank,
-                context, index, kind is not None and bool(kind_spans(text, kind, question)), rare_overlap,
+                text,
+                passage,
+                float(vector @ question_vector),
+                word_overlap(question_words, text),
+                vector,
+                rank,
+                context,
+                index,
+                kind is not None and bool(kind_spans(text, kind, question)),
+                rare_overlap,
             )
             for text, (passage, rank, context, index), vector, rare_overlap in zip(texts, found, vectors, rare)
         ]
@@ -230,7 +255,8 @@ class ExtractiveAnswerer:
         question_vector = self.embedder.embed_query(question)
         question_words = content_words(question)
         relevances = [
-            self.similarity_weight * float(vector @ question_vector) + (1 - self.similarity_weight) * word_overlap(question_words, sentence)
+            self.similarity_weight * float(vector @ question_vector)
+            + (1 - self.similarity_weight) * word_overlap(question_words, sentence)
             for sentence, vector in zip(sentences, self.embedder.embed(sentences))
         ]
         return max(relevances) >= self.min_relevance
@@ -243,7 +269,9 @@ class ExtractiveAnswerer:
         if candidate.confidence is not None:
             return candidate.confidence
         return (
-            self.relevance(candidate) + RANK_PRIOR / (1 + candidate.rank) + KIND_BONUS * candidate.of_kind
+            self.relevance(candidate)
+            + RANK_PRIOR / (1 + candidate.rank)
+            + KIND_BONUS * candidate.of_kind
             + RARE_WORDS_WEIGHT * candidate.rare_overlap
         )
 
@@ -322,7 +350,9 @@ def cite(quotes: list[Quote]) -> tuple[str, bool, list[Citation]]:
         passage = quote.candidate.passage
         known = by_article.get(passage.article_id)
         if known is None:
-            known = by_article[passage.article_id] = Citation.quoting(len(by_article) + 1, passage, quote.text, quote.highlight)
+            known = by_article[passage.article_id] = Citation.quoting(
+                len(by_article) + 1, passage, quote.text, quote.highlight
+            )
         elif quote.text not in known.quotes:
             by_article[passage.article_id] = replace(known, more_quotes=known.more_quotes + (quote.text,))
         parts.append(f"{' '.join(quote.text.split())} [{known.n}]")

@@ -11,11 +11,23 @@ import re
 PERSON, NAME, PLACE, NUMBER, DATE = "person", "name", "place", "number", "date"
 
 QUESTION_KIND = [
-    (re.compile(r"\b(?:how (?:many|much|long|old|far|big|high|large)|what (?:percentage|percent|share|number|amount|age|price|score)|by how)\b", re.I), NUMBER),
+    (
+        re.compile(
+            r"\b(?:how (?:many|much|long|old|far|big|high|large)|what (?:percentage|percent|share|number|amount|age|price|score)|by how)\b",
+            re.I,
+        ),
+        NUMBER,
+    ),
     (re.compile(r"\b(?:when|what (?:year|date|day|month|time)|which (?:year|date|day|month))\b", re.I), DATE),
     (re.compile(r"\b(?:where|what (?:country|city|state|town|region|venue|place))\b", re.I), PLACE),
     (re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:who|whom|whose)\b", re.I), PERSON),
-    (re.compile(r"\b(?:who|whom|whose|which|what (?:company|country|city|state|team|group|organi[sz]ation|agency|party|brand|firm|university|school|league|network|nation|island|band|film|movie|show|book|app|airline|bank))\b", re.I), NAME),
+    (
+        re.compile(
+            r"\b(?:who|whom|whose|which|what (?:company|country|city|state|team|group|organi[sz]ation|agency|party|brand|firm|university|school|league|network|nation|island|band|film|movie|show|book|app|airline|bank))\b",
+            re.I,
+        ),
+        NAME,
+    ),
 ]
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
@@ -33,7 +45,9 @@ INSTITUTIONS = (
     "Network|Service|Administration|Commission|Board|Authority|Federation|League|Club|Team|Cup|Games|Awards|Act|Bill|Day"
 )
 CALENDAR = re.compile(f"{MONTHS}|{DAYS}")
-CAPITALISED_RUN = r"\b[A-Z][\w’'.-]*[\w](?:\s(?:of|de|da|del|von|van|al|bin|the|and|&)\s[A-Z][\w’'.-]*[\w]|\s[A-Z][\w’'.-]*[\w])*"
+CAPITALISED_RUN = (
+    r"\b[A-Z][\w’'.-]*[\w](?:\s(?:of|de|da|del|von|van|al|bin|the|and|&)\s[A-Z][\w’'.-]*[\w]|\s[A-Z][\w’'.-]*[\w])*"
+)
 SPAN_PATTERNS = {
     NUMBER: re.compile(
         rf"(?:[$€£¥]\s?)?\b\d[\d,.]*(?:\s?(?:%|percent|per cent|million|billion|trillion|thousand|bn|m|k)\b)?"
@@ -47,17 +61,82 @@ SPAN_PATTERNS = {
     # Runs of capitalised words, joined by short linking words ("Bank of America", "Ciragan Palace").
     NAME: re.compile(CAPITALISED_RUN),
     # Two to four capitalised words with no word of an institution or place in them ("Rustem Umerov").
-    PERSON: re.compile(rf"\b(?!(?:{MONTHS}|{DAYS})\b)[A-Z][\w’'.-]*[a-z](?:\s(?:[A-Z]\.\s)?(?!(?:{INSTITUTIONS})\b)[A-Z][\w’'-]*[a-z]){{1,5}}\b(?!\s(?:{INSTITUTIONS})\b)"),
+    PERSON: re.compile(
+        rf"\b(?!(?:{MONTHS}|{DAYS})\b)[A-Z][\w’'.-]*[a-z](?:\s(?:[A-Z]\.\s)?(?!(?:{INSTITUTIONS})\b)[A-Z][\w’'-]*[a-z]){{1,5}}\b(?!\s(?:{INSTITUTIONS})\b)"
+    ),
     # A name after a preposition of place ("in Istanbul", "to Istanbul’s Ciragan Palace").
-    PLACE: re.compile(rf"\b(?:[Ii]n|[Aa]t|near|from|to|outside|inside|across) (?:the )?(?P<thing>(?!(?:{MONTHS}|{DAYS})\b){CAPITALISED_RUN})"),
+    PLACE: re.compile(
+        rf"\b(?:[Ii]n|[Aa]t|near|from|to|outside|inside|across) (?:the )?(?P<thing>(?!(?:{MONTHS}|{DAYS})\b){CAPITALISED_RUN})"
+    ),
 }
 # Capitalised only because they open a sentence, or titles before a name.
 NOT_NAMES = {
-    "the", "a", "an", "in", "on", "at", "but", "and", "or", "if", "as", "for", "after", "before", "when",
-    "while", "this", "that", "these", "those", "he", "she", "they", "it", "we", "i", "his", "her", "their",
-    "its", "our", "there", "here", "what", "who", "where", "which", "how", "why", "some", "many", "more",
-    "most", "according", "also", "however", "meanwhile", "still", "yet", "so", "since", "despite", "during",
-    "with", "without", "from", "by", "to", "of", "about", "first", "second", "third", "last", "now", "then",
+    "the",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "but",
+    "and",
+    "or",
+    "if",
+    "as",
+    "for",
+    "after",
+    "before",
+    "when",
+    "while",
+    "this",
+    "that",
+    "these",
+    "those",
+    "he",
+    "she",
+    "they",
+    "it",
+    "we",
+    "i",
+    "his",
+    "her",
+    "their",
+    "its",
+    "our",
+    "there",
+    "here",
+    "what",
+    "who",
+    "where",
+    "which",
+    "how",
+    "why",
+    "some",
+    "many",
+    "more",
+    "most",
+    "according",
+    "also",
+    "however",
+    "meanwhile",
+    "still",
+    "yet",
+    "so",
+    "since",
+    "despite",
+    "during",
+    "with",
+    "without",
+    "from",
+    "by",
+    "to",
+    "of",
+    "about",
+    "first",
+    "second",
+    "third",
+    "last",
+    "now",
+    "then",
 }
 
 
@@ -89,7 +168,9 @@ def kind_spans(sentence: str, kind: str, question: str) -> list[tuple[int, int]]
         named = [word.lower() for word in re.findall(r"\w+", text)]
         # A name sharing a word with the question is the question's own subject ("Zelenskyy" in
         # "President Volodymyr Zelenskyy"); a number or date must differ as a whole.
-        if (kind in (PERSON, NAME, PLACE) and any(word in asked and len(word) > 2 for word in named)) or all(word in asked for word in named):
+        if (kind in (PERSON, NAME, PLACE) and any(word in asked and len(word) > 2 for word in named)) or all(
+            word in asked for word in named
+        ):
             continue
         spans.append((start, end))
     return spans

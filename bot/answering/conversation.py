@@ -10,8 +10,25 @@ MAX_CONVERSATIONS = 2000
 # Words that show a question leans on an earlier one.
 FOLLOW_UP_OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|what else)\b", re.IGNORECASE)
 REFERRING_WORDS = {
-    "it", "its", "that", "this", "those", "these", "they", "them", "their", "he", "him", "his",
-    "she", "her", "there", "then", "same", "other", "else",
+    "it",
+    "its",
+    "that",
+    "this",
+    "those",
+    "these",
+    "they",
+    "them",
+    "their",
+    "he",
+    "him",
+    "his",
+    "she",
+    "her",
+    "there",
+    "then",
+    "same",
+    "other",
+    "else",
 }
 # "Why?", "Since when?": too short to stand alone.
 SHORT_QUESTION_WORDS = 3

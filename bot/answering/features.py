@@ -25,7 +25,9 @@ class QuestionFacts:
     @classmethod
     def of(cls, question: str) -> "QuestionFacts":
         terms = tuple(dict.fromkeys(asked_names(question) + YEAR.findall(question)))
-        return cls(question, content_words(question), question_kind(question), terms, frozenset(vocabulary_of(question)))
+        return cls(
+            question, content_words(question), question_kind(question), terms, frozenset(vocabulary_of(question))
+        )
 
 
 NUMBER = re.compile(r"\d")
@@ -33,7 +35,13 @@ MAX_AGE_DAYS = 3650
 
 
 def sentence_features(
-    question: QuestionFacts, sentence: str, similarity: float, title: str, opens_article: bool, rank: int, age_days: int | None,
+    question: QuestionFacts,
+    sentence: str,
+    similarity: float,
+    title: str,
+    opens_article: bool,
+    rank: int,
+    age_days: int | None,
 ) -> list[float]:
     """The learned picker's features of one sentence, in bot/answering/picker.py's FEATURES order;
     train/answer_picker.py computes them with this same function. `rank` is its passage's among the

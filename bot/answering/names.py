@@ -10,14 +10,72 @@ from index.search.searcher import Passage
 CAPITALISED = re.compile(r"\b[A-Z][\w.’'-]*")
 # A question's first word is capitalised because it comes first, not because it is a name.
 QUESTION_OPENERS = {
-    "what", "who", "whom", "whose", "where", "when", "why", "how", "which", "is", "are", "was",
-    "were", "did", "does", "do", "has", "have", "had", "can", "could", "will", "would", "should",
-    "tell", "list", "give", "name", "explain", "describe", "show", "summarise", "summarize",
+    "what",
+    "who",
+    "whom",
+    "whose",
+    "where",
+    "when",
+    "why",
+    "how",
+    "which",
+    "is",
+    "are",
+    "was",
+    "were",
+    "did",
+    "does",
+    "do",
+    "has",
+    "have",
+    "had",
+    "can",
+    "could",
+    "will",
+    "would",
+    "should",
+    "tell",
+    "list",
+    "give",
+    "name",
+    "explain",
+    "describe",
+    "show",
+    "summarise",
+    "summarize",
 }
 CALENDAR_WORDS = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
 }
 # Two spellings of a name match when they share this long a prefix (Zelensky / Zelenskyy,
 # Russian / Russia), but no shorter than NAME_PREFIX_MIN characters.
@@ -69,7 +127,9 @@ def distinguishing_terms(question: str) -> list[tuple[str, ...]]:
     openers = {match.group(1) for match in SENTENCE_OPENER.finditer(question)}
     terms = []
     for run in NAME_RUN.finditer(question):
-        parts = tuple(name for name in names_in(run.group()) if name.lower() not in CALENDAR_WORDS and name not in openers)
+        parts = tuple(
+            name for name in names_in(run.group()) if name.lower() not in CALENDAR_WORDS and name not in openers
+        )
         if len(parts) > 1:
             terms.append(parts)
     return list(dict.fromkeys(terms + [(year,) for year in YEAR.findall(question)]))

@@ -53,7 +53,9 @@ class AnswerPicker:
             self.scale = np.array(model["scale"], dtype=np.float64)
             self.coef = np.array(model["coef"], dtype=np.float64)
             self.intercept = float(model["intercept"])
-            if not (len(self.mean) == len(self.scale) == len(self.coef) == len(self.features)) or not math.isfinite(self.intercept):
+            if not (len(self.mean) == len(self.scale) == len(self.coef) == len(self.features)) or not math.isfinite(
+                self.intercept
+            ):
                 raise ValueError("its weights don't match its features")
             self.card = model.get("card", {})
         except (OSError, ValueError, KeyError, TypeError) as error:

@@ -52,7 +52,9 @@ def _load(path: Path, required: frozenset[str], allowed: frozenset[str]) -> Prom
         raise PromptError(f"{path}: {error} (write {{{{ and }}}} for literal braces)") from None
     unknown = sorted(used - allowed)
     if unknown:
-        raise PromptError(f"{path}: unknown placeholder {{{unknown[0]}}}; it may use {', '.join(f'{{{n}}}' for n in sorted(allowed))}")
+        raise PromptError(
+            f"{path}: unknown placeholder {{{unknown[0]}}}; it may use {', '.join(f'{{{n}}}' for n in sorted(allowed))}"
+        )
     missing = sorted(required - used)
     if missing:
         raise PromptError(f"{path}: the placeholder {{{missing[0]}}} is missing")
@@ -68,7 +70,9 @@ def format_passages(passages) -> str:
     """The passages numbered from 1, each with a header line naming its article."""
     blocks = []
     for n, passage in enumerate(passages, start=1):
-        about = ", ".join(part for part in (passage.source, human_date(passage.published) if passage.published else "") if part)
+        about = ", ".join(
+            part for part in (passage.source, human_date(passage.published) if passage.published else "") if part
+        )
         header = f"[{n}] {passage.title or '(untitled)'}" + (f" ({about})" if about else "")
         blocks.append(as_data(f"{header}\n{passage.readable_text.strip()}"))
     return "\n\n".join(blocks)

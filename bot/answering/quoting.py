@@ -23,9 +23,7 @@ MAX_LIST_ITEMS = 6
 LIST_LINE_WORDS = 20
 
 OPEN_QUOTES, CLOSE_QUOTES = "“«", "”»"
-REFERRING_START = re.compile(
-    r"^[\"“‘']?(?:He|She|They|His|Her|Their|Them|This|That|These|Those|Such|Its)\b(?!['’])"
-)
+REFERRING_START = re.compile(r"^[\"“‘']?(?:He|She|They|His|Her|Their|Them|This|That|These|Those|Such|Its)\b(?!['’])")
 # "pushed back on that proposal": a demonstrative after a preposition points at an earlier sentence.
 REFERRING_INSIDE = re.compile(
     r"\b(?:on|to|of|with|against|about|for|by|from|over|under|after|before|behind|despite)\s+"
@@ -68,7 +66,9 @@ def sentences_of(text: str) -> list[Sentence]:
             start = offset + piece.index(stripped)
             last = found[-1] if found else None
             if last is not None and ENUMERATOR.fullmatch(last.text) and last.paragraph == paragraph:
-                found[-1] = Sentence(text[last.start : start + len(stripped)], last.start, start + len(stripped), paragraph)
+                found[-1] = Sentence(
+                    text[last.start : start + len(stripped)], last.start, start + len(stripped), paragraph
+                )
             else:
                 found.append(Sentence(stripped, start, start + len(stripped), paragraph))
         offset += len(piece)
@@ -135,7 +135,9 @@ def widen(sentences: Sequence[Sentence], chosen: int) -> Span | None:
     MAX_SPAN_WORDS)."""
     first = last = chosen
     if is_lead_in(sentences[last].text) or (
-        last + 1 < len(sentences) and FIRST_ITEM.match(sentences[last + 1].text) and not FIRST_ITEM.match(sentences[last].text)
+        last + 1 < len(sentences)
+        and FIRST_ITEM.match(sentences[last + 1].text)
+        and not FIRST_ITEM.match(sentences[last].text)
     ):
         last = _list_end(sentences, last)
         if last == chosen:
@@ -213,6 +215,7 @@ def _is_list_line(sentences: Sequence[Sentence], index: int) -> bool:
 def _balance(sentences: list[Sentence], first: int, last: int) -> tuple[int, int] | None:
     """Widen [first, last] within its paragraphs until it starts outside any quotation and its
     quotation marks balance."""
+
     def joined(lo: int, hi: int) -> str:
         return " ".join(sentence.text for sentence in sentences[lo : hi + 1])
 

@@ -116,7 +116,8 @@ class Reader:
         character offsets grown to whole words."""
         limit = min(len(sentence), SENTENCE_CHARACTERS)
         tokens = [
-            i for i, (sequence, (begin, finish)) in enumerate(zip(encoding.sequence_ids, encoding.offsets))
+            i
+            for i, (sequence, (begin, finish)) in enumerate(zip(encoding.sequence_ids, encoding.offsets))
             if sequence == 1 and finish <= limit and finish > begin
         ]
         if not tokens:

@@ -29,8 +29,15 @@ class Citation:
     @classmethod
     def quoting(cls, n: int, passage: Passage, quote: str, highlight: str = "") -> "Citation":
         return cls(
-            n=n, article_id=passage.article_id, title=passage.title, source=passage.source, url=passage.url,
-            published=passage.published, quote=quote, also_reported_by=passage.also_reported_by, highlight=highlight,
+            n=n,
+            article_id=passage.article_id,
+            title=passage.title,
+            source=passage.source,
+            url=passage.url,
+            published=passage.published,
+            quote=quote,
+            also_reported_by=passage.also_reported_by,
+            highlight=highlight,
         )
 
     def to_json(self) -> dict:

@@ -42,9 +42,24 @@ MARKER = re.compile(
 LIST_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 NEGATIONS = {"not", "no", "never", "nor", "neither", "none", "nobody", "nothing", "without", "cannot"}
 NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "first": "1",
-    "second": "2", "third": "3", "fourth": "4", "fifth": "5", "dozen": "12",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
+    "fifth": "5",
+    "dozen": "12",
 }
 # A model saying the passages don't answer; such a sentence is a refusal, not a claim.
 MODEL_REFUSAL = re.compile(
@@ -53,6 +68,8 @@ MODEL_REFUSAL = re.compile(
     r"|(?:cannot|can't|unable to) (?:answer|find|determine|tell)|don't cover)\b",
     re.IGNORECASE,
 )
+
+
 @dataclass(frozen=True)
 class Claim:
     text: str  # the sentence without its citation markers
@@ -100,7 +117,7 @@ def parse_claims(answer: str) -> list[Claim]:
         rest = piece
         while match := MARKER.match(rest):
             leading.extend(_numbers(match.group(1)))
-            rest = rest[match.end():]
+            rest = rest[match.end() :]
         cited = [n for match in MARKER.finditer(rest) for n in _numbers(match.group(1))]
         text = LIST_BULLET.sub("", MARKER.sub("", rest))
         text = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(text.split()))
@@ -138,7 +155,9 @@ def is_negated(word_list: list[str]) -> bool:
 
 
 class CitationVerifier:
-    def __init__(self, embedder: Embedder, similarity_weight: float = SIMILARITY_WEIGHT, min_support: float = MIN_SUPPORT):
+    def __init__(
+        self, embedder: Embedder, similarity_weight: float = SIMILARITY_WEIGHT, min_support: float = MIN_SUPPORT
+    ):
         self.embedder = embedder
         self.similarity_weight = similarity_weight
         self.min_support = min_support
@@ -158,21 +177,37 @@ class CitationVerifier:
                 start += len(piece)
         if not found:
             return []
-        vectors = self.embedder.embed_sentences([sentence for *_, sentence in found], [passage.sentence_vectors for passage in passages])
+        vectors = self.embedder.embed_sentences(
+            [sentence for *_, sentence in found], [passage.sentence_vectors for passage in passages]
+        )
         names = [frozenset(vocabulary_of(f"{passage.title} {passage.readable_text}")) for passage in passages]
-        spans = [self._span(p, passages[p].readable_text[a:b], vector, 1, names[p]) for (p, a, b, _), vector in zip(found, vectors)]
+        spans = [
+            self._span(p, passages[p].readable_text[a:b], vector, 1, names[p])
+            for (p, a, b, _), vector in zip(found, vectors)
+        ]
         for i in range(len(found) - 1):
             (p, a, end, _), (q, start, b, _) = found[i], found[i + 1]
             # Pairs stay inside a paragraph, as quotes do: the text between them is only spaces.
             if p == q and not passages[p].readable_text[end:start].strip(" \t"):
                 summed = vectors[i] + vectors[i + 1]
-                spans.append(self._span(p, passages[p].readable_text[a:b], summed / np.linalg.norm(summed), 2, names[p]))
+                spans.append(
+                    self._span(p, passages[p].readable_text[a:b], summed / np.linalg.norm(summed), 2, names[p])
+                )
         return spans
 
     @staticmethod
     def _span(p: int, quote: str, vector: np.ndarray, sentences: int, names: frozenset[str]) -> Span:
         quote_words = words(quote)
-        return Span(p, quote, content_words(quote), frozenset(specifics(quote)[0]), names, is_negated(quote_words), vector, sentences)
+        return Span(
+            p,
+            quote,
+            content_words(quote),
+            frozenset(specifics(quote)[0]),
+            names,
+            is_negated(quote_words),
+            vector,
+            sentences,
+        )
 
     def measure(self, claims: list[Claim], spans: list[Span]) -> list[list[Support]]:
         """Per claim, its support by every span."""
@@ -202,8 +237,11 @@ class CitationVerifier:
         """The strongest consistent support reaching MIN_SUPPORT (from `passage` only, if given);
         a single sentence is preferred to a pair when it is enough on its own."""
         passing = [
-            s for s in supports
-            if s.consistent and s.score(self.similarity_weight) >= self.min_support and (passage is None or s.span.passage == passage)
+            s
+            for s in supports
+            if s.consistent
+            and s.score(self.similarity_weight) >= self.min_support
+            and (passage is None or s.span.passage == passage)
         ]
         if not passing:
             return None
@@ -234,7 +272,9 @@ class CitationVerifier:
         fallback = not refused and (supported == 0 or removed > supported)
         shown = sentences[:MAX_ANSWER_SENTENCES]
         text, citations = self.cite(shown, passages)
-        return Verified(text, citations, Verification(kept, moved, removed, fallback), refused, [claim for claim, _ in shown])
+        return Verified(
+            text, citations, Verification(kept, moved, removed, fallback), refused, [claim for claim, _ in shown]
+        )
 
     @staticmethod
     def cite(sentences: list[tuple[str, Support]], passages: list[Passage]) -> tuple[str, list[Citation]]:
@@ -246,7 +286,9 @@ class CitationVerifier:
             passage = passages[support.span.passage]
             known = by_article.get(passage.article_id)
             if known is None:
-                known = by_article[passage.article_id] = Citation.quoting(len(by_article) + 1, passage, support.span.quote)
+                known = by_article[passage.article_id] = Citation.quoting(
+                    len(by_article) + 1, passage, support.span.quote
+                )
             elif support.span.quote not in known.quotes:
                 by_article[passage.article_id] = replace(known, more_quotes=known.more_quotes + (support.span.quote,))
             parts.append(f"{text} [{known.n}]")

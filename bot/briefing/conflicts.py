@@ -26,9 +26,28 @@ SENTENCES_KEPT = 4096
 # Sentences less alike than this are about different things, whatever their figures.
 SAME_THING = 0.75
 NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "dozen": 12, "hundred": 100,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "dozen": 12,
+    "hundred": 100,
 }
 SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "m": 1e6, "bn": 1e9}
 FIGURE = re.compile(
@@ -48,17 +67,23 @@ MONTHS = frozenset(
 CLOCK_AFTER = re.compile(r"\s*[ap]\.?m\b", re.IGNORECASE)
 CLOCK = frozenset("a.m. p.m. am pm a.m p.m o'clock st nd rd th".split())
 # Words that count the same people, so "nine people died" and "eight deaths" are one figure.
-SAME_COUNT = {word: "people" for word in "people person resident residents death dead fatality fatalities victim victims".split()}
+SAME_COUNT = {
+    word: "people" for word in "people person resident residents death dead fatality fatalities victim victims".split()
+}
 # A sentence with one of these counts a different outcome from one without it.
 OUTCOMES = ("injur", "hurt", "wound", "missing", "arrest", "hospital", "rescued", "evacuat")
 
 
 # A number after one of these names something ("Category 2", "Route 66"); it counts nothing.
-LABELS = frozenset("category no. no number level stage route game week phase grade section article amendment chapter season episode flight".split())
+LABELS = frozenset(
+    "category no. no number level stage route game week phase grade section article amendment chapter season episode flight".split()
+)
 # A sentence shorter than this is a list line or a label ("WHEN: Dec. 25, noon to 8 p.m."), not a report.
 MIN_WORDS = 8
 # A percentage after one of these is a change ("up 4.7%"), which differs between any two periods.
-CHANGE_WORDS = frozenset("up down rose fell rise fall increase increased decrease decreased more less higher lower by gained lost".split())
+CHANGE_WORDS = frozenset(
+    "up down rose fell rise fall increase increased decrease decreased more less higher lower by gained lost".split()
+)
 NAME = re.compile(r"(?<=\s)[A-Z][A-Za-z-]+")
 OPENING_NAME = re.compile(r"^([A-Z][a-z]+)\s+(?=[A-Z][a-z])")
 # Names that say when or who reported, not what is counted.
@@ -81,14 +106,29 @@ READING_TIME = re.compile(
 YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # A price per unit ("$3.86 a gallon", "$97 a barrel") or a day's market move is a market reading,
 # which changes by the hour: two of them are compared only when published the same day.
-MARKET = re.compile(r"[$£€¥]\s?\d[\d,.]*\s+(?:a|per)\s+\w+|\b(?:national average|for the day|trading|barrel|gallon|per share)\b", re.IGNORECASE)
+MARKET = re.compile(
+    r"[$£€¥]\s?\d[\d,.]*\s+(?:a|per)\s+\w+|\b(?:national average|for the day|trading|barrel|gallon|per share)\b",
+    re.IGNORECASE,
+)
 # "11-16 named storms", "11 to 16": a range, not one figure.
 RANGE_AFTER = re.compile(r"\s*(?:-|–|to)\s*\d")
 RANGE_BEFORE = re.compile(r"\d\s*(?:-|–|to)\s*$")
 # Words before a figure that make it a bound or an estimate, which another figure may agree with.
 AT_LEAST = ("more than", "over", "at least", "above", "upwards of", "in excess of")
 AT_MOST = ("less than", "under", "fewer than", "up to", "below", "nearly", "almost", "just under")
-ABOUT = ("about", "around", "roughly", "approximately", "some", "an estimated", "nearly", "almost", "just under", "just above", "just over")
+ABOUT = (
+    "about",
+    "around",
+    "roughly",
+    "approximately",
+    "some",
+    "an estimated",
+    "nearly",
+    "almost",
+    "just under",
+    "just above",
+    "just over",
+)
 ABOUT_SHARE = 0.1
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # Reports of one figure differ by less than this factor; further apart, they count different things.
@@ -143,13 +183,19 @@ def figures(sentence: str, loose: bool = False) -> tuple[Figure, ...]:
                 if not loose:
                     continue  # a year
                 year = True
-            elif before and (before[0].lower() in LABELS or before[0][:1].isupper() and match.start() > len(before[0]) + 1):
+            elif before and (
+                before[0].lower() in LABELS or before[0][:1].isupper() and match.start() > len(before[0]) + 1
+            ):
                 continue  # "Category 2", "Super Bowl 46": a name, not a count
             if CLOCK_AFTER.match(sentence, match.end("number")):
                 continue  # "5 p.m."
         if RANGE_AFTER.match(sentence, match.end("number")) or RANGE_BEFORE.search(sentence, 0, match.start("number")):
             continue
-        if (before and before[0].lower() in MONTHS) or (rest[:1] and (rest[0] in MONTHS or rest[0] in CLOCK)) or sentence[match.end("number") : match.end("number") + 1] in (":", "/"):
+        if (
+            (before and before[0].lower() in MONTHS)
+            or (rest[:1] and (rest[0] in MONTHS or rest[0] in CLOCK))
+            or sentence[match.end("number") : match.end("number") + 1] in (":", "/")
+        ):
             continue  # a date or a time of day
         if match["scale"]:
             value *= SCALES[match["scale"].lower()]
@@ -169,7 +215,15 @@ def figures(sentence: str, loose: bool = False) -> tuple[Figure, ...]:
         else:
             singular = counted[0].removesuffix("s")
             kind = SAME_COUNT.get(counted[0]) or SAME_COUNT.get(singular) or singular
-        found.append(Figure(kind, value, match.group(0).strip(), counted[0] if kind and kind not in "$£€¥%" and not year else "", _bound(sentence[: match.start()])))
+        found.append(
+            Figure(
+                kind,
+                value,
+                match.group(0).strip(),
+                counted[0] if kind and kind not in "$£€¥%" and not year else "",
+                _bound(sentence[: match.start()]),
+            )
+        )
     return tuple(found)
 
 
@@ -258,7 +312,11 @@ def describe(figure: Figure, sentence: str) -> str:
     words just before it."""
     if figure.kind in ("$", "£", "€", "¥", "%"):
         before = sentence[: sentence.find(figure.text)].split()[-3:]
-        words = [w.strip(",.;:").lower() for w in before if w.lower().strip(",.;:") not in FILLERS | {"a", "an", "to", "is", "was", "for", "by", "of"}]
+        words = [
+            w.strip(",.;:").lower()
+            for w in before
+            if w.lower().strip(",.;:") not in FILLERS | {"a", "an", "to", "is", "was", "for", "by", "of"}
+        ]
         return " ".join(words[-2:]) or ("money" if figure.kind != "%" else "share")
     return "people" if figure.kind == "people" else figure.counted
 
@@ -285,7 +343,11 @@ def find_disagreements(claims: Sequence[Claim], vectors: np.ndarray) -> list[Dis
         for position, i in enumerate(order):
             for j in order[position + 1 :]:
                 a, b = claims[i], claims[j]
-                if a.article_id == b.article_id or (a.source == b.source) != same_publisher or {i, j} & (used | superseded):
+                if (
+                    a.article_id == b.article_id
+                    or (a.source == b.source) != same_publisher
+                    or {i, j} & (used | superseded)
+                ):
                     continue
                 days_apart = abs(day_of(a.published) - day_of(b.published)) if a.published and b.published else 0
                 if days_apart > STORY_DAYS or days_apart and (MARKET.search(a.text) or MARKET.search(b.text)):

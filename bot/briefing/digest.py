@@ -60,7 +60,13 @@ class StoryArticle:
         return cls(article_id, record.title, record.source, record.url, record.published, record.copy_of)
 
     def to_json(self) -> dict:
-        return {"article_id": self.article_id, "title": self.title, "source": self.source, "url": self.url or None, "published": self.published}
+        return {
+            "article_id": self.article_id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url or None,
+            "published": self.published,
+        }
 
 
 @dataclass
@@ -91,9 +97,12 @@ class Story:
 
     def to_json(self) -> dict:
         return {
-            "story_id": self.story_id, "headline": self.headline, "publishers": self.publishers,
+            "story_id": self.story_id,
+            "headline": self.headline,
+            "publishers": self.publishers,
             "articles": [article.to_json() for article in self.articles],
-            "first_published": self.first_published, "last_published": self.last_published,
+            "first_published": self.first_published,
+            "last_published": self.last_published,
         }
 
 
@@ -155,7 +164,9 @@ class Brief:
 
     def to_json(self) -> dict:
         return {
-            "since": self.since.isoformat(), "until": self.until.isoformat(), "topic": self.topic or None,
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "topic": self.topic or None,
             "stories": [story.to_json() for story in self.stories],
         }
 
@@ -189,7 +200,9 @@ def stories_between(catalog: Catalog, first: date, last: date) -> list[Story]:
     return sorted(found, key=Story.rank_key)
 
 
-def matching(stories: list[Story], catalog: Catalog, topic_vector: np.ndarray, topic: str, first: date, last: date) -> list[Story]:
+def matching(
+    stories: list[Story], catalog: Catalog, topic_vector: np.ndarray, topic: str, first: date, last: date
+) -> list[Story]:
     """The stories a topic matches, best match first: those with a passage close to it in meaning,
     or sharing its words while not far from it."""
     days = (first.toordinal(), last.toordinal())
@@ -226,7 +239,9 @@ def brief_story(story: Story, catalog: Catalog) -> BriefStory:
         result.bullets.append(Bullet(text, n))
     articles = {article.article_id: article for article in story.articles}
     result.conflicts = [
-        conflict_json(found, result.citations, lambda n, article_id, quote: BriefCitation(n, articles[article_id], quote))
+        conflict_json(
+            found, result.citations, lambda n, article_id, quote: BriefCitation(n, articles[article_id], quote)
+        )
         # A syndicated copy repeats its original's figures: it is not a second report of them.
         for found in disagreements_among([a for a in story.articles if not a.copy_of][-COMPARED_ARTICLES:], catalog)
     ]
@@ -235,7 +250,9 @@ def brief_story(story: Story, catalog: Catalog) -> BriefStory:
 
 def _central(story: Story, vectors: dict[str, np.ndarray]) -> StoryArticle:
     """The article closest to all the others; among copies, the original."""
-    candidates = [article for article in story.articles if not article.copy_of and article.article_id in vectors] or story.articles
+    candidates = [
+        article for article in story.articles if not article.copy_of and article.article_id in vectors
+    ] or story.articles
     if len(candidates) == 1 or not vectors:
         return candidates[0]
     stacked = np.stack([vectors[a.article_id] for a in story.articles if a.article_id in vectors])
@@ -248,8 +265,11 @@ def is_bullet(sentence: str) -> bool:
     question heading."""
     words = len(sentence.split())
     return (
-        BULLET_WORDS[0] <= words <= BULLET_WORDS[1] and not shape_problems(sentence) and not refers_back(sentence)
-        and not PAGE_NOTE.match(sentence) and not sentence.rstrip(" \"'”’").endswith("?")
+        BULLET_WORDS[0] <= words <= BULLET_WORDS[1]
+        and not shape_problems(sentence)
+        and not refers_back(sentence)
+        and not PAGE_NOTE.match(sentence)
+        and not sentence.rstrip(" \"'”’").endswith("?")
     )
 
 
@@ -283,7 +303,14 @@ def conflict_json(found: Disagreement, citations: list, cite) -> dict:
     id, text)` and appended."""
     numbered = []
     for claim in (found.first, found.second):
-        citation = next((c for c in citations if c.article_id == claim.article_id and any(claim.text in quote for quote in c.quotes)), None)
+        citation = next(
+            (
+                c
+                for c in citations
+                if c.article_id == claim.article_id and any(claim.text in quote for quote in c.quotes)
+            ),
+            None,
+        )
         if citation is None:
             citation = cite(len(citations) + 1, claim.article_id, claim.text)
             citations.append(citation)

@@ -22,9 +22,17 @@ def with_stories(catalog: Catalog, citations: list[Citation]) -> tuple[list[Cita
     conflicts: list[dict] = []
     for index, citation in enumerate(citations):
         members = catalog.story_of(citation.article_id)
-        cited[index] = replace(citation, also_reported_by=citation.also_reported_by + _other_publishers(citation, members))
+        cited[index] = replace(
+            citation, also_reported_by=citation.also_reported_by + _other_publishers(citation, members)
+        )
         for found in _disagreements(catalog, citation, members):
-            conflicts.append(conflict_json(found, cited, lambda n, article_id, quote: _citation(n, article_id, members[article_id], quote)))
+            conflicts.append(
+                conflict_json(
+                    found,
+                    cited,
+                    lambda n, article_id, quote, members=members: _citation(n, article_id, members[article_id], quote),
+                )
+            )
     return cited, conflicts
 
 
@@ -47,8 +55,11 @@ def _disagreements(catalog: Catalog, citation: Citation, members: dict[str, Arti
     day = day_of(citation.published)
     # Reports further apart than that are never compared (find_disagreements): not worth reading.
     others = [
-        article_id for article_id, record in members.items()
-        if article_id != citation.article_id and not record.copy_of and (not day or abs(day_of(record.published) - day) <= STORY_DAYS)
+        article_id
+        for article_id, record in members.items()
+        if article_id != citation.article_id
+        and not record.copy_of
+        and (not day or abs(day_of(record.published) - day) <= STORY_DAYS)
     ]
     for article_id in [citation.article_id, *others[-COMPARED_ARTICLES:]]:
         record = members[article_id]
@@ -59,10 +70,19 @@ def _disagreements(catalog: Catalog, citation: Citation, members: dict[str, Arti
     if not any(claim.article_id == citation.article_id for claim in claims):
         return []
     return [
-        found for found in find_disagreements(claims, np.stack(vectors))
+        found
+        for found in find_disagreements(claims, np.stack(vectors))
         if citation.article_id in (found.first.article_id, found.second.article_id)
     ]
 
 
 def _citation(n: int, article_id: str, record: ArticleRecord, quote: str) -> Citation:
-    return Citation(n=n, article_id=article_id, title=record.title, source=record.source, url=record.url, published=record.published, quote=quote)
+    return Citation(
+        n=n,
+        article_id=article_id,
+        title=record.title,
+        source=record.source,
+        url=record.url,
+        published=record.published,
+        quote=quote,
+    )

@@ -62,8 +62,10 @@ class TimelineLine:
 
     def to_json(self) -> dict:
         return {
-            **self.article.to_json(), "sentence": f"{self.sentence} [{self.n}]",
-            "also": [article.to_json() for article in self.also], "marks": self.marks,
+            **self.article.to_json(),
+            "sentence": f"{self.sentence} [{self.n}]",
+            "also": [article.to_json() for article in self.also],
+            "marks": self.marks,
         }
 
 
@@ -76,8 +78,10 @@ class Timeline:
 
     def to_json(self) -> dict:
         return {
-            "story_id": self.story.story_id, "headline": self.story.headline,
-            "lines": [line.to_json() for line in self.lines], "left_out": self.left_out,
+            "story_id": self.story.story_id,
+            "headline": self.story.headline,
+            "lines": [line.to_json() for line in self.lines],
+            "left_out": self.left_out,
             "citations": [citation.to_json() for citation in self.citations],
         }
 
@@ -125,7 +129,9 @@ def story_timeline(story: Story, catalog, limit: int = TIMELINE_LINES) -> Timeli
     for found in disagreements_among([line.article for line in lines], catalog):
         later = shown.get(found.second.article_id)
         if later is not None:
-            later.marks.append(conflict_json(found, citations, lambda n, article_id, quote: BriefCitation(n, by_id[article_id], quote)))
+            later.marks.append(
+                conflict_json(found, citations, lambda n, article_id, quote: BriefCitation(n, by_id[article_id], quote))
+            )
     return Timeline(story, lines, citations, left_out)
 
 
@@ -135,7 +141,10 @@ def _facts(text: str) -> set[str]:
 
 
 def _new_sentence(
-    lead: list[tuple[str, np.ndarray]], said: list[np.ndarray], said_words: set[str], said_facts: set[str],
+    lead: list[tuple[str, np.ndarray]],
+    said: list[np.ndarray],
+    said_words: set[str],
+    said_facts: set[str],
     centroid: np.ndarray | None,
 ) -> str | None:
     """The sentence of `lead` closest to the story that no earlier report said (in meaning, or in

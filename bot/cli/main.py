@@ -18,7 +18,14 @@ from bot.cli.reports import (
     run_stats,
     run_stories,
 )
-from bot.settings import DiscordSettings, Settings, SettingsError, load_discord_settings, load_dotenv_file, load_settings
+from bot.settings import (
+    DiscordSettings,
+    Settings,
+    SettingsError,
+    load_discord_settings,
+    load_dotenv_file,
+    load_settings,
+)
 from index.errors import NewsbotError
 from index.offline import configure_offline
 
@@ -31,8 +38,16 @@ def main(argv: list[str] | None = None) -> int:
     from_dotenv = load_dotenv_file(Path.cwd() / ".env")
     try:
         settings = load_settings(data_dir=args.data_dir)
-        logging.basicConfig(level=settings.log_level, format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr, force=True)
-        redact_secrets([settings.llm.api_key.get_secret_value(), os.environ.get(DiscordSettings.env_name("token"), ""), *settings.chroma_header_map.values()])
+        logging.basicConfig(
+            level=settings.log_level, format="newsbot: %(levelname)s: %(message)s", stream=sys.stderr, force=True
+        )
+        redact_secrets(
+            [
+                settings.llm.api_key.get_secret_value(),
+                os.environ.get(DiscordSettings.env_name("token"), ""),
+                *settings.chroma_header_map.values(),
+            ]
+        )
         if args.command == "config":
             return run_config(settings, from_dotenv, args.data_dir is not None, args.json)
         check_data_dir(settings.data_dir)
@@ -45,14 +60,20 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
-        print("newsbot: interrupted; the articles committed so far are kept, and the next run does the rest", file=sys.stderr)
+        print(
+            "newsbot: interrupted; the articles committed so far are kept, and the next run does the rest",
+            file=sys.stderr,
+        )
         return 130
     except Exception as error:
         if isinstance(error, NewsbotError):  # a message for the user (index/errors.py), not a bug's
             print(f"newsbot: error: {error}", file=sys.stderr)
         else:
             log.debug("unexpected failure", exc_info=True)
-            print(f"newsbot: error: {type(error).__name__}: {error} (set NEWSBOT_LOG_LEVEL=DEBUG for details)", file=sys.stderr)
+            print(
+                f"newsbot: error: {type(error).__name__}: {error} (set NEWSBOT_LOG_LEVEL=DEBUG for details)",
+                file=sys.stderr,
+            )
         return 1
 
 
@@ -80,7 +101,9 @@ def redact_secrets(secrets: list[str]) -> None:
 
 def check_data_dir(data_dir: Path) -> None:
     if data_dir.exists() and not data_dir.is_dir():
-        raise SettingsError(f"the data dir {data_dir} is a file, not a folder (--data-dir or {Settings.env_name('data_dir')})")
+        raise SettingsError(
+            f"the data dir {data_dir} is a file, not a folder (--data-dir or {Settings.env_name('data_dir')})"
+        )
 
 
 def run(args, settings) -> int:
@@ -94,12 +117,20 @@ def run(args, settings) -> int:
         if (args.shards is None) != (args.shard_count is None):
             raise UsageError("--shards and --shard-count go together, e.g. --shards 0,1 --shard-count 4")
         if args.shards and (args.shard_count < 1 or args.shards[-1] >= args.shard_count):
-            raise UsageError(f"shard numbers run from 0 to {args.shard_count - 1} with --shard-count {args.shard_count}")
+            raise UsageError(
+                f"shard numbers run from 0 to {args.shard_count - 1} with --shard-count {args.shard_count}"
+            )
         discord_settings = load_discord_settings()  # token checked before anything loads or connects
         from bot.discord.bot import run as run_discord
 
-        return run_discord(settings, discord_settings, sync=args.sync, read_only=args.read_only,
-                           shard_ids=args.shards, shard_count=args.shard_count)
+        return run_discord(
+            settings,
+            discord_settings,
+            sync=args.sync,
+            read_only=args.read_only,
+            shard_ids=args.shards,
+            shard_count=args.shard_count,
+        )
     if args.command == "timeline":
         from bot.briefing.digest import BriefError
         from bot.briefing.timeline import is_story_id
@@ -108,10 +139,16 @@ def run(args, settings) -> int:
             is_story_id(args.target)
         except BriefError as error:
             raise UsageError(str(error)) from None
-    if args.command in ("stats", "stories", "brief", "timeline", "follow") and not settings.chroma_url and not (settings.data_dir / "chroma").is_dir():
+    if (
+        args.command in ("stats", "stories", "brief", "timeline", "follow")
+        and not settings.chroma_url
+        and not (settings.data_dir / "chroma").is_dir()
+    ):
         from index.store.chroma import IndexMissing
 
-        raise IndexMissing(f"no index in {settings.data_dir} yet: run `newsbot index --data-dir {settings.data_dir}` first")
+        raise IndexMissing(
+            f"no index in {settings.data_dir} yet: run `newsbot index --data-dir {settings.data_dir}` first"
+        )
     if args.command in ("index", "watch"):
         check_sources(args.sources)
     if args.command == "follow" and args.follow_command == "add":
@@ -143,7 +180,7 @@ def run(args, settings) -> int:
 
     pipeline = Pipeline(settings)
     if args.command in ("ask", "repl", "eval"):
-        pipeline.answerer  # a missing or broken picker model stops us before any indexing or search
+        _ = pipeline.answerer  # a missing or broken picker model stops us before any indexing or search
     if args.command == "index":
         return run_index(pipeline, args.sources, args.rebuild, args.strict, summary_to=sys.stdout)
     if args.command == "watch":

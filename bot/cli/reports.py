@@ -82,14 +82,34 @@ def run_stories(pipeline, args) -> int:
     if args.command == "timeline":
         first, last, timeline = pipeline.timeline(args.target, args.since, args.as_of, args.limit)
         if args.json:
-            print(json.dumps({"since": first.isoformat(), "until": last.isoformat(), "timeline": timeline and timeline.to_json()}, ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "since": first.isoformat(),
+                        "until": last.isoformat(),
+                        "timeline": timeline and timeline.to_json(),
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         else:
             print(render_timeline(first, last, args.target, timeline))
         return 0
     if args.command == "stories":
         first, last, found = pipeline.stories(args.since, args.as_of)
         if args.json:
-            print(json.dumps({"since": first.isoformat(), "until": last.isoformat(), "stories": [story.to_json() for story in found]}, ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "since": first.isoformat(),
+                        "until": last.isoformat(),
+                        "stories": [story.to_json() for story in found],
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         else:
             print(render_stories(first, last, found))
         return 0
@@ -118,7 +138,7 @@ def run_follow(pipeline, args) -> int:
             for follow in [] if args.json else follows:
                 print(f"#{follow.id}  {follow.topic}" + (f"  (paused: {follow.paused})" if follow.paused else ""))
             if not follows and not args.json:
-                print("no follows yet: newsbot follow add \"TOPIC\"")
+                print('no follows yet: newsbot follow add "TOPIC"')
             return 0
         if args.dry_run:
             follow, hits = None, following.preview(args.topic, args.as_of)
@@ -129,7 +149,13 @@ def run_follow(pipeline, args) -> int:
     from bot.follows.rounds import BACKTEST_DAYS
 
     if args.json:
-        print(json.dumps({"follow": follow.to_json() if follow else None, "backtest": [hit.payload for hit in hits]}, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"follow": follow.to_json() if follow else None, "backtest": [hit.payload for hit in hits]},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     print(render_backtest(" ".join(args.topic.split()), hits, BACKTEST_DAYS))
     if follow is not None:
@@ -161,8 +187,6 @@ def web_source_lines(statuses: list[dict], now: float) -> list[str]:
 
     lines = ["web sources:"] if statuses else []
     return lines + [f"  {status.get('name') or status['url']}: {web_source_status(status, now)}" for status in statuses]
-
-
 
 
 def run_config(settings, from_dotenv: frozenset[str], data_dir_given: bool, as_json: bool) -> int:

@@ -33,7 +33,6 @@ from index.errors import NewsbotError
 log = logging.getLogger("newsbot.discord")
 
 
-
 class DiscordStartError(NewsbotError, RuntimeError):
     """The bot could not start; the message says what to fix."""
 
@@ -57,8 +56,14 @@ class NewsBot(commands.Bot):
     """The bot process, on one gateway connection."""
 
     def __init__(
-        self, settings: Settings, discord_settings: DiscordSettings, *, sync: bool = False,
-        pipeline: Pipeline | None = None, read_only: bool = False, **shards,
+        self,
+        settings: Settings,
+        discord_settings: DiscordSettings,
+        *,
+        sync: bool = False,
+        pipeline: Pipeline | None = None,
+        read_only: bool = False,
+        **shards,
     ):
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -108,7 +113,11 @@ class NewsBot(commands.Bot):
         return
 
     async def on_ready(self) -> None:
-        shards = f" on shards {sorted(self.shards)} of {self.shard_count}" if isinstance(self, commands.AutoShardedBot) else ""
+        shards = (
+            f" on shards {sorted(self.shards)} of {self.shard_count}"
+            if isinstance(self, commands.AutoShardedBot)
+            else ""
+        )
         log.warning("connected as %s (id %s) to %d servers%s", self.user, self.user.id, len(self.guilds), shards)
 
     def allowed_place(self, guild_id: int | None, channel_id: int | None) -> bool:
@@ -120,7 +129,9 @@ class NewsBot(commands.Bot):
             return False
         return not wanted.channel_ids or channel_id in wanted.channel_ids
 
-    async def on_app_command_error(self, interaction: discord.Interaction, error: discord.app_commands.AppCommandError) -> None:
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: discord.app_commands.AppCommandError
+    ) -> None:
         if isinstance(error, discord.app_commands.MissingPermissions):
             text = "Only members with the Manage Server permission can do that."
         elif isinstance(error, discord.app_commands.NoPrivateMessage):
@@ -140,7 +151,15 @@ class ShardedNewsBot(NewsBot, commands.AutoShardedBot):
     machines) split the servers. Cooldowns, conversations and the answer queue stay per process:
     all of one server's events reach one shard."""
 
-    def __init__(self, settings: Settings, discord_settings: DiscordSettings, *, shard_ids: list[int], shard_count: int, **options):
+    def __init__(
+        self,
+        settings: Settings,
+        discord_settings: DiscordSettings,
+        *,
+        shard_ids: list[int],
+        shard_count: int,
+        **options,
+    ):
         super().__init__(settings, discord_settings, shard_ids=shard_ids, shard_count=shard_count, **options)
 
 
@@ -166,7 +185,7 @@ def load_pipeline(settings: Settings, read_only: bool = False) -> Pipeline:
     """The pipeline, with the configured sources indexed first if the index is empty (unless
     `read_only`), and the index opened, so the first question doesn't pay for it."""
     pipeline = _wait_for_index(settings)
-    pipeline.answerer  # a missing or broken picker model stops the bot before it connects
+    _ = pipeline.answerer  # a missing or broken picker model stops the bot before it connects
     if not pipeline.has_articles():
         if read_only:
             raise DiscordStartError(
@@ -180,7 +199,9 @@ def load_pipeline(settings: Settings, read_only: bool = False) -> Pipeline:
         try:
             pipeline.llm.model.check()
         except LLMError as error:
-            raise DiscordStartError(f"the language model ({LLMSettings.env_name('mode')}={settings.llm.mode}) is not usable: {error}") from None
+            raise DiscordStartError(
+                f"the language model ({LLMSettings.env_name('mode')}={settings.llm.mode}) is not usable: {error}"
+            ) from None
     return pipeline
 
 
@@ -194,21 +215,35 @@ def point_at_test_server(url: str) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url.replace("http://", "ws://", 1) + "/gateway")
 
 
-def run(settings: Settings, discord_settings: DiscordSettings, sync: bool, read_only: bool = False,
-        shard_ids: list[int] | None = None, shard_count: int | None = None) -> int:
+def run(
+    settings: Settings,
+    discord_settings: DiscordSettings,
+    sync: bool,
+    read_only: bool = False,
+    shard_ids: list[int] | None = None,
+    shard_count: int | None = None,
+) -> int:
     if discord_settings.test_server:
         point_at_test_server(discord_settings.test_server)
     return asyncio.run(_serve(settings, discord_settings, sync, read_only, shard_ids, shard_count))
 
 
-async def _serve(settings: Settings, discord_settings: DiscordSettings, sync: bool, read_only: bool,
-                 shard_ids: list[int] | None, shard_count: int | None) -> int:
+async def _serve(
+    settings: Settings,
+    discord_settings: DiscordSettings,
+    sync: bool,
+    read_only: bool,
+    shard_ids: list[int] | None,
+    shard_count: int | None,
+) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     if shard_ids:
-        newsbot = ShardedNewsBot(settings, discord_settings, sync=sync, read_only=read_only, shard_ids=shard_ids, shard_count=shard_count)
+        newsbot = ShardedNewsBot(
+            settings, discord_settings, sync=sync, read_only=read_only, shard_ids=shard_ids, shard_count=shard_count
+        )
     else:
         newsbot = NewsBot(settings, discord_settings, sync=sync, read_only=read_only)
     async with newsbot:
@@ -225,7 +260,9 @@ async def _serve(settings: Settings, discord_settings: DiscordSettings, sync: bo
         except aiohttp.ClientConnectionError as error:
             raise DiscordStartError(f"cannot reach Discord: {error}") from None
         except discord.LoginFailure:
-            raise DiscordStartError("Discord rejected DISCORD_TOKEN: copy it again from the developer portal's Bot page") from None
+            raise DiscordStartError(
+                "Discord rejected DISCORD_TOKEN: copy it again from the developer portal's Bot page"
+            ) from None
         except discord.PrivilegedIntentsRequired:
             raise DiscordStartError(
                 "Discord refused the Message Content intent: enable it on the developer portal's Bot page (see README, Discord)"

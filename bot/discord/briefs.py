@@ -27,7 +27,9 @@ class Briefs(commands.Cog):
         self.bot = newsbot
 
     @app_commands.command(name="brief", description="The top stories of recent days, each with quoted, cited sentences")
-    @app_commands.describe(topic="Only stories about this, e.g. hurricane (optional)", since="How far back: 7d, 2w or 1m (default: 7d)")
+    @app_commands.describe(
+        topic="Only stories about this, e.g. hurricane (optional)", since="How far back: 7d, 2w or 1m (default: 7d)"
+    )
     async def brief(self, interaction: discord.Interaction, topic: str | None = None, since: str | None = None) -> None:
         await interaction.response.defer(thinking=True)
         view = None
@@ -50,15 +52,18 @@ class Briefs(commands.Cog):
             kwargs["view"] = view
         await interaction.followup.send(**kwargs)
 
-
-    @app_commands.command(name="timeline", description="How a story developed: a quoted, cited line per report, oldest first")
+    @app_commands.command(
+        name="timeline", description="How a story developed: a quoted, cited line per report, oldest first"
+    )
     @app_commands.describe(topic="The story, e.g. hurricane Milton", since="How far back: 7d, 2w or 1m (default: 30d)")
     async def timeline(self, interaction: discord.Interaction, topic: str, since: str | None = None) -> None:
         await interaction.response.defer(thinking=True)
         try:
             days = parse_since(since or "30d")
             topic = check_question(topic, self.bot.settings.max_question_chars)
-            first, last, found = await self.bot.answers.run(self.bot.pipeline.timeline, topic, days, None, TIMELINE_LINES)
+            first, last, found = await self.bot.answers.run(
+                self.bot.pipeline.timeline, topic, days, None, TIMELINE_LINES
+            )
             message = render_timeline(first, last, topic, found)
         except BriefError as error:
             message = DiscordMessage(f"{error}.")

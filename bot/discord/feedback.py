@@ -43,5 +43,9 @@ class FeedbackView(discord.ui.View):
             log.exception("could not record feedback")
             text = "Sorry, I couldn't record that just now."
         else:
-            text = "Thanks, noted: this helps improve the answers." if vote == UP else "Thanks, noted: we'll look at this answer."
+            text = (
+                "Thanks, noted: this helps improve the answers."
+                if vote == UP
+                else "Thanks, noted: we'll look at this answer."
+            )
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())

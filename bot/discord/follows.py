@@ -64,19 +64,31 @@ class Follows(commands.Cog):
     def following(self):
         return self.bot.pipeline.following
 
-    @app_commands.command(name="follow", description="Follow a topic: one alert per new story about it, in this channel")
+    @app_commands.command(
+        name="follow", description="Follow a topic: one alert per new story about it, in this channel"
+    )
     @app_commands.describe(topic="What to follow, e.g. bird flu", channel="Where alerts go (default: this channel)")
     @app_commands.guild_only()
-    async def follow(self, interaction: discord.Interaction, topic: str, channel: discord.TextChannel | None = None) -> None:
+    async def follow(
+        self, interaction: discord.Interaction, topic: str, channel: discord.TextChannel | None = None
+    ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         target = channel or interaction.channel
         member = interaction.user
-        if channel is not None and isinstance(member, discord.Member) and not channel.permissions_for(member).send_messages:
+        if (
+            channel is not None
+            and isinstance(member, discord.Member)
+            and not channel.permissions_for(member).send_messages
+        ):
             message = DiscordMessage(f"You can't post in {channel.mention}, so alerts can't go there either.")
         else:
             try:
                 follow, hits = await self.bot.answers.run(
-                    self.following.add, owner_of(member.id), topic, interaction.guild_id, target.id,
+                    self.following.add,
+                    owner_of(member.id),
+                    topic,
+                    interaction.guild_id,
+                    target.id,
                 )
                 message = render_backtest(follow.topic, hits, BACKTEST_DAYS, follow.id)
             except FollowError as error:
@@ -131,7 +143,9 @@ class Follows(commands.Cog):
                 if isinstance(error, discord.Forbidden | discord.NotFound):
                     await self._pause(follow, error)
                 else:
-                    log.warning("posting follow #%s's %s failed (%s); trying again next round", follow.id, message.kind, error)
+                    log.warning(
+                        "posting follow #%s's %s failed (%s); trying again next round", follow.id, message.kind, error
+                    )
                 continue
             await asyncio.to_thread(store.delivered, message.id, sent.id)
             posted += 1
@@ -149,7 +163,10 @@ class Follows(commands.Cog):
         try:
             # Through the HTTP client: the alert's server may be on another shard, so not cached here.
             await self.bot.http.start_thread_with_message(
-                follow.channel_id, alert, name=shorten(store_alert.payload.get("title") or follow.topic, 95), auto_archive_duration=THREAD_ARCHIVE_MINUTES,
+                follow.channel_id,
+                alert,
+                name=shorten(store_alert.payload.get("title") or follow.topic, 95),
+                auto_archive_duration=THREAD_ARCHIVE_MINUTES,
             )
         except discord.HTTPException as error:
             if isinstance(error, discord.Forbidden | discord.NotFound):
@@ -165,8 +182,10 @@ class Follows(commands.Cog):
         if not await asyncio.to_thread(self.following.store.pause, follow.id, reason):
             return
         log.warning("follow #%s paused: %s", follow.id, reason)
-        text = (f"Your follow of “{shorten(follow.topic, 200)}” (#{follow.id}) is paused: {reason}. "
-                f"Give the bot the Send Messages permission there, or `/unfollow {follow.id}` and follow it again in another channel.")
+        text = (
+            f"Your follow of “{shorten(follow.topic, 200)}” (#{follow.id}) is paused: {reason}. "
+            f"Give the bot the Send Messages permission there, or `/unfollow {follow.id}` and follow it again in another channel."
+        )
         try:
             data = await self.bot.http.start_private_message(int(follow.owner.removeprefix("discord:")))
             await self.bot.get_partial_messageable(int(data["id"])).send(text, allowed_mentions=NO_MENTIONS)

@@ -28,7 +28,9 @@ class Library(commands.Cog):
     def __init__(self, newsbot: commands.Bot):
         self.bot = newsbot
 
-    @app_commands.command(name="sources", description="List indexed articles, the newest first or those matching a query")
+    @app_commands.command(
+        name="sources", description="List indexed articles, the newest first or those matching a query"
+    )
     @app_commands.describe(query="Words to look for, e.g. peace talks Istanbul (optional)")
     async def sources(self, interaction: discord.Interaction, query: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -48,7 +50,9 @@ class Library(commands.Cog):
             query = check_question(query, self.bot.settings.max_question_chars)
             articles: dict[str, ArticleRef] = {}
             for passage in pipeline.searcher.search(query, LISTED * 3):
-                articles.setdefault(passage.article_id, ArticleRef(passage.title, passage.source, passage.url, passage.published))
+                articles.setdefault(
+                    passage.article_id, ArticleRef(passage.title, passage.source, passage.url, passage.published)
+                )
             return render_article_list(list(articles.values())[:LISTED], f"Articles matching “{query}”", footer)
         records = sorted(indexed.values(), key=lambda r: r.published, reverse=True)
         newest = [ArticleRef(r.title, r.source, r.url, r.published) for r in records[:LISTED]]
@@ -70,10 +74,14 @@ class Library(commands.Cog):
     @app_commands.guild_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
         if self.bot.read_only:
-            await respond_ephemeral(interaction, "This bot only reads the index; it is updated by `newsbot index` or `newsbot watch`.")
+            await respond_ephemeral(
+                interaction, "This bot only reads the index; it is updated by `newsbot index` or `newsbot watch`."
+            )
             return
         if self.bot.index_lock.locked():
-            await respond_ephemeral(interaction, "An index update is already running; I'll answer from the new index when it's done.")
+            await respond_ephemeral(
+                interaction, "An index update is already running; I'll answer from the new index when it's done."
+            )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.index_lock:

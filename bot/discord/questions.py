@@ -70,7 +70,9 @@ class DraftEditor:
             except discord.HTTPException as error:
                 log.info("could not show the draft answer: %s", error.text or error.status)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), max(0.0, DRAFT_EDIT_SECONDS - (time.monotonic() - started)))
+                await asyncio.wait_for(
+                    self._closing.wait(), max(0.0, DRAFT_EDIT_SECONDS - (time.monotonic() - started))
+                )
 
     async def __aenter__(self) -> "DraftEditor":
         self._task = asyncio.create_task(self._run())
@@ -144,7 +146,9 @@ class Questions(commands.Cog):
         last = await self.post_interaction(interaction, messages)
         await self.remember(last, answer, interaction.guild_id, interaction.channel_id)
 
-    async def post_interaction(self, interaction: discord.Interaction, messages: list[DiscordMessage]) -> discord.Message:
+    async def post_interaction(
+        self, interaction: discord.Interaction, messages: list[DiscordMessage]
+    ) -> discord.Message:
         sent = None
         for n, message in enumerate(messages):
             kwargs = send_kwargs(message)
@@ -187,7 +191,9 @@ class Questions(commands.Cog):
             await self.notice(message, str(error))
             return
         try:
-            await self.answer_message(message, question, start_thread=not in_dm and not isinstance(channel, discord.Thread))
+            await self.answer_message(
+                message, question, start_thread=not in_dm and not isinstance(channel, discord.Thread)
+            )
         except Exception as error:
             await self.notice(message, apology(error))
 
@@ -236,7 +242,11 @@ class Questions(commands.Cog):
         await self.remember(last, answer, message.guild.id if message.guild else None, target.id)
 
     async def send(
-        self, target: discord.abc.Messageable, reply_to: discord.Message | None, message: DiscordMessage, with_feedback: bool = False
+        self,
+        target: discord.abc.Messageable,
+        reply_to: discord.Message | None,
+        message: DiscordMessage,
+        with_feedback: bool = False,
     ) -> discord.Message:
         kwargs = send_kwargs(message)
         if with_feedback:
@@ -250,7 +260,9 @@ class Questions(commands.Cog):
         delete_after = None if message.guild is None else NOTICE_SECONDS
         await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS, delete_after=delete_after)
 
-    async def remember(self, message: discord.Message | None, answer: Answer, guild_id: int | None, channel_id: int | None) -> None:
+    async def remember(
+        self, message: discord.Message | None, answer: Answer, guild_id: int | None, channel_id: int | None
+    ) -> None:
         if message is None:
             return
         try:

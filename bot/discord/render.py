@@ -124,8 +124,11 @@ def sources_embeds(citations: list[Citation]) -> list[dict]:
 def embed_size(embed: dict) -> int:
     """Characters Discord counts towards a message's 6000 (title, description, fields, footer)."""
     fields = sum(len(f.get("name", "")) + len(f.get("value", "")) for f in embed.get("fields", []))
-    return len(embed.get("title", "")) + len(embed.get("description", "")) + fields + len(
-        embed.get("footer", {}).get("text", "")
+    return (
+        len(embed.get("title", ""))
+        + len(embed.get("description", ""))
+        + fields
+        + len(embed.get("footer", {}).get("text", ""))
     )
 
 
@@ -200,7 +203,10 @@ def render_article_list(articles: list[ArticleRef], heading: str, footer: str) -
 
 def web_sources_text(statuses: list[dict], now: float) -> str:
     """One line per web source for /about: its last good fetch, the newest article's date, its last error."""
-    lines = [f"**{plain(status.get('name') or status['url'])}**: {plain(web_source_status(status, now))}" for status in statuses[:10]]
+    lines = [
+        f"**{plain(status.get('name') or status['url'])}**: {plain(web_source_status(status, now))}"
+        for status in statuses[:10]
+    ]
     if len(statuses) > 10:
         lines.append(f"and {len(statuses) - 10} more")
     return "\n".join(lines)[:1024]
@@ -208,7 +214,11 @@ def web_sources_text(statuses: list[dict], now: float) -> str:
 
 def render_about(stats, answer_mode: str) -> DiscordMessage:
     """What the bot knows: an embed made from pipeline.IndexStats."""
-    span = f"{human_date(stats.first_published)} to {human_date(stats.last_published)}" if stats.first_published else "no dated articles"
+    span = (
+        f"{human_date(stats.first_published)} to {human_date(stats.last_published)}"
+        if stats.first_published
+        else "no dated articles"
+    )
     publishers = ", ".join(f"{plain(name)} ({count})" for name, count in list(stats.sources.items())[:8]) or "none"
     if len(stats.sources) > 8:
         publishers += f" and {len(stats.sources) - 8} more"
@@ -226,7 +236,10 @@ def render_about(stats, answer_mode: str) -> DiscordMessage:
         "title": "About newsbot",
         "description": "Answers questions from the indexed news articles, quoting and citing the passages it uses.",
         "color": EMBED_COLOUR,
-        "fields": [{"name": name, "value": value, "inline": name not in ("Publishers", "Answers", "Web sources")} for name, value in fields],
+        "fields": [
+            {"name": name, "value": value, "inline": name not in ("Publishers", "Answers", "Web sources")}
+            for name, value in fields
+        ],
     }
     return DiscordMessage("", (embed,))
 
@@ -257,7 +270,12 @@ def render_brief(brief, first: int = 0) -> DiscordMessage:
         blocks.append(block)
     remaining = len(brief.stories) - first - len(blocks) + brief.more
     footer = f"{remaining} more stories" if remaining > 0 else "Quotes are verbatim from the articles"
-    embed = {"title": neutralise(heading)[:256], "description": "\n\n".join(blocks), "color": EMBED_COLOUR, "footer": {"text": footer}}
+    embed = {
+        "title": neutralise(heading)[:256],
+        "description": "\n\n".join(blocks),
+        "color": EMBED_COLOUR,
+        "footer": {"text": footer},
+    }
     return DiscordMessage("", (embed,))
 
 
@@ -269,8 +287,10 @@ def render_timeline(first, last, topic: str, timeline) -> DiscordMessage:
     blocks: list[str] = []
     for number, line in enumerate(timeline.lines):
         article = line.article
-        lines = [f"**{human_date(article.published)}** · {linked_title(article.source or 'source', article.url)}",
-                 f"> {plain(shorten(line.sentence, QUOTE_LIMIT // 2))}"]
+        lines = [
+            f"**{human_date(article.published)}** · {linked_title(article.source or 'source', article.url)}",
+            f"> {plain(shorten(line.sentence, QUOTE_LIMIT // 2))}",
+        ]
         lines.extend(plain(shorten(conflict_line(mark), QUOTE_LIMIT // 2)) for mark in line.marks)
         if line.also:
             lines.append(f"*also {plain(', '.join(a.source or 'unknown publisher' for a in line.also[:5]))}*")
@@ -283,8 +303,12 @@ def render_timeline(first, last, topic: str, timeline) -> DiscordMessage:
     unshown = len(timeline.lines) - len(blocks)
     footer = f"{unshown} later reports not shown" if unshown else "Quotes are verbatim from the articles"
     title = f"Timeline: {timeline.story.headline or '(untitled)'}"
-    embed = {"title": neutralise(title)[:256], "description": "\n\n".join(blocks) or "No report of this story has a sentence that reads well alone.",
-             "color": EMBED_COLOUR, "footer": {"text": footer}}
+    embed = {
+        "title": neutralise(title)[:256],
+        "description": "\n\n".join(blocks) or "No report of this story has a sentence that reads well alone.",
+        "color": EMBED_COLOUR,
+        "footer": {"text": footer},
+    }
     return DiscordMessage("", (embed,))
 
 
@@ -298,26 +322,42 @@ def render_follow_message(payload: dict) -> DiscordMessage:
     """An outbox message as Discord shows it: an alert is one embed; an update, posted in the alert's
     thread, is a short message; a digest is one embed listing the stories beyond the hourly cap."""
     topic = neutralise(payload["topic"])
-    footer = {"text": f"Following “{shorten(payload['topic'], 100)}” (#{payload['follow_id']}) · /unfollow {payload['follow_id']} to stop"}
+    footer = {
+        "text": f"Following “{shorten(payload['topic'], 100)}” (#{payload['follow_id']}) · /unfollow {payload['follow_id']} to stop"
+    }
     if payload["type"] == "digest":
         items = payload["items"]
         text = "\n\n".join(follow_item(item) for item in items)
-        embed = {"title": f"{len(items)} more stories about “{shorten(topic, 80)}” this hour", "description": shorten(text, DESCRIPTION_LIMIT),
-                 "color": EMBED_COLOUR, "footer": footer}
+        embed = {
+            "title": f"{len(items)} more stories about “{shorten(topic, 80)}” this hour",
+            "description": shorten(text, DESCRIPTION_LIMIT),
+            "color": EMBED_COLOUR,
+            "footer": footer,
+        }
         return DiscordMessage("", [embed])
     if payload["type"] == "update":
         if payload.get("corrected"):
             source = neutralise(payload.get("source") or "The article")
-            return DiscordMessage(split_text(
-                f"**Correction** in {source}: it no longer says\n> {neutralise(shorten(payload['corrected'], QUOTE_LIMIT))}\nbut\n"
-                f"> {neutralise(shorten(payload['quote'], QUOTE_LIMIT))}\n{payload.get('url') or ''}".rstrip()
-            )[0])
+            return DiscordMessage(
+                split_text(
+                    f"**Correction** in {source}: it no longer says\n> {neutralise(shorten(payload['corrected'], QUOTE_LIMIT))}\nbut\n"
+                    f"> {neutralise(shorten(payload['quote'], QUOTE_LIMIT))}\n{payload.get('url') or ''}".rstrip()
+                )[0]
+            )
         return DiscordMessage(split_text(f"**Update:** {follow_item(payload)}")[0])
     embed = {
-        "title": shorten(payload.get("title") or "(untitled)", 256), "description": f"> {neutralise(shorten(payload['quote'], QUOTE_LIMIT))}",
-        "color": EMBED_COLOUR, "footer": footer,
-        "fields": [{"name": "Source", "value": shorten(neutralise(payload.get("source") or "unknown publisher"), 1024), "inline": True},
-                   {"name": "Published", "value": human_date(payload.get("published") or ""), "inline": True}],
+        "title": shorten(payload.get("title") or "(untitled)", 256),
+        "description": f"> {neutralise(shorten(payload['quote'], QUOTE_LIMIT))}",
+        "color": EMBED_COLOUR,
+        "footer": footer,
+        "fields": [
+            {
+                "name": "Source",
+                "value": shorten(neutralise(payload.get("source") or "unknown publisher"), 1024),
+                "inline": True,
+            },
+            {"name": "Published", "value": human_date(payload.get("published") or ""), "inline": True},
+        ],
     }
     if payload.get("url"):
         embed["url"] = payload["url"]
@@ -328,9 +368,14 @@ def render_backtest(topic: str, hits: list, days: int, follow_id: int | None) ->
     """What a new follow would have sent in the last `days` days, and how to stop it."""
     heading = f"Following “{neutralise(topic)}” (#{follow_id}). " if follow_id else ""
     if not hits:
-        return DiscordMessage(f"{heading}Nothing in the last {days} days would have matched it; new stories about it will be posted here.")
+        return DiscordMessage(
+            f"{heading}Nothing in the last {days} days would have matched it; new stories about it will be posted here."
+        )
     shown = "\n\n".join(follow_item(hit.payload) for hit in hits[:8])
     more = f"\n\n…and {len(hits) - 8} more." if len(hits) > 8 else ""
-    embed = {"title": f"In the last {days} days it would have posted {len(hits)} alert{'s' if len(hits) != 1 else ''}",
-             "description": shorten(shown + more, DESCRIPTION_LIMIT), "color": EMBED_COLOUR}
+    embed = {
+        "title": f"In the last {days} days it would have posted {len(hits)} alert{'s' if len(hits) != 1 else ''}",
+        "description": shorten(shown + more, DESCRIPTION_LIMIT),
+        "color": EMBED_COLOUR,
+    }
     return DiscordMessage(heading + "This is what you signed up for:" if follow_id else heading, [embed])

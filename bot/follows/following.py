@@ -32,8 +32,14 @@ class Following:
         with catalog.snapshot():
             return backtest(catalog, Topic.of(topic, self.embedder.embed_query(topic)), today or date.today())
 
-    def add(self, owner: str, topic: str, guild_id: int | None = None, channel_id: int | None = None,
-            today: date | None = None) -> tuple[Follow, list[BacktestHit]]:
+    def add(
+        self,
+        owner: str,
+        topic: str,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+        today: date | None = None,
+    ) -> tuple[Follow, list[BacktestHit]]:
         """Follow `topic` from the next round on; with what it would have sent in the last 7 days."""
         topic = check_topic(topic)
         self.searcher.refresh()
@@ -42,7 +48,9 @@ class Following:
         with catalog.snapshot():
             hits = backtest(catalog, Topic.of(topic, vector), today or date.today())
             seq = catalog.synced
-        follow = self.store.add(owner, topic, vector, self.embedder.label, seq, self.settings.max_follows, guild_id, channel_id)
+        follow = self.store.add(
+            owner, topic, vector, self.embedder.label, seq, self.settings.max_follows, guild_id, channel_id
+        )
         if self.store.cursor() is None:
             self.store.start_from(catalog.info.identity, seq)
         return follow, hits
@@ -69,12 +77,25 @@ class Following:
                 self.store.start_from(info.identity, seq)  # the first round, or a rebuilt index
                 return None
             # A follow added under another embedding model is matched with its topic embedded again.
-            follows = [follow if follow.model == self.embedder.label else replace(follow, vector=self.embedder.embed_query(follow.topic))
-                       for follow in self.store.follows()]
+            follows = [
+                follow
+                if follow.model == self.embedder.label
+                else replace(follow, vector=self.embedder.embed_query(follow.topic))
+                for follow in self.store.follows()
+            ]
             changed = catalog.changed_since(cursor[1], seq)
             states = self.store.states([follow.id for follow in follows], list(changed), time.time())
-            plan = plan_round(follows, states, catalog, changed, info.identity, cursor[1], seq,
-                              self.settings.alerts_per_hour, today or date.today())
+            plan = plan_round(
+                follows,
+                states,
+                catalog,
+                changed,
+                info.identity,
+                cursor[1],
+                seq,
+                self.settings.alerts_per_hour,
+                today or date.today(),
+            )
         if not self.store.commit_round(plan):
             log.info("another process matched these articles first")
             return None

@@ -90,7 +90,10 @@ def closeness(topics: list[Topic], found: list[Candidate]) -> np.ndarray:
 def title_shares(topics: list[Topic], found: list[Candidate]) -> np.ndarray:
     """topics × articles: the share of each topic's words each article's title holds."""
     return np.array(
-        [[len(topic.words & candidate.title_words) / len(topic.words) if topic.words else 0.0 for candidate in found] for topic in topics],
+        [
+            [len(topic.words & candidate.title_words) / len(topic.words) if topic.words else 0.0 for candidate in found]
+            for topic in topics
+        ],
         dtype=np.float32,
     )
 
@@ -104,7 +107,11 @@ def quote_for(topic: Topic, candidate: Candidate) -> str:
     best, best_key = candidate.sentences[0], None
     for text, cosine in zip(candidate.sentences, closeness):
         shared = word_overlap(topic.words, text)
-        statement = QUOTE_WORDS[0] <= len(text.split()) <= QUOTE_WORDS[1] and text.rstrip("\"'”’)").endswith(".") and " ".join(text.lower().split()) != title
+        statement = (
+            QUOTE_WORDS[0] <= len(text.split()) <= QUOTE_WORDS[1]
+            and text.rstrip("\"'”’)").endswith(".")
+            and " ".join(text.lower().split()) != title
+        )
         key = (statement, float(cosine) + TITLE_WEIGHT * shared)
         if best_key is None or key > best_key:
             best, best_key = text, key
@@ -118,5 +125,10 @@ def matches(topics: list[Topic], found: list[Candidate], threshold: float = THRE
     for topic, row in zip(topics, table):
         hits = [(float(score), candidate) for score, candidate in zip(row, found) if score >= threshold]
         hits.sort(key=lambda hit: -hit[0])
-        result.append([TopicMatch(candidate.article_id, round(score, 4), quote_for(topic, candidate)) for score, candidate in hits])
+        result.append(
+            [
+                TopicMatch(candidate.article_id, round(score, 4), quote_for(topic, candidate))
+                for score, candidate in hits
+            ]
+        )
     return result

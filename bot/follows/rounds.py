@@ -65,14 +65,29 @@ class BacktestHit:
 def item(follow_id: int, topic: str, story: str, candidate: Candidate, quote: str, kind: str) -> dict:
     record = candidate.record
     return {
-        "type": kind, "follow_id": follow_id, "topic": topic, "story_id": story, "article_id": candidate.article_id,
-        "title": record.title, "source": record.source, "url": record.url or None, "published": record.published, "quote": quote,
+        "type": kind,
+        "follow_id": follow_id,
+        "topic": topic,
+        "story_id": story,
+        "article_id": candidate.article_id,
+        "title": record.title,
+        "source": record.source,
+        "url": record.url or None,
+        "published": record.published,
+        "quote": quote,
     }
 
 
 def plan_round(
-    follows: list[Follow], states: dict[int, FollowState], catalog: Catalog, changed: dict[str, int],
-    identity: str, seq_from: int, seq_to: int, alerts_per_hour: int, today: date,
+    follows: list[Follow],
+    states: dict[int, FollowState],
+    catalog: Catalog,
+    changed: dict[str, int],
+    identity: str,
+    seq_from: int,
+    seq_to: int,
+    alerts_per_hour: int,
+    today: date,
 ) -> RoundPlan:
     """What the articles of `changed` (article id -> log position of its version) send `follows`."""
     plan = RoundPlan(identity, seq_from, seq_to)
@@ -80,7 +95,9 @@ def plan_round(
     if not active or not changed:
         return plan
     # Oldest first: a story's first article alerts, and the later ones update it.
-    found = sorted(candidates(catalog, list(changed)), key=lambda candidate: (candidate.record.published, candidate.article_id))
+    found = sorted(
+        candidates(catalog, list(changed)), key=lambda candidate: (candidate.record.published, candidate.article_id)
+    )
     topics = [Topic.of(follow.topic, follow.vector) for follow in active]
     matched = matches(topics, found, THRESHOLD)
     for follow, topic, hits in zip(active, topics, matched):
@@ -101,7 +118,11 @@ def plan_round(
             if story in told:
                 if not record.copy_of:
                     quote = hit_ids[article_id].quote if article_id in hit_ids else quote_for(topic, candidate)
-                    plan.messages.append(Outgoing("update", follow.id, story, item(follow.id, follow.topic, story, candidate, quote, "update")))
+                    plan.messages.append(
+                        Outgoing(
+                            "update", follow.id, story, item(follow.id, follow.topic, story, candidate, quote, "update")
+                        )
+                    )
                     plan.quotes.append((follow.id, article_id, quote))
                 continue
             if article_id not in hit_ids or not _fresh(record.published, today):
@@ -160,7 +181,10 @@ def backtest(catalog: Catalog, topic: Topic, today: date, days: int = BACKTEST_D
         candidate = by_id[hit.article_id]
         story = candidate.record.story or story_id(hit.article_id)
         first_hit.setdefault(story, (candidate, hit.quote))
-    shown = [BacktestHit(story, item(0, topic.text, story, candidate, quote, "alert")) for story, (candidate, quote) in first_hit.items()]
+    shown = [
+        BacktestHit(story, item(0, topic.text, story, candidate, quote, "alert"))
+        for story, (candidate, quote) in first_hit.items()
+    ]
     return sorted(shown, key=lambda hit: (hit.payload["published"], hit.story_id), reverse=True)
 
 
@@ -168,4 +192,3 @@ def _fresh(published: str, today: date) -> bool:
     """Published within FRESH_DAYS of `today`; undated web articles count as new."""
     day = day_of(published)
     return not day or day >= today.toordinal() - FRESH_DAYS
-

@@ -28,7 +28,8 @@ CLI_OWNER = "cli"
 MAX_TOPIC_CHARS = 200
 # How long a delivery may take before another process may try the message again.
 CLAIM_SECONDS = 30
-MIGRATIONS = ["""
+MIGRATIONS = [
+    """
 CREATE TABLE follows (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     owner TEXT NOT NULL,
@@ -69,7 +70,8 @@ CREATE TABLE outbox (
     message_id INTEGER
 );
 CREATE INDEX outbox_pending ON outbox (delivered, follow_id)
-"""]
+"""
+]
 
 
 class FollowError(NewsbotError, ValueError):
@@ -91,8 +93,12 @@ class Follow:
 
     def to_json(self) -> dict:
         return {
-            "id": self.id, "topic": self.topic, "channel_id": self.channel_id, "guild_id": self.guild_id,
-            "created": round(self.created, 3), "paused": self.paused or None,
+            "id": self.id,
+            "topic": self.topic,
+            "channel_id": self.channel_id,
+            "guild_id": self.guild_id,
+            "created": round(self.created, 3),
+            "paused": self.paused or None,
         }
 
 
@@ -121,7 +127,7 @@ class FollowState:
 def check_topic(topic: str) -> str:
     topic = " ".join(topic.split())
     if not topic:
-        raise FollowError("the topic is empty: say what to follow, e.g. \"bird flu\"")
+        raise FollowError('the topic is empty: say what to follow, e.g. "bird flu"')
     if len(topic) > MAX_TOPIC_CHARS:
         raise FollowError(f"the topic is {len(topic)} characters long; keep it under {MAX_TOPIC_CHARS}")
     return topic
@@ -159,16 +165,36 @@ class FollowStore:
 
     # Follows
 
-    def add(self, owner: str, topic: str, vector: np.ndarray, model: str, from_seq: int, limit: int,
-            guild_id: int | None = None, channel_id: int | None = None) -> Follow:
+    def add(
+        self,
+        owner: str,
+        topic: str,
+        vector: np.ndarray,
+        model: str,
+        from_seq: int,
+        limit: int,
+        guild_id: int | None = None,
+        channel_id: int | None = None,
+    ) -> Follow:
         topic = check_topic(topic)
         with self.transaction() as db:
             count = db.execute("SELECT count(*) FROM follows WHERE owner = ?", (owner,)).fetchone()[0]
             if count >= limit:
-                raise FollowError(f"you already follow {count} topics, the most allowed (NEWSBOT_MAX_FOLLOWS); remove one first")
+                raise FollowError(
+                    f"you already follow {count} topics, the most allowed (NEWSBOT_MAX_FOLLOWS); remove one first"
+                )
             cursor = db.execute(
                 "INSERT INTO follows (owner, topic, vector, model, guild_id, channel_id, created, from_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (owner, topic, np.asarray(vector, dtype=np.float32).tobytes(), model, guild_id, channel_id, time.time(), from_seq),
+                (
+                    owner,
+                    topic,
+                    np.asarray(vector, dtype=np.float32).tobytes(),
+                    model,
+                    guild_id,
+                    channel_id,
+                    time.time(),
+                    from_seq,
+                ),
             )
             return _follow(db.execute(f"{SELECT_FOLLOW} WHERE id = ?", (cursor.lastrowid,)).fetchone())
 
@@ -225,16 +251,22 @@ class FollowStore:
         with closing(self._connect()) as db:
             states = {}
             for follow_id in follow_ids:
-                stories = frozenset(row[0] for row in db.execute("SELECT story_id FROM stories WHERE follow_id = ?", (follow_id,)))
+                stories = frozenset(
+                    row[0] for row in db.execute("SELECT story_id FROM stories WHERE follow_id = ?", (follow_id,))
+                )
                 quotes = {}
                 for start in range(0, len(article_ids), 500):
                     part = article_ids[start : start + 500]
                     marks = ",".join("?" * len(part))
-                    quotes.update(db.execute(
-                        f"SELECT article_id, quote FROM quotes WHERE follow_id = ? AND article_id IN ({marks})", (follow_id, *part)
-                    ).fetchall())
+                    quotes.update(
+                        db.execute(
+                            f"SELECT article_id, quote FROM quotes WHERE follow_id = ? AND article_id IN ({marks})",
+                            (follow_id, *part),
+                        ).fetchall()
+                    )
                 sent = db.execute(
-                    "SELECT count(*) FROM outbox WHERE follow_id = ? AND kind = 'alert' AND created > ?", (follow_id, now - 3600)
+                    "SELECT count(*) FROM outbox WHERE follow_id = ? AND kind = 'alert' AND created > ?",
+                    (follow_id, now - 3600),
                 ).fetchone()[0]
                 states[follow_id] = FollowState(stories, quotes, sent)
         return states
@@ -255,14 +287,22 @@ class FollowStore:
                     continue
                 cursor = db.execute(
                     "INSERT INTO outbox (follow_id, kind, story_id, payload, created) VALUES (?, ?, ?, ?, ?)",
-                    (message.follow_id, message.kind, message.story_id, json.dumps(message.payload, ensure_ascii=False), now),
+                    (
+                        message.follow_id,
+                        message.kind,
+                        message.story_id,
+                        json.dumps(message.payload, ensure_ascii=False),
+                        now,
+                    ),
                 )
                 ids.append(cursor.lastrowid)
             db.executemany(
                 "INSERT OR REPLACE INTO stories VALUES (?, ?, ?)",
                 [(follow_id, story, ids[index]) for follow_id, story, index in plan.stories if ids[index] is not None],
             )
-            db.executemany("INSERT OR REPLACE INTO quotes VALUES (?, ?, ?)", [row for row in plan.quotes if row[0] in live])
+            db.executemany(
+                "INSERT OR REPLACE INTO quotes VALUES (?, ?, ?)", [row for row in plan.quotes if row[0] in live]
+            )
             db.execute("INSERT OR REPLACE INTO state VALUES ('seq', ?)", (str(plan.seq_to),))
         return True
 
@@ -283,14 +323,19 @@ class FollowStore:
                 (now, *skip),
             ).fetchone()
             if row is not None:
-                db.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?", (self.holder, now + CLAIM_SECONDS, row[0]))
+                db.execute(
+                    "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                    (self.holder, now + CLAIM_SECONDS, row[0]),
+                )
         return _message(row) if row else None
 
     def delivered(self, message_id: int, posted_as: int | None = None) -> None:
         """Mark a message this process claimed as sent (`posted_as`: its Discord message id)."""
         with self.transaction() as db:
-            db.execute("UPDATE outbox SET delivered = ?, message_id = ? WHERE id = ? AND claimed_by = ?",
-                       (time.time(), posted_as, message_id, self.holder))
+            db.execute(
+                "UPDATE outbox SET delivered = ?, message_id = ? WHERE id = ? AND claimed_by = ?",
+                (time.time(), posted_as, message_id, self.holder),
+            )
 
     def release(self, message_id: int) -> None:
         """Give a claimed message back, undelivered, for the next round."""
@@ -301,7 +346,8 @@ class FollowStore:
         """The alert a follow was sent for a story, once delivered (its message id says where)."""
         with closing(self._connect()) as db:
             row = db.execute(
-                f"{SELECT_MESSAGE} o JOIN stories s ON o.id = s.alert_id WHERE s.follow_id = ? AND s.story_id = ?", (follow_id, story_id),
+                f"{SELECT_MESSAGE} o JOIN stories s ON o.id = s.alert_id WHERE s.follow_id = ? AND s.story_id = ?",
+                (follow_id, story_id),
             ).fetchone()
         return _message(row) if row else None
 
@@ -320,7 +366,9 @@ SELECT_FOLLOW = "SELECT id, owner, topic, vector, model, guild_id, channel_id, c
 
 
 def _follow(row) -> Follow:
-    return Follow(row[0], row[1], row[2], np.frombuffer(row[3], dtype=np.float32), row[4], row[5], row[6], row[7], row[8], row[9])
+    return Follow(
+        row[0], row[1], row[2], np.frombuffer(row[3], dtype=np.float32), row[4], row[5], row[6], row[7], row[8], row[9]
+    )
 
 
 def _message(row) -> Message:

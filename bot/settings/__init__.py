@@ -17,6 +17,16 @@ from bot.settings.fields import SettingsError
 from bot.settings.loading import load_discord_settings, load_dotenv_file, load_settings, read_discord_settings
 
 __all__ = [
-    "BUNDLED_CORPUS", "PROJECT_ROOT", "DiscordSettings", "LLMSettings", "Settings", "SettingsError", "default_sources",
-    "http_address", "load_discord_settings", "load_dotenv_file", "load_settings", "read_discord_settings",
+    "BUNDLED_CORPUS",
+    "PROJECT_ROOT",
+    "DiscordSettings",
+    "LLMSettings",
+    "Settings",
+    "SettingsError",
+    "default_sources",
+    "http_address",
+    "load_discord_settings",
+    "load_dotenv_file",
+    "load_settings",
+    "read_discord_settings",
 ]

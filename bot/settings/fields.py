@@ -49,13 +49,17 @@ class DeclaredSettings(BaseSettings):
     name in capitals, or its `validation_alias`. An empty value means the default."""
 
     model_config = SettingsConfigDict(
-        frozen=True, extra="ignore", case_sensitive=False, env_ignore_empty=True,
+        frozen=True,
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
         hide_input_in_errors=True,
     )
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
-                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
         # .env is loaded into the environment by python-dotenv first (bot/settings/loading.py), so
         # the libraries newsbot runs see it too.
         return init_settings, Environment(settings_cls)
@@ -72,7 +76,11 @@ class DeclaredSettings(BaseSettings):
     @classmethod
     def env_name(cls, name: str) -> str:
         field = cls.model_fields[name]
-        return field.validation_alias if isinstance(field.validation_alias, str) else cls.model_config["env_prefix"] + name.upper()
+        return (
+            field.validation_alias
+            if isinstance(field.validation_alias, str)
+            else cls.model_config["env_prefix"] + name.upper()
+        )
 
     @classmethod
     def declared(cls) -> Iterator["Declared"]:

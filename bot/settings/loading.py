@@ -13,7 +13,14 @@ from bot.settings.declared import DiscordSettings, LLMSettings, Settings
 from bot.settings.fields import DeclaredSettings, SettingsError
 
 GROUPS: tuple[type[DeclaredSettings], ...] = (Settings, LLMSettings, DiscordSettings)
-NUMBER_ERRORS = ("int_parsing", "int_from_float", "float_parsing", "greater_than_equal", "less_than_equal", "finite_number")
+NUMBER_ERRORS = (
+    "int_parsing",
+    "int_from_float",
+    "float_parsing",
+    "greater_than_equal",
+    "less_than_equal",
+    "finite_number",
+)
 
 
 def load_dotenv_file(path: Path) -> frozenset[str]:
@@ -44,7 +51,9 @@ def load_discord_settings(env: Mapping[str, str] | None = None) -> DiscordSettin
     settings = read_discord_settings(env)
     if not settings.token.get_secret_value():
         name = DiscordSettings.env_name("token")
-        raise SettingsError(f"{name} is not set: put the bot token from the developer portal in .env (see README, Discord)")
+        raise SettingsError(
+            f"{name} is not set: put the bot token from the developer portal in .env (see README, Discord)"
+        )
     return settings
 
 

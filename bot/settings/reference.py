@@ -31,7 +31,9 @@ TABLE_END = "<!-- end of settings table -->"
 
 def readme_table() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
-    rows += [f"| `{item.env}` | {item.shown_default} | {item.summary} |" for group in GROUPS for item in group.declared()]
+    rows += [
+        f"| `{item.env}` | {item.shown_default} | {item.summary} |" for group in GROUPS for item in group.declared()
+    ]
     return "\n".join(rows)
 
 
@@ -41,7 +43,9 @@ def env_example() -> str:
         if group in TITLES:
             parts.append(f"# --- {TITLES[group]} ---\n")
         for item in group.declared():
-            comment = textwrap.fill(item.help, width=97, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False)
+            comment = textwrap.fill(
+                item.help, width=97, initial_indent="# ", subsequent_indent="# ", break_on_hyphens=False
+            )
             parts.append(f"{comment}\n# {item.env}={item.default}\n")
     return "\n".join(parts)
 
@@ -54,8 +58,11 @@ def readme_with_table(readme: str) -> str:
     return f"{before}{TABLE_START}\n{readme_table()}\n{TABLE_END}{after}"
 
 
-def effective(groups: Mapping[type[DeclaredSettings], DeclaredSettings], dotenv_names: frozenset[str],
-              overridden: frozenset[str] = frozenset()) -> list[dict]:
+def effective(
+    groups: Mapping[type[DeclaredSettings], DeclaredSettings],
+    dotenv_names: frozenset[str],
+    overridden: frozenset[str] = frozenset(),
+) -> list[dict]:
     """Each setting's value in effect, where it came from (default, .env, environment or command
     line), and secrets shown only as set or not."""
     report = []
@@ -90,7 +97,9 @@ def render_effective(report: list[dict], value_width: int = 40) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write the README's settings table and .env.example from the declarations.")
+    parser = argparse.ArgumentParser(
+        description="Write the README's settings table and .env.example from the declarations."
+    )
     parser.add_argument("--write", action="store_true", help="update README.md and .env.example in place")
     args = parser.parse_args(argv)
     readme, example = PROJECT_ROOT / "README.md", PROJECT_ROOT / ".env.example"

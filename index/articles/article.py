@@ -5,7 +5,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from index.errors import NewsbotError
 
@@ -15,6 +15,7 @@ MAX_PASSAGES = 400
 # C0 and C1 control characters other than tab and line breaks, and lone UTF-16 surrogates (from a
 # "\ud800" escape in JSON): never article text.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
 
 @dataclass(frozen=True)
 class Article:
@@ -34,7 +35,7 @@ class Article:
             return None
         moment = datetime.fromisoformat(self.published)
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return int(moment.timestamp())
 
     @property
@@ -101,10 +102,14 @@ def parse_published(value) -> str:
     raise ArticleError(f"published date is {kind_of(value)}, not an ISO date like 2025-06-02")
 
 
-
 def kind_of(value) -> str:
     names = {
-        dict: "an object", list: "a list", bool: "true or false", int: "a number", float: "a number", str: "text",
+        dict: "an object",
+        list: "a list",
+        bool: "true or false",
+        int: "a number",
+        float: "a number",
+        str: "text",
         type(None): "null",
     }
     return names.get(type(value), type(value).__name__)

@@ -45,7 +45,9 @@ def decode_html(raw: bytes, notes: list[str]) -> str:
     if declared is None:
         named = DECLARED_CHARSET.search(raw[:DECLARATION_BYTES])
         if named:
-            notes.append(f"the page declares charset {named.group(1).decode('ascii', 'replace')!r}, which is unknown; read as UTF-8 or detected")
+            notes.append(
+                f"the page declares charset {named.group(1).decode('ascii', 'replace')!r}, which is unknown; read as UTF-8 or detected"
+            )
     if declared and declared != resolve_encoding("utf-8"):
         return _decoded(raw, declared, notes)
     try:
@@ -57,7 +59,9 @@ def decode_html(raw: bytes, notes: list[str]) -> str:
         # Real UTF-8 among the bad bytes: a page of mixed encodings, not one in another encoding.
         notes.append(f"bytes that are not UTF-8 were replaced (the first at byte {first_bad})")
         return text
-    return _detected(raw, text, "declares UTF-8 but is not UTF-8" if declared else "declares no charset and is not UTF-8", notes)
+    return _detected(
+        raw, text, "declares UTF-8 but is not UTF-8" if declared else "declares no charset and is not UTF-8", notes
+    )
 
 
 def _decoded(raw: bytes, encoding: str, notes: list[str]) -> str:
@@ -86,7 +90,9 @@ def _detected(raw: bytes, replaced: str, why: str, notes: list[str]) -> str:
 
 def _refuse_binary(raw: bytes) -> None:
     head = raw[:8192]
-    if head.count(0) > len(head) // 4 and (head[1::2].count(0) > len(head) // 3 or head[0::2].count(0) > len(head) // 3):
+    if head.count(0) > len(head) // 4 and (
+        head[1::2].count(0) > len(head) // 3 or head[0::2].count(0) > len(head) // 3
+    ):
         raise ArticleError("UTF-16 text without a byte-order mark; save it as UTF-8")
     if head.count(0) > max(4, len(head) // 100) or sum(byte < 9 or 13 < byte < 32 for byte in head) > len(head) // 10:
         raise ArticleError("binary data, not text (an image, archive or document?)")

@@ -85,7 +85,12 @@ def _not_a_regular_file(path: Path) -> str:
         return ""
     if stat.S_ISDIR(mode):
         return "a folder with an article's name (the files inside it are read)"
-    kinds = {stat.S_ISFIFO: "a named pipe", stat.S_ISSOCK: "a socket", stat.S_ISCHR: "a device", stat.S_ISBLK: "a device"}
+    kinds = {
+        stat.S_ISFIFO: "a named pipe",
+        stat.S_ISSOCK: "a socket",
+        stat.S_ISCHR: "a device",
+        stat.S_ISBLK: "a device",
+    }
     kind = next((name for test, name in kinds.items() if test(mode)), "a special file")
     return f"not a regular file ({kind})"
 
@@ -123,9 +128,7 @@ def read_file(path: Path, max_article_bytes: int) -> Iterator[Article | Problem]
             raise ArticleError(kind)
         size = path.stat().st_size
         if suffix not in RECORD_SUFFIXES and size > max_article_bytes:
-            raise ArticleError(
-                f"{size / 1e6:.1f} MB is over the {max_article_bytes / 1e6:g} MB limit for one article"
-            )
+            raise ArticleError(f"{size / 1e6:.1f} MB is over the {max_article_bytes / 1e6:g} MB limit for one article")
         raw = _read_at_most(path, size)
         if not raw.strip():
             raise ArticleError("empty file")
@@ -189,7 +192,9 @@ def _from_html(path: Path, text: str, notes: list[str]) -> Article:
         extracted = trafilatura.bare_extraction(text, with_metadata=True, include_comments=False)
     if extracted is None or not (extracted.text or "").strip():
         raise ArticleError("no article text found in the HTML")
-    prose_words = sum(len(line.split()) for line in extracted.text.splitlines() if len(line.split()) >= PROSE_LINE_WORDS)
+    prose_words = sum(
+        len(line.split()) for line in extracted.text.splitlines() if len(line.split()) >= PROSE_LINE_WORDS
+    )
     if prose_words < BODY_MIN_WORDS:
         raise ArticleError(
             f"the page has no article body, only {prose_words} words of prose among its headings and links "
@@ -214,7 +219,7 @@ def _read_jsonl(path: Path, text: str, max_article_bytes: int) -> Iterator[Artic
             if len(line.encode("utf-8")) > max_article_bytes:
                 raise ArticleError(f"record is over the {max_article_bytes / 1e6:g} MB limit for one article")
             record = _parse_json(line)
-            yield from _with_notes(where, lambda notes: _from_record(path, record, notes))
+            yield from _with_notes(where, lambda notes, record=record: _from_record(path, record, notes))
         except ArticleError as error:
             yield Problem(where, str(error))
 
@@ -227,7 +232,7 @@ def _read_json(path: Path, text: str, max_article_bytes: int) -> Iterator[Articl
         try:
             if len(json.dumps(record).encode("utf-8")) > max_article_bytes:
                 raise ArticleError(f"record is over the {max_article_bytes / 1e6:g} MB limit for one article")
-            yield from _with_notes(where, lambda notes: _from_record(path, record, notes))
+            yield from _with_notes(where, lambda notes, record=record: _from_record(path, record, notes))
         except ArticleError as error:
             yield Problem(where, str(error))
 
@@ -297,7 +302,11 @@ def _field(meta: dict, name: str, notes: list[str], numbers: bool = False) -> st
     if not isinstance(value, str):
         notes.append(f"'{name}' is {kind_of(value)}, not text; left out")
         return ""
-    return " ".join(CONTROL_CHARACTERS.sub("", value).split()) if name == "title" else CONTROL_CHARACTERS.sub("", value).strip()
+    return (
+        " ".join(CONTROL_CHARACTERS.sub("", value).split())
+        if name == "title"
+        else CONTROL_CHARACTERS.sub("", value).strip()
+    )
 
 
 def _published(value, notes: list[str]) -> str:

@@ -10,10 +10,55 @@ SENTENCE_MIN_WORDS = 3
 
 # Punkt's English model misses these news abbreviations and splits "Gov. J.B. Pritzker" apart.
 EXTRA_ABBREVIATIONS = {
-    "gov", "sen", "rep", "gen", "lt", "col", "sgt", "capt", "cmdr", "adm", "maj", "st", "mr",
-    "mrs", "ms", "dr", "prof", "jr", "sr", "rev", "a.m", "p.m", "u.s", "u.k", "u.n", "e.u",
-    "vs", "inc", "corp", "co", "ltd", "no", "jan", "feb", "mar", "apr", "aug", "sept", "sep",
-    "oct", "nov", "dec", "ft", "mt", "ave", "blvd", "dept", "est", "approx",
+    "gov",
+    "sen",
+    "rep",
+    "gen",
+    "lt",
+    "col",
+    "sgt",
+    "capt",
+    "cmdr",
+    "adm",
+    "maj",
+    "st",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "prof",
+    "jr",
+    "sr",
+    "rev",
+    "a.m",
+    "p.m",
+    "u.s",
+    "u.k",
+    "u.n",
+    "e.u",
+    "vs",
+    "inc",
+    "corp",
+    "co",
+    "ltd",
+    "no",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "aug",
+    "sept",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    "ft",
+    "mt",
+    "ave",
+    "blvd",
+    "dept",
+    "est",
+    "approx",
 }
 
 
@@ -66,7 +111,9 @@ def split_sentences(text: str) -> list[str]:
 def sentence_texts(text: str) -> list[str]:
     """The sentences of `text` that answers may quote or a model's claims may cite, stripped: those
     of at least SENTENCE_MIN_WORDS words. Their vectors are stored with each chunk."""
-    return [stripped for piece in split_sentences(text) if len((stripped := piece.strip()).split()) >= SENTENCE_MIN_WORDS]
+    return [
+        stripped for piece in split_sentences(text) if len((stripped := piece.strip()).split()) >= SENTENCE_MIN_WORDS
+    ]
 
 
 # Two texts whose embeddings are at least this close are compared word for word (their trigrams):

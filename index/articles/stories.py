@@ -76,7 +76,9 @@ def unit_mean(vectors: Sequence) -> np.ndarray:
     return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
 
-def sketch(article_id: str, title: str, source: str, published: str, chunk_texts: Sequence[str], chunk_vectors: Sequence) -> Sketch:
+def sketch(
+    article_id: str, title: str, source: str, published: str, chunk_texts: Sequence[str], chunk_vectors: Sequence
+) -> Sketch:
     vectors = np.asarray(chunk_vectors, dtype=np.float32)
     lead = chunk_texts[0] if chunk_texts else ""
     return Sketch(
@@ -172,7 +174,14 @@ class StoryBook:
     def _original(self, item: Sketch, cosines: np.ndarray) -> Sketch | None:
         """The article `item` is a copy of, if any, among those close to it in meaning."""
         close = int((cosines >= COMPARE_WORDS_ABOVE).sum())
-        return next((self.sketches[self._order[k]] for k in np.argsort(-cosines)[:close] if is_copy(item, self.sketches[self._order[k]])), None)
+        return next(
+            (
+                self.sketches[self._order[k]]
+                for k in np.argsort(-cosines)[:close]
+                if is_copy(item, self.sketches[self._order[k]])
+            ),
+            None,
+        )
 
     def _best_story(self, item: Sketch, cosines: np.ndarray, days: np.ndarray) -> str:
         """The story whose articles near `item` in time are on average the most alike it, if they

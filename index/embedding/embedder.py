@@ -91,7 +91,9 @@ class Embedder:
         packed = unpack(stored, self.dimension)
         known = {text: vector for text in texts if (vector := packed.get(sentence_key(text))) is not None}
         with self._caches_lock:
-            known.update((text, self._sentences[text]) for text in texts if text not in known and text in self._sentences)
+            known.update(
+                (text, self._sentences[text]) for text in texts if text not in known and text in self._sentences
+            )
         missing = [text for text in dict.fromkeys(texts) if text not in known]
         embedded = dict(zip(missing, self.embed(missing)))
         known.update(embedded)

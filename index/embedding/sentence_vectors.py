@@ -29,8 +29,10 @@ def pack(texts: list[str], vectors: Sequence[np.ndarray] | np.ndarray) -> bytes:
     vectors = np.asarray(vectors, dtype=np.float32)
     scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127.0
     quantised = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
-    return b"".join(sentence_key(text) + scale.astype(SCALE).tobytes() + row.tobytes()
-                    for text, scale, row in zip(texts, scales, quantised))
+    return b"".join(
+        sentence_key(text) + scale.astype(SCALE).tobytes() + row.tobytes()
+        for text, scale, row in zip(texts, scales, quantised)
+    )
 
 
 def unpack(blobs: Iterable[bytes], dimension: int) -> dict[bytes, np.ndarray]:

@@ -162,8 +162,13 @@ class Catalog(StoryQueries):
                 retries += 1
                 continue
             if missing:
-                log.warning("the index names chunks it does not hold for articles %s; they are left out", ", ".join(sorted(missing)))
-            self.embedded_sentences += embed_missing_sentences([entry for entry in batch if entry.article_id not in relabelled], chunks, missing, embedder)
+                log.warning(
+                    "the index names chunks it does not hold for articles %s; they are left out",
+                    ", ".join(sorted(missing)),
+                )
+            self.embedded_sentences += embed_missing_sentences(
+                [entry for entry in batch if entry.article_id not in relabelled], chunks, missing, embedder
+            )
             if self._apply(start, batch, chunks, missing, relabelled):  # else another process applied these first
                 applied += len(batch) - len(missing)
             retries = 0
@@ -178,7 +183,10 @@ class Catalog(StoryQueries):
                 if statement.strip():
                     db.execute(statement)
             db.execute(RANK)
-            db.execute("INSERT INTO state VALUES ('info', ?), ('format', ?), ('synced', '0'), ('stories', '1')", (json.dumps(asdict(info)), str(FORMAT)))
+            db.execute(
+                "INSERT INTO state VALUES ('info', ?), ('format', ?), ('synced', '0'), ('stories', '1')",
+                (json.dumps(asdict(info)), str(FORMAT)),
+            )
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:  # a signal may land after the COMMIT
@@ -203,7 +211,11 @@ class Catalog(StoryQueries):
         """The articles of `entries` whose new record names the version this catalog holds: only
         their record changed (a new story, a new address), so their chunks need not be read."""
         held = self._versions([entry.article_id for entry in entries if entry.record is not None])
-        return {entry.article_id for entry in entries if entry.record is not None and held.get(entry.article_id) == entry.record.version}
+        return {
+            entry.article_id
+            for entry in entries
+            if entry.record is not None and held.get(entry.article_id) == entry.record.version
+        }
 
     def _versions(self, article_ids: list[str]) -> dict[str, str]:
         found = {}
@@ -214,7 +226,14 @@ class Catalog(StoryQueries):
             found.update({article_id: json.loads(record)["hash"][:12] for article_id, record in rows})
         return found
 
-    def _apply(self, start: int, entries: list[LogEntry], chunks: dict[str, dict], missing: set[str], relabelled: set[str] = frozenset()) -> bool:
+    def _apply(
+        self,
+        start: int,
+        entries: list[LogEntry],
+        chunks: dict[str, dict],
+        missing: set[str],
+        relabelled: set[str] = frozenset(),
+    ) -> bool:
         db = self._db()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -235,10 +254,21 @@ class Catalog(StoryQueries):
                     cursor = db.execute(
                         "INSERT INTO chunks (chunk_id, article_id, position, day, seq, text, vector, sentence_vectors) "
                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (chunk_id, entry.article_id, position, day, entry.seq, chunk["text"], chunk["vector"].tobytes(), chunk["sentences"]),
+                        (
+                            chunk_id,
+                            entry.article_id,
+                            position,
+                            day,
+                            entry.seq,
+                            chunk["text"],
+                            chunk["vector"].tobytes(),
+                            chunk["sentences"],
+                        ),
                     )
                     tokens = lexical_tokens(entry.record.title, chunk["text"])
-                    db.execute("INSERT INTO words (rowid, tokens, day) VALUES (?, ?, ?)", (cursor.lastrowid, tokens, f"d{day}"))
+                    db.execute(
+                        "INSERT INTO words (rowid, tokens, day) VALUES (?, ?, ?)", (cursor.lastrowid, tokens, f"d{day}")
+                    )
             db.execute("UPDATE state SET value = ? WHERE key = 'synced'", (str(entries[-1].seq),))
             db.execute("COMMIT")
             return True
@@ -249,7 +279,10 @@ class Catalog(StoryQueries):
 
     def _write_record(self, article_id: str, record: ArticleRecord) -> None:
         db = self._db()
-        db.execute("INSERT OR REPLACE INTO articles VALUES (?, ?)", (article_id, json.dumps(asdict(record), ensure_ascii=False)))
+        db.execute(
+            "INSERT OR REPLACE INTO articles VALUES (?, ?)",
+            (article_id, json.dumps(asdict(record), ensure_ascii=False)),
+        )
         db.execute(
             "INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, ?)",
             (article_id, record.story, record.copy_of, record.source, day_of(record.published), record.published),
@@ -276,9 +309,11 @@ class Catalog(StoryQueries):
     def article_sentences(self, article_id: str, chunks: int | None = None) -> list[tuple[str, np.ndarray]]:
         """(sentence, its stored vector) for the sentences of an article's first `chunks` chunks
         (all when None), in order, each once: the sentences an answer may quote, as indexed."""
-        rows = self._db().execute(
-            "SELECT text, sentence_vectors FROM chunks WHERE article_id = ? ORDER BY position", (article_id,)
-        ).fetchall()
+        rows = (
+            self._db()
+            .execute("SELECT text, sentence_vectors FROM chunks WHERE article_id = ? ORDER BY position", (article_id,))
+            .fetchall()
+        )
         if not rows:
             return []
         texts = [text for text, _ in rows]
@@ -298,7 +333,9 @@ class Catalog(StoryQueries):
         if not chunk_ids:
             return []
         marks = ",".join("?" * len(chunk_ids))
-        present = {row[0] for row in self._db().execute(f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})", chunk_ids)}  # noqa: S608
+        present = {
+            row[0] for row in self._db().execute(f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})", chunk_ids)
+        }  # noqa: S608
         return [chunk_id for chunk_id in chunk_ids if chunk_id in present]
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, StoredChunk]:
@@ -310,7 +347,9 @@ class Catalog(StoryQueries):
             chunk_ids,
         )
         return {
-            chunk_id: StoredChunk(chunk_id, article_id, position, text, np.frombuffer(vector, dtype=np.float32), sentences)
+            chunk_id: StoredChunk(
+                chunk_id, article_id, position, text, np.frombuffer(vector, dtype=np.float32), sentences
+            )
             for chunk_id, article_id, position, text, vector, sentences in rows
         }
 
@@ -334,7 +373,11 @@ class Catalog(StoryQueries):
 
     def nearest_within(self, embedding: np.ndarray, k: int, days: tuple[int, int]) -> list[str]:
         """Chunk ids nearest to `embedding`, exactly, among chunks published within `days`."""
-        return _nearest(self._db().execute("SELECT chunk_id, vector FROM chunks WHERE day BETWEEN ? AND ?", days).fetchall(), embedding, k)
+        return _nearest(
+            self._db().execute("SELECT chunk_id, vector FROM chunks WHERE day BETWEEN ? AND ?", days).fetchall(),
+            embedding,
+            k,
+        )
 
     def nearest_since(self, embedding: np.ndarray, k: int, seq: int) -> list[tuple[str, float]]:
         """(chunk id, cosine) of the chunks nearest to `embedding`, exactly, among those the log
@@ -350,14 +393,22 @@ class Catalog(StoryQueries):
     def changed_since(self, seq: int, through: int) -> dict[str, int]:
         """Article id -> the log position its current version was added at, for the articles
         added or changed after `seq`, up to `through`."""
-        rows = self._db().execute("SELECT article_id, min(seq) FROM chunks WHERE seq > ? AND seq <= ? GROUP BY article_id", (seq, through))
+        rows = self._db().execute(
+            "SELECT article_id, min(seq) FROM chunks WHERE seq > ? AND seq <= ? GROUP BY article_id", (seq, through)
+        )
         return dict(rows.fetchall())
 
     def stored_sentences(self, page: int = 2000) -> Iterator[dict[str, bytes]]:
         """Chunk id -> packed sentence vectors of every chunk held, a page at a time."""
         last = 0
         while True:
-            rows = self._db().execute("SELECT id, chunk_id, sentence_vectors FROM chunks WHERE id > ? ORDER BY id LIMIT ?", (last, page)).fetchall()
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT id, chunk_id, sentence_vectors FROM chunks WHERE id > ? ORDER BY id LIMIT ?", (last, page)
+                )
+                .fetchall()
+            )
             if not rows:
                 return
             last = rows[-1][0]

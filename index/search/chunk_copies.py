@@ -14,15 +14,22 @@ from index.store.records import LogEntry
 
 def read_chunks(store: ChunkStore, entries: list[LogEntry]) -> tuple[dict[str, dict], set[str]]:
     """Text and vector of every chunk the entries name, and the articles some of whose chunks are gone."""
-    ids = [chunk_id for entry in entries if entry.record is not None for chunk_id in entry.record.chunk_ids(entry.article_id)]
+    ids = [
+        chunk_id
+        for entry in entries
+        if entry.record is not None
+        for chunk_id in entry.record.chunk_ids(entry.article_id)
+    ]
     chunks = {}
     for stored in store.read_chunks(ids):
         chunks[stored.id] = {"text": stored.text, "vector": np.asarray(stored.vector, dtype=np.float32)}
         if stored.sentence_vectors is not None:
             chunks[stored.id]["sentences"] = stored.sentence_vectors
     missing = {
-        entry.article_id for entry in entries
-        if entry.record is not None and any(chunk_id not in chunks for chunk_id in entry.record.chunk_ids(entry.article_id))
+        entry.article_id
+        for entry in entries
+        if entry.record is not None
+        and any(chunk_id not in chunks for chunk_id in entry.record.chunk_ids(entry.article_id))
     }
     return chunks, missing
 
@@ -37,7 +44,9 @@ def chunk_sentences(texts: list[str]) -> list[list[str]]:
     return found
 
 
-def embed_missing_sentences(entries: list[LogEntry], chunks: dict[str, dict], missing: set[str], embedder: Embedder) -> int:
+def embed_missing_sentences(
+    entries: list[LogEntry], chunks: dict[str, dict], missing: set[str], embedder: Embedder
+) -> int:
     """Give each chunk that the writer stored none for its "sentences": the packed vectors of its
     `chunk_sentences` (an index written before readers copied them). A sentence two chunks share is
     embedded once. How many sentences were embedded."""

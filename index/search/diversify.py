@@ -54,7 +54,8 @@ def collapse_copies(ranked: Sequence, vectors: np.ndarray) -> list[tuple[int, li
     for i, passage in enumerate(ranked):
         original = next(
             (
-                j for j in kept
+                j
+                for j in kept
                 if ranked[j].article_id != passage.article_id
                 # Passages sharing most of their words are close in meaning too: only those are compared word by word.
                 and similarities[i, j] >= COMPARE_WORDS_ABOVE

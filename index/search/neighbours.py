@@ -32,7 +32,7 @@ def lead_from(previous: str, text: str) -> str:
 def tail_from(text: str, following: str) -> str:
     """The end of the sentence `text` stops in the middle of, taken from the chunk after it, with
     the whitespace that joins them; empty when the next chunk starts a new sentence."""
-    after = following[overlap(text, following):]
+    after = following[overlap(text, following) :]
     stripped = after.lstrip()
     if not stripped or not (stripped[0].islower() or stripped[0] in ",;:)"):
         return ""

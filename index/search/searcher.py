@@ -134,7 +134,8 @@ class Searcher:
             if not passages:
                 return []
             distinct = [
-                replace(passages[i], also_reported_by=tuple(outlets)) for i, outlets in collapse_copies(passages, vectors)
+                replace(passages[i], also_reported_by=tuple(outlets))
+                for i, outlets in collapse_copies(passages, vectors)
             ]
             return self._with_neighbours(cap_per_article(distinct, k))
 

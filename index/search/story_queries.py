@@ -14,7 +14,9 @@ class StoryQueries:
         """What story matching knows of every article held, with its story."""
         records = self.articles()
         rows: dict[str, tuple[list[str], list[np.ndarray]]] = {}
-        for article_id, text, vector in self._db().execute("SELECT article_id, text, vector FROM chunks ORDER BY article_id, position"):
+        for article_id, text, vector in self._db().execute(
+            "SELECT article_id, text, vector FROM chunks ORDER BY article_id, position"
+        ):
             texts, vectors = rows.setdefault(article_id, ([], []))
             texts.append(text)
             vectors.append(np.frombuffer(vector, dtype=np.float32))
@@ -68,6 +70,8 @@ class StoryQueries:
         for start in range(0, len(article_ids), 500):
             part = article_ids[start : start + 500]
             marks = ",".join("?" * len(part))
-            for article_id, vector in self._db().execute(f"SELECT article_id, vector FROM chunks WHERE article_id IN ({marks})", part):  # noqa: S608
+            for article_id, vector in self._db().execute(
+                f"SELECT article_id, vector FROM chunks WHERE article_id IN ({marks})", part
+            ):  # noqa: S608
                 found.setdefault(article_id, []).append(np.frombuffer(vector, dtype=np.float32))
         return {article_id: unit_mean(vectors) for article_id, vectors in found.items()}

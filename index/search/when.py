@@ -71,7 +71,9 @@ def _relative(question: str, now: date) -> TimeWindow | None:
         if day is None:
             return None
         span = {"day": 0, "week": 6, "month": 30, "year": 364}[match.group("unit").lower()]
-        return TimeWindow(day - timedelta(days=span // 2), min(now, day + timedelta(days=span // 2 + REPORTING_DAYS)), phrase)
+        return TimeWindow(
+            day - timedelta(days=span // 2), min(now, day + timedelta(days=span // 2 + REPORTING_DAYS)), phrase
+        )
     if word in ("today", "tonight"):
         return TimeWindow(now, now, phrase)
     if word == "yesterday":
@@ -103,7 +105,12 @@ def _explicit_day(question: str, now: date) -> TimeWindow | None:
         month_text = match.group("m1") or match.group("m2")
         before = question[: match.start()].split()
         preposition = before[-1].lower() if before else ""
-        if month_text.lower() == "may" and match.group("m2") and not match.group("y") and preposition not in PREPOSITIONS:
+        if (
+            month_text.lower() == "may"
+            and match.group("m2")
+            and not match.group("y")
+            and preposition not in PREPOSITIONS
+        ):
             # "may 2 people" is not a date; "on May 2", "2 May" and "May 2, 2025" are.
             continue
         text = f"{day_text} {month_text} {match.group('y') or ''}".strip()

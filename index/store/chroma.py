@@ -104,7 +104,9 @@ class ChunkStore(ChangeLog, WriterLock):
                 settings=Settings(anonymized_telemetry=False),
             )
         except Exception as error:  # noqa: BLE001 - chromadb raises ValueError for a server that is down
-            raise IndexUnavailable(f"the index server at {url} is not answering ({first_line(error)}); start it, or check NEWSBOT_CHROMA_URL") from None
+            raise IndexUnavailable(
+                f"the index server at {url} is not answering ({first_line(error)}); start it, or check NEWSBOT_CHROMA_URL"
+            ) from None
         return cls(client, url)
 
     @property
@@ -122,7 +124,9 @@ class ChunkStore(ChangeLog, WriterLock):
         except Exception as error:
             if not self.is_remote or not _connection_failed(error):
                 raise
-            raise IndexUnavailable(f"the index server at {self.where} is unavailable ({first_line(error)}); try again shortly") from None
+            raise IndexUnavailable(
+                f"the index server at {self.where} is unavailable ({first_line(error)}); try again shortly"
+            ) from None
 
     def collection(self, name: str, identity: str | None = None):
         """A collection, opened once. Each build of the index has its own chunks and log collections,
@@ -192,8 +196,13 @@ class ChunkStore(ChangeLog, WriterLock):
 
     def patiently(self, work, *args):
         """`work(*args)`, done again with backoff while a Chroma server does not answer."""
-        return with_backoff(lambda: work(*args), worth_retrying=lambda error: self.is_remote and _connection_failed(error),
-                            retries=COMMIT_RETRIES, first_wait=1.0, what="a call to the index server")
+        return with_backoff(
+            lambda: work(*args),
+            worth_retrying=lambda error: self.is_remote and _connection_failed(error),
+            retries=COMMIT_RETRIES,
+            first_wait=1.0,
+            what="a call to the index server",
+        )
 
     # Small JSON records in the meta collection
 
@@ -202,12 +211,21 @@ class ChunkStore(ChangeLog, WriterLock):
         return json.loads(found["documents"][0]) if found["ids"] else None
 
     def set_meta(self, key: str, value: dict) -> None:
-        self.collection(META).upsert(ids=[key], embeddings=[NO_VECTOR], documents=[json.dumps(value, ensure_ascii=False)])
+        self.collection(META).upsert(
+            ids=[key], embeddings=[NO_VECTOR], documents=[json.dumps(value, ensure_ascii=False)]
+        )
 
     def delete_meta(self, key: str) -> None:
         self.collection(META).delete(ids=[key])
 
-    def _read(self, name: str, include: list[str], where: dict | None = None, ids: list[str] | None = None, identity: str | None = None) -> dict[str, list]:
+    def _read(
+        self,
+        name: str,
+        include: list[str],
+        where: dict | None = None,
+        ids: list[str] | None = None,
+        identity: str | None = None,
+    ) -> dict[str, list]:
         """Records of a collection ("ids" and the `include` fields), read a page at a time."""
         collection = self.collection(name, identity)
         found: dict[str, list] = {"ids": [], **{key: [] for key in include}}
@@ -237,8 +255,12 @@ class ChunkStore(ChangeLog, WriterLock):
             self.reopen()
             found = self._read(CHUNKS, include, ids=ids)
         return [
-            ChunkRecord(chunk_id, text, vector, from_text(meta[METADATA_KEY]) if meta and METADATA_KEY in meta else None)
-            for chunk_id, text, vector, meta in zip(found["ids"], found["documents"], found["embeddings"], found["metadatas"])
+            ChunkRecord(
+                chunk_id, text, vector, from_text(meta[METADATA_KEY]) if meta and METADATA_KEY in meta else None
+            )
+            for chunk_id, text, vector, meta in zip(
+                found["ids"], found["documents"], found["embeddings"], found["metadatas"]
+            )
         ]
 
     def nearest(self, vector: Sequence[float], depth: int) -> list[tuple[str, float]]:

@@ -57,16 +57,21 @@ class WriterLock:
         found = self.meta("writer")
         if found and not _lock_is_stale(found):
             return False
-        self.set_meta("writer", {"holder": holder, "host": socket.gethostname(), "pid": os.getpid(), "beat": time.time()})
+        self.set_meta(
+            "writer", {"holder": holder, "host": socket.gethostname(), "pid": os.getpid(), "beat": time.time()}
+        )
         time.sleep(0.05)  # a rival who read the same stale lock has written by now; the last write wins
         return (self.meta("writer") or {}).get("holder") == holder
 
     def _keep_lock(self, holder: str, stop: threading.Event) -> None:
         while not stop.wait(LOCK_REFRESH):
             try:
-                self.set_meta("writer", {"holder": holder, "host": socket.gethostname(), "pid": os.getpid(), "beat": time.time()})
+                self.set_meta(
+                    "writer", {"holder": holder, "host": socket.gethostname(), "pid": os.getpid(), "beat": time.time()}
+                )
             except Exception as error:  # noqa: BLE001 - a server away for a moment; the next beat will do
                 log.warning("could not refresh the writer's lock: %s", first_line(error))
+
 
 def _lock_is_stale(lock: dict) -> bool:
     if time.time() - float(lock.get("beat", 0)) > LOCK_STALE:

@@ -41,8 +41,13 @@ class Writer:
             self._remove_unnamed_versions(pending)
             self.store.set_meta(self._pending, {"articles": []})
 
-    def commit(self, puts: list[tuple[str, ArticleRecord, list]], removes: dict[str, ArticleRecord], replaced: dict[str, ArticleRecord],
-               sentences: dict[str, bytes] | None = None) -> None:
+    def commit(
+        self,
+        puts: list[tuple[str, ArticleRecord, list]],
+        removes: dict[str, ArticleRecord],
+        replaced: dict[str, ArticleRecord],
+        sentences: dict[str, bytes] | None = None,
+    ) -> None:
         """Write `puts` (article id, its new record, its embedded nodes; none when only the record
         changed) with their chunks' packed `sentences` vectors (by chunk id), log `removes` (article
         id -> the record being removed) as removed, and delete the chunks of `removes` and of
@@ -73,7 +78,9 @@ class Writer:
             largest = self.store.client.get_max_batch_size()
             for start in range(0, len(nodes), largest):
                 vector_store.add(nodes[start : start + largest])
-            self.store_sentence_vectors({node.node_id: sentences[node.node_id] for node in nodes if node.node_id in sentences})
+            self.store_sentence_vectors(
+                {node.node_id: sentences[node.node_id] for node in nodes if node.node_id in sentences}
+            )
         ids, metadatas, documents = [], [], []
         first_seq = self.seq + 1
         for article_id, record, _ in puts:
@@ -87,13 +94,16 @@ class Writer:
             ids.append(article_id)
             metadatas.append({"seq": self.seq, "removed": True})
             documents.append("{}")
-        self.store.collection(LOG, self.identity).upsert(ids=ids, embeddings=[NO_VECTOR] * len(ids), metadatas=metadatas, documents=documents)
+        self.store.collection(LOG, self.identity).upsert(
+            ids=ids, embeddings=[NO_VECTOR] * len(ids), metadatas=metadatas, documents=documents
+        )
         self.store.set_meta(f"head:{self.identity}", {"seq": self.seq})
         if self.identity == self.store.identity and self.store.fresh_through == first_seq - 1:
             self.store.fresh_through = self.seq  # written through this very client
         new_versions = {article_id: record.version for article_id, record, _ in puts}
         stale = [
-            cid for article_id, record in {**replaced, **removes}.items()
+            cid
+            for article_id, record in {**replaced, **removes}.items()
             if new_versions.get(article_id) != record.version
             for cid in record.chunk_ids(article_id)
         ]
@@ -111,12 +121,17 @@ class Writer:
             self.chunks.update(ids=part, metadatas=[{METADATA_KEY: to_text(sentences[chunk_id])} for chunk_id in part])
 
     def _remove_unnamed_versions(self, article_ids: list[str]) -> None:
-        named = {entry.article_id: entry.record for entry in self.store.log_since(0, self.identity) if entry.article_id in set(article_ids)}
+        named = {
+            entry.article_id: entry.record
+            for entry in self.store.log_since(0, self.identity)
+            if entry.article_id in set(article_ids)
+        }
         for start in range(0, len(article_ids), 500):
             part = article_ids[start : start + 500]
             found = self.chunks.get(where={"article_id": {"$in": part}}, include=["metadatas"])
             unnamed = [
-                cid for cid, meta in zip(found["ids"], found["metadatas"])
+                cid
+                for cid, meta in zip(found["ids"], found["metadatas"])
                 if named.get(meta.get("article_id")) is None or named[meta["article_id"]].version != meta.get("version")
             ]
             if unnamed:

@@ -22,8 +22,12 @@ class PrivateAddress(NewsbotError, RuntimeError):
 def kind_of(address: IPAddress) -> str:
     """What makes `address` not public ("" when it is public), in the words a refusal uses."""
     for test, kind in (
-        ("is_unspecified", "an unspecified"), ("is_loopback", "a loopback"), ("is_link_local", "a link-local"),
-        ("is_multicast", "a multicast"), ("is_private", "a private"), ("is_reserved", "a reserved"),
+        ("is_unspecified", "an unspecified"),
+        ("is_loopback", "a loopback"),
+        ("is_link_local", "a link-local"),
+        ("is_multicast", "a multicast"),
+        ("is_private", "a private"),
+        ("is_reserved", "a reserved"),
     ):
         if getattr(address, test):
             return kind
@@ -63,6 +67,10 @@ class AddressPolicy:
         """Why connecting to `address` (which `host` resolved to) is refused; "" when it is allowed."""
         reached = plain(ipaddress.ip_address(address.split("%")[0]))
         kind = kind_of(reached)
-        if not kind or host.lower().rstrip(".").strip("[]") in self.hosts or any(reached in block for block in self.blocks):
+        if (
+            not kind
+            or host.lower().rstrip(".").strip("[]") in self.hosts
+            or any(reached in block for block in self.blocks)
+        ):
             return ""
         return f"it resolves to {reached}, {kind} address ({ALLOW_SETTING})"

@@ -6,7 +6,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from index.articles.article import Article, ArticleError, Note, Problem
 from index.store.records import ArticleRecord
@@ -29,7 +29,9 @@ class WebScan:
     articles: list[Article] = field(default_factory=list)  # read this round: new, changed or the same
     unchanged: int = 0  # listed articles not fetched again: the listing says nothing changed
     problems: list[Problem] = field(default_factory=list)
-    notes: list[Note] = field(default_factory=list)  # odd but read all the same: a feed with entities, a robots.txt that failed
+    notes: list[Note] = field(
+        default_factory=list
+    )  # odd but read all the same: a feed with entities, a robots.txt that failed
     statuses: dict[str, dict] = field(default_factory=dict)  # by source URL
 
     def add(self, result: Article | Problem | None) -> None:
@@ -42,8 +44,13 @@ class WebScan:
             self.articles.append(result)
 
 
-def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fetcher, previous: dict[str, dict],
-          recheck_days: float = 0.0) -> WebScan:
+def crawl(
+    sources: list[WebSource],
+    known: dict[str, ArticleRecord],
+    fetcher: Fetcher,
+    previous: dict[str, dict],
+    recheck_days: float = 0.0,
+) -> WebScan:
     """Fetch `sources` and read their new or changed articles; then ask again for the recent pages
     that are due a recheck (index/web/recheck.py), whatever their listings say."""
     scan = WebScan()
@@ -70,18 +77,29 @@ def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fe
                 else:
                     wanted.append(entry)
             asked.update(entry.url for entry in wanted)
-            for result in pool.map(lambda entry: _read(entry, source, fetcher, first_page), wanted):
+            for result in pool.map(
+                lambda entry, source=source, first_page=first_page: _read(entry, source, fetcher, first_page), wanted
+            ):
                 if isinstance(result, Article):
-                    asked.add(result.origin)  # read this round under its listed address: no recheck of its canonical one
+                    asked.add(
+                        result.origin
+                    )  # read this round under its listed address: no recheck of its canonical one
                 scan.add(result)
             dates = [entry.published for entry in entries if entry.published]
             status.update(
-                last_success=time.time(), last_error="", entries=len(entries),
+                last_success=time.time(),
+                last_error="",
+                entries=len(entries),
                 newest=max(dates, default=status.get("newest", "")),
             )
             scan.statuses[source.url] = status
-        due = [record for record in known.values()
-               if record.fetched and record.origin not in asked and recheck_due(record.published, fetcher.checked(record.origin), time.time(), recheck_days)]
+        due = [
+            record
+            for record in known.values()
+            if record.fetched
+            and record.origin not in asked
+            and recheck_due(record.published, fetcher.checked(record.origin), time.time(), recheck_days)
+        ]
         if due:
             log.info("rechecking %d recent pages for corrections", len(due))
         for result in pool.map(lambda record: _recheck(record, fetcher), due):
@@ -92,7 +110,9 @@ def crawl(sources: list[WebSource], known: dict[str, ArticleRecord], fetcher: Fe
 
 def _recheck(record: ArticleRecord, fetcher: Fetcher) -> Article | Problem | None:
     """A known page asked for again, under the publisher it was read with."""
-    return _read(Entry(record.origin, record.title, record.published), WebSource(record.origin, record.source), fetcher, None)
+    return _read(
+        Entry(record.origin, record.title, record.published), WebSource(record.origin, record.source), fetcher, None
+    )
 
 
 def _entries(source: WebSource, fetcher: Fetcher, notes: list[Note]) -> tuple[list[Entry], Fetched | None]:
@@ -126,7 +146,9 @@ def newest(entries: list[Entry], limit: int) -> list[Entry]:
     """Pure: the `limit` newest entries by date (published, else updated), then the undated ones in
     the order listed."""
     stamps = [_timestamp(entry.published or entry.updated) for entry in entries]
-    dated = sorted((i for i, stamp in enumerate(stamps) if stamp is not None), key=lambda i: -stamps[i])  # stable: ties as listed
+    dated = sorted(
+        (i for i, stamp in enumerate(stamps) if stamp is not None), key=lambda i: -stamps[i]
+    )  # stable: ties as listed
     undated = [i for i, stamp in enumerate(stamps) if stamp is None]
     return [entries[i] for i in dated + undated][:limit]
 
@@ -138,7 +160,7 @@ def _timestamp(stamp: str) -> float | None:
         moment = datetime.fromisoformat(stamp)
     except ValueError:
         return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def _listed_unchanged(entry: Entry, fetched: float | None) -> bool:

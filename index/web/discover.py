@@ -3,13 +3,14 @@ or news sitemap, or a single article page; and the article links a feed or sitem
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from index.web.fetch import Fetched, FetchError
 from index.web.urls import canonical_url
 
 SITEMAP_ROOT = re.compile(
-    rb"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE[^\[>]*(\[.*?\])?\s*>\s*)?(<!--.*?-->\s*)*<(?:\w+:)?(?P<root>urlset|sitemapindex)\b", re.S,
+    rb"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE[^\[>]*(\[.*?\])?\s*>\s*)?(<!--.*?-->\s*)*<(?:\w+:)?(?P<root>urlset|sitemapindex)\b",
+    re.S,
 )
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY\s+(%\s*)?[\w.:-]+\s+(?P<external>SYSTEM|PUBLIC)?", re.I)
 PROLOG_BYTES = 65_536  # where a document's DTD is looked for
@@ -83,7 +84,9 @@ def _sitemap(fetched: Fetched, index: bool) -> Listing:
     try:
         root = defusedxml.ElementTree.fromstring(fetched.body)
     except DefusedXmlException as error:
-        raise FetchError(f"{fetched.url}: the sitemap declares XML entities, which newsbot does not read ({error}); skipped") from None
+        raise FetchError(
+            f"{fetched.url}: the sitemap declares XML entities, which newsbot does not read ({error}); skipped"
+        ) from None
     except defusedxml.ElementTree.ParseError as error:
         raise FetchError(f"{fetched.url}: malformed sitemap XML ({error})") from None
     entries = []
@@ -94,7 +97,14 @@ def _sitemap(fetched: Fetched, index: bool) -> Listing:
         url = canonical_url(fields.get("loc", ""), fetched.url) if fields.get("loc") else ""
         if url:
             published = fields.get("publication_date", "")
-            entries.append(Entry(url, fields.get("title", ""), _parsed_date(published), _parsed_date(fields.get("lastmod", "") or published)))
+            entries.append(
+                Entry(
+                    url,
+                    fields.get("title", ""),
+                    _parsed_date(published),
+                    _parsed_date(fields.get("lastmod", "") or published),
+                )
+            )
     return Listing("sitemap index" if index else "sitemap", entries)
 
 
@@ -105,7 +115,7 @@ def _local(tag: str) -> str:
 def _iso(parsed) -> str:
     if not parsed:
         return ""
-    return datetime(*parsed[:6], tzinfo=timezone.utc).isoformat()
+    return datetime(*parsed[:6], tzinfo=UTC).isoformat()
 
 
 def _parsed_date(text: str) -> str:
@@ -115,4 +125,4 @@ def _parsed_date(text: str) -> str:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return ""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).isoformat()
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()

@@ -27,8 +27,13 @@ MAX_REDIRECTS = 5
 MAX_CRAWL_DELAY = 60.0
 PER_HOST = 2
 ACCEPTED_TYPES = (
-    "text/html", "application/xhtml+xml", "application/xml", "text/xml",
-    "application/rss+xml", "application/atom+xml", "application/rdf+xml",
+    "text/html",
+    "application/xhtml+xml",
+    "application/xml",
+    "text/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
 )
 ROBOTS_TYPES = ("text/plain",)
 ACCEPT_ENCODING = "gzip, deflate"  # the encodings the body is decoded from within the cap (_inflater)
@@ -96,7 +101,9 @@ class Fetcher:
         self._hosts_lock = threading.Lock()
         self._client = httpx.Client(
             headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
-            transport=checked_transport(politeness.addresses), follow_redirects=False, trust_env=False,
+            transport=checked_transport(politeness.addresses),
+            follow_redirects=False,
+            trust_env=False,
             timeout=politeness.timeout,
         )
 
@@ -122,7 +129,9 @@ class Fetcher:
             return Fetched(url, answer.body, answer.content_type)
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
-    def _answer(self, url: str, headers: dict[str, str], accepted: tuple[str, ...], what: str = "a web page or feed") -> _Answer:
+    def _answer(
+        self, url: str, headers: dict[str, str], accepted: tuple[str, ...], what: str = "a web page or feed"
+    ) -> _Answer:
         """One request to `url`, its whole response within the deadline and its body within the cap;
         a success of a type not `accepted` is refused before its body is read."""
         import httpx
@@ -199,7 +208,10 @@ class Fetcher:
                         raise FetchError(f"{address}: redirected to {url}, not an http(s) address")
                     continue
                 if answer.status >= 500:
-                    robots.allow_all, robots.disallow_all = False, True  # as the robots.txt standard says for a server error
+                    robots.allow_all, robots.disallow_all = (
+                        False,
+                        True,
+                    )  # as the robots.txt standard says for a server error
                 elif 200 <= answer.status < 300:
                     robots.allow_all = False
                     robots.parse(answer.body.decode("utf-8", errors="replace").splitlines())
@@ -227,7 +239,11 @@ class Fetcher:
         return headers
 
     def _remember(self, url: str, headers) -> None:
-        entry = {"etag": headers.get("etag", ""), "last_modified": headers.get("last-modified", ""), "checked": time.time()}
+        entry = {
+            "etag": headers.get("etag", ""),
+            "last_modified": headers.get("last-modified", ""),
+            "checked": time.time(),
+        }
         self.validators[url] = entry
 
     def _checked(self, *urls: str) -> None:

@@ -16,7 +16,12 @@ def read_page(fetched: Fetched, entry: Entry, publisher: str = "") -> Article:
 
     with reading(fetched.url):
         document = trafilatura.bare_extraction(
-            fetched.body, url=fetched.url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=True
+            fetched.body,
+            url=fetched.url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            favor_precision=True,
         )
     if document is None:
         raise ArticleError("no article text found on the page")

@@ -3,7 +3,7 @@ without touching their feeds. A page is rechecked at every round in its first ho
 intervals of a sixth of its age (every 4 hours at one day old), until it is NEWSBOT_RECHECK_DAYS
 old: at most one conditional request per page per round, fewer as it ages."""
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 FIRST_HOUR = 3600
 AGE_SHARE = 1 / 6
@@ -30,4 +30,4 @@ def _moment(published: str) -> float | None:
         return None
     if len(published) <= 10:
         parsed = datetime.combine(parsed.date(), time(23, 59, 59))
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()

@@ -73,7 +73,7 @@ def load_sources_file(path: Path) -> list[WebSource]:
     for number, entry in enumerate(entries, start=1):
         where = f"{path}, source {number}"
         if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
-            raise SourcesError(f"{where}: needs url = \"https://...\"")
+            raise SourcesError(f'{where}: needs url = "https://..."')
         url = canonical_url(entry["url"])
         if not url:
             raise SourcesError(f"{where}: {entry['url']!r} is not an http(s) address")
@@ -95,7 +95,9 @@ def load_sources_file(path: Path) -> list[WebSource]:
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
                 raise SourcesError(f"{where}: {key} must be a list of URL patterns")
             patterns[key] = tuple(value)
-        sources.append(WebSource(url, str(entry.get("name", "")), every, limit, patterns["include"], patterns["exclude"]))
+        sources.append(
+            WebSource(url, str(entry.get("name", "")), every, limit, patterns["include"], patterns["exclude"])
+        )
     return sources
 
 

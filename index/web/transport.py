@@ -51,7 +51,9 @@ class _DueStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._stream.close()
 
-    def start_tls(self, ssl_context, server_hostname: str | None = None, timeout: float | None = None) -> httpcore.NetworkStream:
+    def start_tls(
+        self, ssl_context, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
         return _DueStream(self._stream.start_tls(ssl_context, server_hostname, _left(timeout, httpcore.ConnectTimeout)))
 
     def get_extra_info(self, info: str):
@@ -62,8 +64,14 @@ class _CheckedBackend(httpcore.SyncBackend):
     def __init__(self, policy: AddressPolicy):
         self.policy = policy
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Iterable | None = None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable | None = None,
+    ) -> httpcore.NetworkStream:
         try:
             found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as error:
@@ -76,7 +84,9 @@ class _CheckedBackend(httpcore.SyncBackend):
         last: Exception | None = None
         for address in allowed:
             try:
-                stream = super().connect_tcp(address, port, _left(timeout, httpcore.ConnectTimeout), local_address, socket_options)
+                stream = super().connect_tcp(
+                    address, port, _left(timeout, httpcore.ConnectTimeout), local_address, socket_options
+                )
                 return _DueStream(stream)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
                 last = error

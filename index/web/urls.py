@@ -4,7 +4,20 @@ link) is indexed once."""
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that only say where a reader came from.
-TRACKING = ("utm_", "fbclid", "gclid", "dclid", "mc_cid", "mc_eid", "igshid", "ocid", "cmpid", "at_medium", "at_campaign", "ref_src")
+TRACKING = (
+    "utm_",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "mc_cid",
+    "mc_eid",
+    "igshid",
+    "ocid",
+    "cmpid",
+    "at_medium",
+    "at_campaign",
+    "ref_src",
+)
 
 
 def is_web(source: str) -> bool:
@@ -24,7 +37,11 @@ def canonical_url(url: str, base: str = "") -> str:
         host = f"[{host}]"
     if parts.port and parts.port != {"http": 80, "https": 443}[parts.scheme]:
         host = f"{host}:{parts.port}"
-    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if not key.lower().startswith(TRACKING)]
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith(TRACKING)
+    ]
     return urlunsplit((parts.scheme, host, parts.path or "/", urlencode(query), ""))
 
 

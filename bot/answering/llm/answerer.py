@@ -33,7 +33,14 @@ def today_text(today: date) -> str:
 
 
 class LLMAnswerer:
-    def __init__(self, model: ChatModel, prompts: Prompts, verifier: CitationVerifier, settings: LLMSettings, max_question_chars: int):
+    def __init__(
+        self,
+        model: ChatModel,
+        prompts: Prompts,
+        verifier: CitationVerifier,
+        settings: LLMSettings,
+        max_question_chars: int,
+    ):
         self.model = model
         self.prompts = prompts
         self.verifier = verifier
@@ -44,7 +51,12 @@ class LLMAnswerer:
         day = today_text(today)
         return [
             ("system", self.prompts.answer_system.fill(today=day)),
-            ("user", self.prompts.answer_user.fill(passages=format_passages(passages), question=as_data(question), today=day)),
+            (
+                "user",
+                self.prompts.answer_user.fill(
+                    passages=format_passages(passages), question=as_data(question), today=day
+                ),
+            ),
         ]
 
     def fitting(self, passages: list[Passage]) -> list[Passage]:
@@ -58,10 +70,14 @@ class LLMAnswerer:
             kept.append(passage)
         return kept
 
-    def answer(self, question: str, passages: list[Passage], today: date, on_text: Callable[[str], None] | None = None) -> LLMAnswer:
+    def answer(
+        self, question: str, passages: list[Passage], today: date, on_text: Callable[[str], None] | None = None
+    ) -> LLMAnswer:
         """Raises LLMError when the model can't be used; the caller falls back."""
         shown = self.fitting(passages)
-        generated = generate(self.model, self.messages(question, shown, today), self.settings.timeout, self.settings.retries, on_text)
+        generated = generate(
+            self.model, self.messages(question, shown, today), self.settings.timeout, self.settings.retries, on_text
+        )
         started = time.perf_counter()
         verified = self.verifier.verify(generated.text, shown)
         return LLMAnswer(verified, generated, (time.perf_counter() - started) * 1000)

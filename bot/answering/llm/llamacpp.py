@@ -26,8 +26,10 @@ class LlamaCppChat:
         from importlib.util import find_spec
 
         if find_spec("llama_cpp") is None or find_spec("llama_index.llms.llama_cpp") is None:
-            raise ValueError(f"{mode} needs llama-cpp-python: CMAKE_ARGS=-DGGML_NATIVE=OFF pip install -e '.[llamacpp]' "
-                             "(it compiles for about 5 minutes)")
+            raise ValueError(
+                f"{mode} needs llama-cpp-python: CMAKE_ARGS=-DGGML_NATIVE=OFF pip install -e '.[llamacpp]' "
+                "(it compiles for about 5 minutes)"
+            )
 
     def load(self):
         with self._lock:
@@ -49,7 +51,9 @@ class LlamaCppChat:
                 verbose=False,
             )
         except Exception as error:
-            raise LLMError(f"cannot load {self.settings.gguf} ({LLMSettings.env_name('gguf')}): {short(str(error))}") from error
+            raise LLMError(
+                f"cannot load {self.settings.gguf} ({LLMSettings.env_name('gguf')}): {short(str(error))}"
+            ) from error
 
     def stream(self, messages: Messages, timeout: float) -> Iterator[str]:
         llm = self.load()

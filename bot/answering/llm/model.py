@@ -82,8 +82,14 @@ def generate(
         return Generated(text, chunks, time.monotonic() - started)
 
     try:
-        return with_backoff(attempt, worth_retrying=lambda error: isinstance(error, TransientLLMError) and not streamed,
-                            retries=retries, first_wait=FIRST_BACKOFF_SECONDS, deadline=deadline, what="the model call")
+        return with_backoff(
+            attempt,
+            worth_retrying=lambda error: isinstance(error, TransientLLMError) and not streamed,
+            retries=retries,
+            first_wait=FIRST_BACKOFF_SECONDS,
+            deadline=deadline,
+            what="the model call",
+        )
     except TransientLLMError as error:
         raise LLMError(f"{error} (after {attempts} attempt{'s' if attempts > 1 else ''})") from error
 

@@ -36,7 +36,11 @@ class OpenAIChat:
     @classmethod
     def check_settings(cls, settings: LLMSettings) -> None:
         mode = f"{LLMSettings.env_name('mode')}={settings.mode}"
-        base_url, model, key = LLMSettings.env_name("base_url"), LLMSettings.env_name("model"), LLMSettings.env_name("api_key")
+        base_url, model, key = (
+            LLMSettings.env_name("base_url"),
+            LLMSettings.env_name("model"),
+            LLMSettings.env_name("api_key"),
+        )
         try:
             http_address(settings.base_url, "http://localhost:11434/v1")
         except ValueError as error:
@@ -66,15 +70,19 @@ class OpenAIChat:
         """The server answers and, when it lists its models, lists this one."""
         import openai
 
-        client = openai.OpenAI(base_url=self.base_url, api_key=self.api_key, timeout=min(self.settings.timeout, 15), max_retries=0)
+        client = openai.OpenAI(
+            base_url=self.base_url, api_key=self.api_key, timeout=min(self.settings.timeout, 15), max_retries=0
+        )
         try:
             available = [model.id for model in client.models.list()]
         except Exception as error:
             raise self.explain(error) from error
         if available and self.settings.model not in available:
             shown = ", ".join(available[:5]) + (" …" if len(available) > 5 else "")
-            raise LLMError(f"the server at {self.base_url} has no model {self.settings.model!r} "
-                           f"({LLMSettings.env_name('model')}); it has: {shown}")
+            raise LLMError(
+                f"the server at {self.base_url} has no model {self.settings.model!r} "
+                f"({LLMSettings.env_name('model')}); it has: {shown}"
+            )
 
     def explain(self, error: Exception) -> LLMError:
         import httpx
@@ -85,12 +93,16 @@ class OpenAIChat:
         if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
             return TransientLLMError(f"the model server at {where} did not answer in time")
         if isinstance(error, openai.APIConnectionError | httpx.TransportError):
-            return TransientLLMError(f"cannot reach the model server at {where} ({LLMSettings.env_name('base_url')}): is it running?")
+            return TransientLLMError(
+                f"cannot reach the model server at {where} ({LLMSettings.env_name('base_url')}): is it running?"
+            )
         if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
             return LLMError(f"the model server at {where} refused the API key ({LLMSettings.env_name('api_key')})")
         if isinstance(error, openai.NotFoundError):
-            return LLMError(f"the model server at {where} has no model {self.settings.model!r} ({LLMSettings.env_name('model')}), "
-                            "or the address lacks its /v1 part")
+            return LLMError(
+                f"the model server at {where} has no model {self.settings.model!r} ({LLMSettings.env_name('model')}), "
+                "or the address lacks its /v1 part"
+            )
         if isinstance(error, openai.RateLimitError | openai.InternalServerError):
             return TransientLLMError(f"the model server at {where} is busy or failing (HTTP {error.status_code})")
         if isinstance(error, openai.APIStatusError):
