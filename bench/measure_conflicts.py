@@ -7,7 +7,7 @@ Each pair is scored the way newsbot compares two reports of a story (find_disagr
 or a disagreement counts as flagged), at the pair's measured sentence cosine. The labelled pairs were
 drawn three ways (their "drawn_by"):
 - similar sentences with figures from rtqa-2025-dev article pairs that are probably one story, which
-  measures recall fairly (bench/sample_story_pairs.py);
+  measures recall fairly (bench/labels/sample_story_pairs.py);
 - pairs an earlier detector flagged, its similarity floor lowered to 0.6, between the stories of an
   rtqa-2025-dev index;
 - pairs this detector flagged between the stories of an rtqa-2026 index, at its floor and at 0.65

@@ -4,7 +4,7 @@ threshold, and with --grid the weights and thresholds it was chosen from.
     python bench/measure_follows.py --data-dir rtqa-2025-dev-data [--grid]
 
 The pairs (tests/data/follow_pairs.jsonl) are 300 (topic, article) pairs from rtqa-2025-dev, drawn
-by bench/sample_follow_pairs.py and labelled by reading: would a reader following the topic want
+by bench/labels/sample_follow_pairs.py and labelled by reading: would a reader following the topic want
 an alert for the article? --grid also reports, for each half of the topics, the precision on that
 half at the threshold chosen on the other half, so the in-sample choice can be judged.
 """

@@ -79,7 +79,7 @@ def contains_fact(item, text):
 
 
 def test_threshold_holds_on_the_labelled_sets(seed_pipeline):
-    """These seed sets chose the first threshold with bench/calibrate_relevance.py (accuracy 0.808
+    """These seed sets chose the first threshold with bench/tuning/calibrate_relevance.py (accuracy 0.808
     when answers quoted up to three sentences). Single-quote answers (issue 11) hold the expected
     fact less often: 0.742 when they shipped, and 0.733 at the 0.35 that both news sets chose, short
     of the issue's 0.808 (docs/answering.md). The learned picker (issue 20) scores 0.725 here. Below

@@ -47,7 +47,7 @@ L2 = 1e-3  # per question, on the standardised weights: a light hand, not tuned
 # it. Unconstrained, the pointwise fit gave word overlap a negative weight (it overlaps with
 # similarity), and the seed questions' answers lost to their article's opening sentence.
 NON_NEGATIVE = ("similarity", "overlap", "names_held", "of_kind")
-# Chosen on rtqa-2026 and rtqa-2025-dev by bench/select_picker_features.py (docs/answering.md).
+# Chosen on rtqa-2026 and rtqa-2025-dev by bench/tuning/select_picker_features.py (docs/answering.md).
 SHIPPED_FEATURES = ("similarity", "overlap", "new_names", "age", "has_number", "of_kind", "search_rank")
 
 

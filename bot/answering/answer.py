@@ -44,10 +44,10 @@ from index.embedding.embedder import Embedder
 from index.search.searcher import Passage
 
 # relevance = SIMILARITY_WEIGHT * cosine(question, sentence) + (1 - SIMILARITY_WEIGHT) * word
-# overlap. Measured with bench/calibrate_relevance.py on tests/data/relevance*.jsonl.
+# overlap. Measured with bench/tuning/calibrate_relevance.py on tests/data/relevance*.jsonl.
 SIMILARITY_WEIGHT = 0.8
 # Sentences of the passage search ranked first get this much added to their priority when the
-# answer's sentence is chosen, the second half of it, and so on (bench/tune_answer.py).
+# answer's sentence is chosen, the second half of it, and so on (bench/tuning/tune_answer.py).
 RANK_PRIOR = 0.10
 # A sentence holding the kind of thing the question asks for (who: a person, where: a place, when: a
 # date, how many: a number) gets this much more priority.

@@ -3,7 +3,7 @@
 "Who leads the delegation?" wants a name, "How many prisoners?" a number, "When did it happen?" a
 date. A sentence that holds a thing of that kind the question doesn't already name is likelier to
 answer it; that thing is the span an answer highlights. Names are found by capitalisation, numbers
-and dates by pattern: measured against spaCy-free alternatives in bench/tune_answer.py.
+and dates by pattern: measured against spaCy-free alternatives in bench/tuning/tune_answer.py.
 """
 
 import re

@@ -1,7 +1,7 @@
 """The answer picker: the probability that a sentence holds the answer to a question, from a
 logistic model over some of the sentence's features (FEATURES, all computed by
 bot/answering/answer.py:sentence_features; the model names the ones it uses, chosen on the
-development sets by bench/select_picker_features.py). Its weights were learned on RealTimeQA
+development sets by bench/tuning/select_picker_features.py). Its weights were learned on RealTimeQA
 2023–2024 by train/answer_picker.py and ship in picker_model/, with the model card; nothing is
 downloaded. The same probability ranks the sentences and gates refusals.
 """

@@ -7,7 +7,7 @@ A sentence is supported by a span of a passage (one sentence, or two adjacent on
     the span contains; and
   - every number and name in the sentence occurs in the span or its article's title, and a negated
     sentence is matched by a negated span.
-The constants were chosen with bench/calibrate_verification.py on tests/data/verification.jsonl
+The constants were chosen with bench/tuning/calibrate_verification.py on tests/data/verification.jsonl
 and checked on tests/data/verification_heldout.jsonl; docs/answering.md has the figures.
 
 Sentences citing a supporting passage are kept; those citing nothing, a wrong passage or a number

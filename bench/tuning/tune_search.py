@@ -4,10 +4,14 @@ is run over the same questions on one index, side by side, and scored by BudgetR
 Variants change the module constants in this process only. The index must exist (see
 bench_retrieval.py); nothing is embedded here but the questions.
 
-    python bench/tune_search.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
+    python bench/tuning/tune_search.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
 """
 
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common
 
 from common import chosen, open_tuning_run, percentile
 

@@ -2,8 +2,8 @@
 conflict measurements (tests/data/story_pairs.jsonl, tests/data/conflict_pairs.jsonl) and for
 training (train/data/story_pairs.jsonl, train/data/conflict_pairs.jsonl, from the training weeks).
 
-    python bench/sample_story_pairs.py --data-dir rtqa-2025-dev-data --out pairs/
-    python bench/sample_story_pairs.py --articles ../shared/eval/rtqa-train/articles.jsonl.gz \
+    python bench/labels/sample_story_pairs.py --data-dir rtqa-2025-dev-data --out pairs/
+    python bench/labels/sample_story_pairs.py --articles ../shared/eval/rtqa-train/articles.jsonl.gz \
         ../shared/eval/rtqa-train-2022/articles.jsonl.gz --limit 2500 --out pairs/ --seed 32
 
 With --articles, no index is needed: whole six-week blocks of the files are drawn until
@@ -30,6 +30,9 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common
+
 from common import ROOT
 
 from index.articles.sentences import sentence_texts

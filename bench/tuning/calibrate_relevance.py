@@ -6,7 +6,7 @@ sweep the refusal threshold. A question counts as right when it is answerable, a
 answer contains an expected fact; or unanswerable and refused (by the threshold, or because it
 names something the passages never mention).
 
-    [NEWSBOT_EMBED_BACKEND=torch] python bench/calibrate_relevance.py [--questions FILE ...] [--corpus corpus] [--verbose]
+    [NEWSBOT_EMBED_BACKEND=torch] python bench/tuning/calibrate_relevance.py [--questions FILE ...] [--corpus corpus] [--verbose]
 """
 
 import argparse
@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from index.offline import configure_offline  # noqa: E402

@@ -8,7 +8,7 @@ Forward selection: starting from similarity alone, the feature that raises the l
 sets' hit@1 most is added, while one does. The hand-weighted picker's hit@1 on the same candidates
 is printed beside.
 
-    python bench/select_picker_features.py --train-cache train-features.json \\
+    python bench/tuning/select_picker_features.py --train-cache train-features.json \\
         --dev ../shared/eval/rtqa-2026=DATA_2026 ../shared/eval/rtqa-2025-dev=DATA_2025 [--cache DIR]
 """
 
@@ -20,6 +20,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common
+
 from common import ROOT, read_jsonl
 
 sys.path.insert(0, str(ROOT / "train"))

@@ -7,13 +7,17 @@ sentences the verifier judges right, the precision of what it keeps (unsupported
 through are the failure that matters), recall, and how often a kept sentence is cited to its
 labelled passage.
 
-    python bench/calibrate_verification.py [--data FILE ...] [--no-consistency] [--verbose]
+    python bench/tuning/calibrate_verification.py [--data FILE ...] [--no-consistency] [--verbose]
 """
 
 import argparse
 import itertools
 import json
+import sys
 from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common
 
 from common import ROOT
 

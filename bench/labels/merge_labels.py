@@ -1,7 +1,7 @@
-"""Join two labellers' labels of the pairs bench/sample_story_pairs.py drew, by the one rule of
+"""Join two labellers' labels of the pairs bench/labels/sample_story_pairs.py drew, by the one rule of
 train/data/LABELLING.md: where they disagree, the pair takes the negative label and is unsure.
 
-    python bench/merge_labels.py --pairs pairs/sentences-to-label.jsonl --field differ \
+    python bench/labels/merge_labels.py --pairs pairs/sentences-to-label.jsonl --field differ \
         --labels pairs/labels/sentences.A.jsonl pairs/labels/sentences.B.jsonl --out train/data/conflict_pairs.jsonl
 
 --pairs may name several files (the parts each labeller pair read), and --labels takes the first

@@ -9,11 +9,14 @@ The index must exist (`newsbot index <set>/articles.jsonl --data-dir DIR`). Each
 once, as of its date; only the answerer varies. "today's composition" is the answerer before issue 11:
 the best sentence and up to two more within 0.25 of it, each quoted alone.
 
-    python bench/tune_answer.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
+    python bench/tuning/tune_answer.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
 """
 
 import statistics
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common
 
 from common import chosen, open_tuning_run
 

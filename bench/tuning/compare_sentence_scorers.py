@@ -7,14 +7,18 @@ overlap) with each kind of vector, side by side. hit@1 / hit@3: the gold answer 
 sentence / one of the best three. Questions whose candidates hold no answer are left out.
 Runs on the configured backend (NEWSBOT_EMBED_BACKEND, one of the ONNX ones: pooling needs token states).
 
-    NEWSBOT_EMBED_BACKEND=openvino python bench/compare_sentence_scorers.py [--eval ../shared/eval/rtqa-2026] [--questions 300]
+    NEWSBOT_EMBED_BACKEND=openvino python bench/tuning/compare_sentence_scorers.py [--eval ../shared/eval/rtqa-2026] [--questions 300]
 """
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common
+
 from common import DEFAULT_EVAL, read_jsonl
 
 from bot.answering.answer import SIMILARITY_WEIGHT, quotable

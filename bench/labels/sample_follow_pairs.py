@@ -1,7 +1,7 @@
 """Draw the (follow topic, article) pairs that were labelled by reading them, for the follows
 measurement (tests/data/follow_pairs.jsonl).
 
-    python bench/sample_follow_pairs.py --data-dir rtqa-2025-dev-data --out follow-pairs-to-label.jsonl
+    python bench/labels/sample_follow_pairs.py --data-dir rtqa-2025-dev-data --out follow-pairs-to-label.jsonl
 
 Each topic is something a reader might follow ("bird flu", "Epstein files"). Its articles are ranked
 by the match score of bot/follows/matching.py, and pairs are drawn, seeded, from the top ranks, the
@@ -13,9 +13,13 @@ import argparse
 import json
 import os
 import random
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common
+
 from common import ROOT  # noqa: F401  (the repository on sys.path)
 
 TOPICS = [

@@ -10,12 +10,15 @@ NEWSBOT_ANSWER_PICKER=learned the linear picker's confidence, or with NEWSBOT_AN
 the hand-weighted relevance. The table is the curve; the shipped
 threshold is marked.
 
-    python bench/calibrate_news_refusals.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
+    python bench/tuning/calibrate_news_refusals.py --data-dir rtqa-data [--eval ../shared/eval/rtqa-2026] [--k 10]
 """
 
 import argparse
 import os
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common
 
 from common import DEFAULT_EVAL, ROOT, read_jsonl
 

@@ -1,7 +1,7 @@
 """Timelines to read: the story timelines of an index written to one file, for a reader to judge
 whether every line adds something the earlier lines didn't (docs/stories.md).
 
-    python bench/sample_timelines.py --data-dir rtqa-2025-dev-data --out timelines.txt \
+    python bench/labels/sample_timelines.py --data-dir rtqa-2025-dev-data --out timelines.txt \
         [--ids bench/questions/timeline-stories-rtqa-2025-dev.txt] [--eval ../shared/eval/rtqa-2025-dev]
 
 With --ids, the stories named there (the 20 read for issue 32, drawn by the first version of the
@@ -13,8 +13,11 @@ import argparse
 import json
 import os
 import random
+import sys
 from datetime import date
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for common
 
 from common import read_jsonl
 
