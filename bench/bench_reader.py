@@ -24,6 +24,7 @@ def main():
     parser.add_argument("--questions", type=int, default=40)
     args = parser.parse_args()
 
+    from bot.answering.question import Question
     from bot.evaluate import question_date
     from bot.pipeline import Pipeline
     from bot.settings import load_settings
@@ -34,9 +35,10 @@ def main():
     answerer = pipeline.answerer
     prepared = []
     for row in list(read_jsonl(args.eval / "questions.jsonl"))[: args.questions]:
-        passages = pipeline.searcher.search(row["question"], 10, question_date(row))
-        scored = answerer.scored(row["question"], answerer.candidates(row["question"], passages), question_date(row))
-        prepared.append((row["question"], sorted(scored, key=lambda c: c.confidence, reverse=True)))
+        question = Question.of(row["question"], question_date(row))
+        passages = pipeline.searcher.search(question, 10)
+        scored = answerer.scored(question, answerer.candidates(question, passages))
+        prepared.append((question.text, sorted(scored, key=lambda c: c.confidence, reverse=True)))
     for size in SIZES:
         times = []
         for question, ranked in prepared:

@@ -41,6 +41,7 @@ def main():
     args = parser.parse_args()
 
     from bot.answering.answer import blended
+    from bot.answering.question import Question
     from bot.evaluate import RARE_ANSWER_DF, Scores, contains, question_date
     from bot.pipeline import Pipeline
     from bot.settings import load_settings
@@ -57,13 +58,13 @@ def main():
     within_depth = 0
     seconds = {name: 0.0 for name in names}
     for row in rows:
-        question, today = row["question"], question_date(row)
+        question = Question.of(row["question"], question_date(row))
         began = time.perf_counter()
-        own = pipeline.searcher.search(question, READ, today)
+        own = pipeline.searcher.search(question, READ)
         seconds["search"] += time.perf_counter() - began
-        deep = pipeline.searcher.search(question, args.depth, today)
+        deep = pipeline.searcher.search(question, args.depth)
         began = time.perf_counter()
-        scored = answerer.scored(question, answerer.candidates(question, deep), today)
+        scored = answerer.scored(question, answerer.candidates(question, deep))
         best: dict[int, object] = {}
         for candidate in scored:
             if candidate.rank not in best or candidate.confidence > best[candidate.rank].confidence:
@@ -72,7 +73,7 @@ def main():
         picked = time.perf_counter() - began
         began = time.perf_counter()
         read = sorted(best)
-        readings = answerer.reader.read(question, [(best[i].sentence, best[i].passage.title) for i in read])
+        readings = answerer.reader.read(question.text, [(best[i].sentence, best[i].passage.title) for i in read])
         reading = {
             i: blended(r.probability, best[i].confidence, answerer.reader_picker_weight) for i, r in zip(read, readings)
         }
@@ -94,7 +95,7 @@ def main():
         for name, order in orders.items():
             chosen[name] = cap_per_article([deep[i] for i in order], READ)
         for name, passages in chosen.items():
-            text, refused, citations = answerer.answer(question, passages, today=today)
+            text, refused, citations = answerer.answer(question, passages)
             highlight = citations[0].highlight if citations else ""
             scores[name].add(
                 str(row["answer"]),

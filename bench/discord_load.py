@@ -81,11 +81,7 @@ async def run(
             flags = ("--read-only",) if reuse else ()
             processes.append(
                 await standin.start_newsbot(
-                    data_dir,
-                    data_dir.parent / f"{data_dir.name}-bot.log",
-                    600,
-                    *flags,
-                    NEWSBOT_DISCORD_MAX_QUEUE=queue,
+                    data_dir, data_dir.parent / f"{data_dir.name}-bot.log", 600, *flags, NEWSBOT_DISCORD_MAX_QUEUE=queue
                 )
             )
         else:

@@ -12,16 +12,16 @@ from functools import cache, cached_property
 from pathlib import Path
 
 from bot.answering.answer import ExtractiveAnswerer
-from bot.answering.conversation import Turn, is_follow_up
+from bot.answering.conversation import Turn
 from bot.answering.llm.answerer import LLMAnswerer
 from bot.answering.llm.model import LLMError, load_chat_model
 from bot.answering.picker import CARD_FILE, AnswerPicker
 from bot.answering.prompts import load_prompts
+from bot.answering.question import Question
 from bot.answering.reader import CARD_FILE as READER_CARD_FILE
 from bot.answering.reader import Reader, ReaderModelError
 from bot.answering.results import REFUSAL, Answer, Citation, Verification
 from bot.answering.verify import CitationVerifier
-from bot.answering.words import content_words
 from bot.settings import Settings, default_sources
 from index.articles.article import CONTROL_CHARACTERS
 from index.build import IndexReport, WebRun, update_index
@@ -29,15 +29,9 @@ from index.embedding.embedder import DEFAULT_BACKEND, Embedder
 from index.errors import NewsbotError
 from index.search.catalog import CATALOG_FILE, Catalog
 from index.search.searcher import Searcher
-from index.search.when import time_window
 from index.store.chroma import ChunkStore, IndexMissing, old_layout, remove_old_layout
 from index.web.fetch import Fetcher, Politeness
-from index.web.sources import (
-    WebSource,
-    find_sources_file,
-    load_sources_file,
-    web_sources,
-)
+from index.web.sources import WebSource, find_sources_file, load_sources_file, web_sources
 from index.web.urls import is_web
 
 log = logging.getLogger(__name__)
@@ -119,7 +113,7 @@ def load_llm_answerer(settings: Settings, embedder: Embedder) -> LLMAnswerer:
     )
 
 
-def freshness_note(question: str, citations: Sequence[Citation], today: date) -> str:
+def freshness_note(question: Question, citations: Sequence[Citation]) -> str:
     """A note on how old the sources are ("The latest article on this is from 3 March 2026."), when
     the newest article an answer cites is more than STALE_DAYS old and the question doesn't ask
     about that time; otherwise empty."""
@@ -132,7 +126,7 @@ def freshness_note(question: str, citations: Sequence[Citation], today: date) ->
     if not days:
         return ""
     newest = max(days)
-    window = time_window(question, today)
+    window, today = question.window, question.asked_on
     if newest >= today - timedelta(days=STALE_DAYS) or (window is not None and window.contains(newest)):
         return ""
     return f"The latest article on this is from {newest.day} {newest:%B %Y}."
@@ -261,19 +255,19 @@ class Pipeline:
         """Answer `question`, a follow-up to the turns in `history` (oldest first), as of `today`.
         With a language model, `on_text` gets the model's unverified text as it is written."""
         question = check_question(question, self.settings.max_question_chars)
-        today = today or date.today()
         started = time.perf_counter()
-        query, ranked_against = self.standalone(question, history, today)
+        asked = Question.of(question, today or date.today())
+        query, ranked_against = self.standalone(asked, history)
         condensed = time.perf_counter()
-        passages = self.searcher.search(query, k or self.settings.top_k, today)
+        passages = self.searcher.search(query, k or self.settings.top_k)
         searched = time.perf_counter()
         # A follow-up wants something new: what the previous answer quoted is passed over.
-        previous = history[-1].answer if history and query != question else ""
-        text, refused, citations = self.answerer.answer(ranked_against, passages, avoid=previous, today=today)
+        previous = history[-1].answer if history and query is not asked else ""
+        text, refused, citations = self.answerer.answer(ranked_against, passages, avoid=previous)
         answered = time.perf_counter()
         answer = Answer(
             question=question,
-            search_query=query,
+            search_query=query.text,
             text=text,
             refused=refused,
             citations=citations,
@@ -281,11 +275,11 @@ class Pipeline:
             mode=self.settings.llm.mode,
         )
         timings = {"search": (searched - condensed) * 1000, "answer": (answered - searched) * 1000}
-        if history and query != question:
+        if history and query is not asked:
             timings["condense"] = (condensed - started) * 1000
         if self.llm is not None and not refused:
             # The model reads the search text: a follow-up's standalone form, or with the question before it.
-            self.write_with_model(answer, query, today, on_text, timings)
+            self.write_with_model(answer, query, on_text, timings)
         if not answer.refused:
             from bot.briefing.story_context import with_stories
 
@@ -295,30 +289,33 @@ class Pipeline:
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = timings
         if not answer.refused:
-            answer.freshness_note = freshness_note(query, answer.citations, today)
+            answer.freshness_note = freshness_note(query, answer.citations)
         return answer
 
-    def standalone(self, question: str, history: Sequence[Turn], today: date) -> tuple[str, str]:
+    def standalone(self, question: Question, history: Sequence[Turn]) -> tuple[Question, Question]:
         """(what to search for, what to rank sentences against). A follow-up is rewritten by the
         model's condensing prompt when there is one; otherwise, or when that fails, it is searched
         together with the previous search, and ranked against itself unless it has no content
         words of its own ("When?")."""
-        if not history or not is_follow_up(question):
+        if not history or not question.follow_up:
             return question, question
         if self.llm is not None:
             try:
-                standalone = self.llm.condense(question, history, today)
+                standalone = Question.of(
+                    self.llm.condense(question.text, history, question.asked_on), question.asked_on
+                )
                 return standalone, standalone
             except LLMError as error:
                 log.info("condensing the follow-up failed (%s); combining it with the last question", error)
-        query = f"{history[-1].search} {question}"[-self.settings.max_question_chars :]
-        return query, question if content_words(question) else query
+        combined = f"{history[-1].search} {question.text}"[-self.settings.max_question_chars :]
+        query = Question.of(combined, question.asked_on)
+        return query, question if question.words else query
 
-    def write_with_model(self, answer: Answer, question: str, today: date, on_text, timings: dict[str, float]) -> None:
+    def write_with_model(self, answer: Answer, question: Question, on_text, timings: dict[str, float]) -> None:
         """Replace the extractive answer with the model's verified one, unless the model fails or
         too little of its answer is supported; then the quotes stay and the note says why."""
         try:
-            written = self.llm.answer(question, answer.passages, today, on_text)
+            written = self.llm.answer(question.text, answer.passages, question.asked_on, on_text)
         except LLMError as error:
             answer.verification = Verification(kept=0, moved=0, removed=0, fallback=True)
             answer.note = f"The language model could not answer: {error}. These are quotes from the articles instead."

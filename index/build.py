@@ -11,12 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from index.articles.article import MAX_PASSAGES, Article, Note, Problem, Scan
-from index.articles.chunk import (
-    CHUNKER_VERSION,
-    chunk_article,
-    embed_text,
-    make_splitter,
-)
+from index.articles.chunk import CHUNKER_VERSION, chunk_article, embed_text, make_splitter
 from index.articles.files import scan_sources
 from index.articles.stories import StoryBook, sketch
 from index.embedding.embedder import Embedder

@@ -55,6 +55,18 @@ def corpus_copy(tmp_path) -> Path:
     return target
 
 
+def run_cli(*args, env=None, cwd=None, timeout=180):
+    """`python -m bot.cli ARGS` in a new process, with `env` added to this one's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def make_pipeline(data_dir: Path, **env) -> Pipeline:
     return Pipeline(
         load_settings({"NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_ALLOW_PRIVATE_HOSTS": TEST_HOSTS, **env})

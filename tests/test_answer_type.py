@@ -1,8 +1,15 @@
 """What kind of thing a question asks for, and the span of a sentence that holds it."""
 
+from datetime import date
+
 import pytest
 
-from bot.answering.answer_type import DATE, NAME, NUMBER, PERSON, PLACE, highlight, kind_spans, question_kind
+from bot.answering.answer_type import highlight, kind_spans
+from bot.answering.question import DATE, NAME, NUMBER, PERSON, PLACE, Question
+
+
+def asked(text):
+    return Question.of(text, date(2025, 6, 3))
 
 
 @pytest.mark.parametrize(
@@ -19,11 +26,13 @@ from bot.answering.answer_type import DATE, NAME, NUMBER, PERSON, PLACE, highlig
     ],
 )
 def test_question_kinds(question, kind):
-    assert question_kind(question) == kind
+    assert asked(question).kind == kind
 
 
 def spans(sentence, kind, question):
-    return [sentence[start:end] for start, end in kind_spans(sentence, kind, question)]
+    understood = asked(question)
+    assert understood.kind == kind
+    return [sentence[start:end] for start, end in kind_spans(sentence, understood)]
 
 
 def test_things_the_question_already_names_are_not_answers():
@@ -55,6 +64,6 @@ def test_numbers_and_dates():
 
 def test_the_highlight_is_the_thing_nearest_the_question_words():
     sentence = "President Volodymyr Zelenskyy announced that Defense Minister Rustem Umerov would head the Ukrainian delegation."
-    start, end = highlight(sentence, "Who heads the Ukrainian delegation?", PERSON)
+    start, end = highlight(sentence, asked("Who heads the Ukrainian delegation?"))
     assert sentence[start:end] == "Defense Minister Rustem Umerov"
-    assert highlight(sentence, "Why?", None) is None
+    assert highlight(sentence, asked("Why?")) is None

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import SEED_FILE, ChromaServer, free_port, make_pipeline
+from tests.conftest import SEED_FILE, ChromaServer, free_port, make_pipeline, run_cli
 from tests.news_server import wait_for
 
 FERRY = "Ferry terminal delayed\n\nThe harbour authority said on Tuesday that the new ferry terminal will open in May, two years late."
@@ -33,13 +33,7 @@ def test_readers_on_other_machines_follow_the_writer_through_the_server(chroma_s
 
     (corpus_copy / "ferry.txt").write_text(FERRY, encoding="utf-8")
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(tmp_path / "writer"), "NEWSBOT_CHROMA_URL": chroma_server.url}
-    subprocess.run(
-        [sys.executable, "-m", "bot.cli", "index", str(corpus_copy)],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    run_cli("index", str(corpus_copy), env=env, timeout=600).check_returncode()
     assert "May" in reader.ask("When will the ferry terminal open?").text  # at its next question
     assert reader.stats().articles == 2 and not (tmp_path / "reader" / "chroma").exists()
 
@@ -50,9 +44,8 @@ def test_a_second_writer_against_the_server_is_told_who_holds_the_lock(chroma_se
     first = make_pipeline(tmp_path / "one", NEWSBOT_CHROMA_URL=chroma_server.url)
     second = make_pipeline(tmp_path / "two", NEWSBOT_CHROMA_URL=chroma_server.url)
     first.index([corpus_copy])
-    with first.store.writing():
-        with pytest.raises(IndexBusy, match=f"pid {os.getpid()}"):
-            second.index([corpus_copy])
+    with first.store.writing(), pytest.raises(IndexBusy, match=f"pid {os.getpid()}"):
+        second.index([corpus_copy])
     assert second.index([corpus_copy]).unchanged == 1
 
 
@@ -158,7 +151,7 @@ def test_a_bot_started_before_its_server_waits_and_says_so(tmp_path, caplog):
 
     port = free_port()
     settings = make_pipeline(tmp_path / "setup").settings.model_copy(
-        update={"data_dir": tmp_path / "bot", "chroma_url": f"http://127.0.0.1:{port}", "sources": str(SEED_FILE)},
+        update={"data_dir": tmp_path / "bot", "chroma_url": f"http://127.0.0.1:{port}", "sources": str(SEED_FILE)}
     )
     loaded = []
     with caplog.at_level(logging.WARNING, logger="newsbot.discord"):

@@ -10,20 +10,9 @@ import pytest
 from bot.cli import main
 from bot.repl import Repl
 from bot.settings import BUNDLED_CORPUS
-from tests.conftest import ROOT, SEED_FILE, SEED_ID, make_pipeline
+from tests.conftest import ROOT, SEED_FILE, SEED_ID, make_pipeline, run_cli
 
 HEAVY = ("torch", "chromadb", "llama_index", "sentence_transformers", "discord")
-
-
-def run_cli(*args, env=None, cwd=None, timeout=180):
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 def test_help_does_not_import_heavy_libraries():

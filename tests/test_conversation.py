@@ -3,14 +3,19 @@ language model is set (the model's condensing is tested in test_llm.py)."""
 
 from datetime import date
 
-from bot.answering.conversation import Conversation, Turn, is_follow_up
+from bot.answering.conversation import Conversation, Turn
+from bot.answering.question import Question
 from bot.repl import Repl
 
 
+def follow_up(text):
+    return Question.of(text, date(2025, 6, 3)).follow_up
+
+
 def test_follow_ups_are_recognised():
-    assert is_follow_up("And what did Russia say?") and is_follow_up("What about the Russian delegation?")
-    assert is_follow_up("When?") and is_follow_up("Who said that?")
-    assert not is_follow_up("Who heads the Ukrainian delegation?")
+    assert follow_up("And what did Russia say?") and follow_up("What about the Russian delegation?")
+    assert follow_up("When?") and follow_up("Who said that?")
+    assert not follow_up("Who heads the Ukrainian delegation?")
 
 
 def test_history_is_bounded_and_can_be_reset():
@@ -25,15 +30,18 @@ def test_history_is_bounded_and_can_be_reset():
 def test_without_a_model_a_follow_up_is_searched_with_the_previous_search(seed_pipeline):
     history = [Turn("Where were the peace talks held?", "Where were the peace talks held?")]
     today = date(2025, 6, 3)
-    assert seed_pipeline.standalone("Who heads the Ukrainian delegation?", history, today) == (
-        "Who heads the Ukrainian delegation?",
-        "Who heads the Ukrainian delegation?",
-    )
-    query, ranked = seed_pipeline.standalone("What about the Russian delegation?", history, today)
+
+    def standalone(text):
+        query, ranked = seed_pipeline.standalone(Question.of(text, today), history)
+        assert query.asked_on == ranked.asked_on == today
+        return query.text, ranked.text
+
+    assert standalone("Who heads the Ukrainian delegation?") == ("Who heads the Ukrainian delegation?",) * 2
+    query, ranked = standalone("What about the Russian delegation?")
     assert query == "Where were the peace talks held? What about the Russian delegation?"
     assert ranked == "What about the Russian delegation?"
     # No content words of its own: sentences are ranked against the combined text.
-    assert seed_pipeline.standalone("When?", history, today) == ("Where were the peace talks held? When?",) * 2
+    assert standalone("When?") == ("Where were the peace talks held? When?",) * 2
 
 
 def test_the_repl_keeps_a_conversation_and_resets_it(seed_pipeline, tmp_path):

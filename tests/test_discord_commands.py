@@ -106,10 +106,7 @@ def test_a_read_only_bot_will_not_start_on_an_empty_index(tmp_path):
 
 @pytest.mark.parametrize(
     "question, reply",
-    [
-        ("   ", "The question is empty"),
-        ("x" * 600, "The question is 600 characters long; please keep it under 500."),
-    ],
+    [("   ", "The question is empty"), ("x" * 600, "The question is 600 characters long; please keep it under 500.")],
 )
 async def test_ask_refuses_bad_questions_privately(live, question, reply):
     bot, standin = live

@@ -121,10 +121,7 @@ async def test_cooldown_answers_kindly(newsbot):
 
 @pytest.mark.parametrize(
     "question, reply",
-    [
-        ("", "The question is empty"),
-        ("why " * 200, "The question is 799 characters long; please keep it under 500."),
-    ],
+    [("", "The question is empty"), ("why " * 200, "The question is 799 characters long; please keep it under 500.")],
 )
 async def test_bad_questions_get_a_clear_reply(newsbot, question, reply):
     channel = dpytest.get_config().channels[0]

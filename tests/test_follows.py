@@ -187,18 +187,7 @@ def test_an_alert_then_an_update_then_nothing_for_the_unrelated(indexed, site, c
     alert, update = sent
     assert alert["title"] == PAGES["second"][1] and alert["quote"] in " ".join(PAGES["second"][2])
     assert update["title"] == PAGES["third"][1] and update["story_id"] == alert["story_id"]
-    assert set(alert) == {
-        "type",
-        "follow_id",
-        "topic",
-        "story_id",
-        "article_id",
-        "title",
-        "source",
-        "url",
-        "published",
-        "quote",
-    }
+    assert set(alert) == set("type follow_id topic story_id article_id title source url published quote".split())
 
 
 def test_alerts_beyond_the_hourly_cap_come_as_one_digest(indexed, site, capsys, monkeypatch):

@@ -9,7 +9,7 @@ import pytest
 from index.articles.chunk import chunk_article, embed_text, make_splitter
 from index.articles.files import read_file
 from index.build import COMMIT_ARTICLES, HOLD_AFTER_BATCH
-from tests.conftest import SEED_FILE, SEED_ID, ChromaServer, ctrl_c_restored, make_pipeline, stop_process
+from tests.conftest import SEED_FILE, SEED_ID, ChromaServer, ctrl_c_restored, make_pipeline, run_cli, stop_process
 from tests.news_server import wait_for
 
 STORY = "The harbour authority said on Tuesday that the new ferry terminal will open in May, two years late."
@@ -186,9 +186,8 @@ def test_a_second_writer_is_told_who_holds_the_lock(tmp_path, corpus_copy):
 
     pipeline = make_pipeline(tmp_path / "data")
     pipeline.index([corpus_copy])
-    with pipeline.store.writing():
-        with pytest.raises(IndexBusy, match=f"pid {os.getpid()}"):
-            pipeline.index([corpus_copy])
+    with pipeline.store.writing(), pytest.raises(IndexBusy, match=f"pid {os.getpid()}"):
+        pipeline.index([corpus_copy])
     assert pipeline.index([corpus_copy]).unchanged == 1
 
 
@@ -199,13 +198,7 @@ def test_a_reader_answers_from_an_article_another_process_adds(tmp_path, corpus_
     assert reader.ask("When will the ferry terminal open?").refused
     (corpus_copy / "ferry.txt").write_text(f"Ferry terminal delayed\n\n{STORY}", encoding="utf-8")
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data)}
-    subprocess.run(
-        [sys.executable, "-m", "bot.cli", "index", str(corpus_copy)],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    run_cli("index", str(corpus_copy), env=env, timeout=600).check_returncode()
     answer = reader.ask("When will the ferry terminal open?")  # the same reader, not reopened
     assert not answer.refused and "May" in answer.text
     assert reader.searcher.dense_ranking(reader.embedder.embed_query(STORY), 1)[0].startswith(

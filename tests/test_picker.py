@@ -4,18 +4,24 @@ sentence's article."""
 
 import json
 import shutil
+from datetime import date
 
 import numpy as np
 import pytest
 
 from bot.answering import picker as picker_module
-from bot.answering.features import QuestionFacts, sentence_features
-from bot.answering.names import about_another, distinguishing_terms, unmatched_terms
+from bot.answering.features import sentence_features
+from bot.answering.names import about_another, unmatched_terms
 from bot.answering.picker import CARD_FILE, FIXTURE_FILE, MODEL_DIR, WEIGHTS_FILE, AnswerPicker, PickerModelError
+from bot.answering.question import Question
 from bot.answering.results import REFUSAL
 from bot.cli import main
 from index.search.searcher import Passage
 from tests.conftest import SEED_FILE, make_pipeline
+
+
+def asked(text: str) -> Question:
+    return Question.of(text, date(2019, 10, 12))
 
 
 def passage(article_id: str, title: str, text: str) -> Passage:
@@ -35,7 +41,7 @@ def test_the_model_prefers_the_sentence_that_answers(embedder):
         "Threats of tougher economic restrictions on Moscow have yet to sway the Russian position.",
         "President Volodymyr Zelenskyy announced in a social media update on Sunday that Defense Minister Rustem Umerov would head the Ukrainian delegation.",
     ]
-    facts = QuestionFacts.of(question)
+    facts = asked(question)
     query = embedder.embed_query(question)
     rows = [
         sentence_features(facts, s, float(v @ query), "Ukraine-Russia Peace Talks Resume", False, 0, 1)
@@ -84,9 +90,9 @@ def test_the_cli_names_a_broken_model_without_a_traceback(tmp_path, monkeypatch,
 
 
 def test_distinguishing_terms_are_names_of_several_words_and_years():
-    assert distinguishing_terms("Who won the Nobel Peace Prize in 2019?") == [("Nobel", "Peace", "Prize"), ("2019",)]
-    assert distinguishing_terms("Which influential American economist died at the age of 100?") == []
-    assert distinguishing_terms("When did the talks resume on Monday?") == []
+    assert asked("Who won the Nobel Peace Prize in 2019?").terms == (("Nobel", "Peace", "Prize"), ("2019",))
+    assert asked("Which influential American economist died at the age of 100?").terms == ()
+    assert asked("When did the talks resume on Monday?").terms == ()
 
 
 def test_an_article_without_one_of_the_questions_words_is_a_neighbour():
@@ -96,8 +102,10 @@ def test_an_article_without_one_of_the_questions_words_is_a_neighbour():
         "On Tuesday, the Royal Swedish Academy of Sciences announced the winners of the 2019 Nobel Prize in Physics.",
     )
     other = passage("other", "Peace talks", "Peace talks resumed in Istanbul.")
-    assert unmatched_terms("Who won the Nobel Peace Prize in 2019?", physics, [physics, other]) == ["Peace"]
-    assert unmatched_terms("Who won the Nobel Prize in Physics in 2019?", physics, [physics, other]) == []
+    assert unmatched_terms(asked("Who won the Nobel Peace Prize in 2019?").terms, physics, [physics, other]) == [
+        "Peace"
+    ]
+    assert unmatched_terms(asked("Who won the Nobel Prize in Physics in 2019?").terms, physics, [physics, other]) == []
 
 
 def test_the_peace_prize_is_not_answered_with_the_physics_prize(tmp_path):
@@ -141,4 +149,4 @@ def test_the_peace_prize_is_not_answered_with_the_physics_prize(tmp_path):
     ],
 )
 def test_a_sentence_about_another_one_of_what_the_question_names_is_told_apart(question, sentence, expected):
-    assert about_another(question, sentence) is expected
+    assert about_another(asked(question).named_things, sentence) is expected

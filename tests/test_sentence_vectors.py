@@ -1,7 +1,10 @@
 """Sentence vectors stored with their chunks: packed compactly, written by the indexer, and found for
 every sentence the answerer and the verifier read, so a question embeds nothing but itself."""
 
+from datetime import date
+
 from bot.answering.answer import quotable
+from bot.answering.question import Question
 from bot.answering.quoting import sentences_of
 from bot.answering.verify import CitationVerifier
 from index.articles.sentences import sentence_texts
@@ -48,7 +51,7 @@ def test_every_sentence_an_answer_reads_was_stored_at_indexing(seed_pipeline, em
 def test_answering_and_verifying_embed_no_sentence(seed_pipeline, embedder):
     embedder.forget_sentences()
     passages = seed_pipeline.searcher.search(QUESTIONS[0], 5)
-    seed_pipeline.answerer.answer(QUESTIONS[0], passages)
+    seed_pipeline.answerer.answer(Question.of(QUESTIONS[0], date.today()), passages)
     assert CitationVerifier(embedder).spans(passages)
     assert embedder.cached_sentences == 0, "a sentence was embedded at question time"
 

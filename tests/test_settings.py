@@ -1,49 +1,29 @@
-"""Settings declared once: the README's table and .env.example are written from the declarations,
+"""Settings declared once: docs/settings.md's table and .env.example are written from the declarations,
 `newsbot config` says where each value came from without showing secrets, a bad value is one line
 naming its variable, and a language-model backend from another package plugs in by entry point."""
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
-from bot.settings import (
-    DiscordSettings,
-    LLMSettings,
-    Settings,
-    SettingsError,
-    load_discord_settings,
-    load_settings,
-)
-from bot.settings.reference import env_example, readme_with_table
-from tests.conftest import ROOT, SEED_FILE
+from bot.settings import DiscordSettings, LLMSettings, Settings, SettingsError, load_discord_settings, load_settings
+from bot.settings.reference import SETTINGS_PAGE, env_example, page_with_table
+from tests.conftest import ROOT, SEED_FILE, run_cli
 
 SECRET = "sk-test-abcdefghijklmnop"
 
 
-def run_cli(*args, env=None, cwd=None, timeout=120):
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def test_readme_table_and_env_example_are_written_from_the_declarations():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert readme_with_table(readme) == readme, "run: python -m bot.settings.reference --write"
+def test_settings_table_and_env_example_are_written_from_the_declarations():
+    page = (ROOT / SETTINGS_PAGE).read_text(encoding="utf-8")
+    assert page_with_table(page) == page, "run: python -m bot.settings.reference --write"
     assert env_example() == (ROOT / ".env.example").read_text(encoding="utf-8"), (
         "run: python -m bot.settings.reference --write"
     )
     for group in (Settings, LLMSettings, DiscordSettings):
         for item in group.declared():
-            assert f"`{item.env}`" in readme and f"# {item.env}={item.default}\n" in env_example()
+            assert f"`{item.env}`" in page and f"# {item.env}={item.default}\n" in env_example()
 
 
 def test_config_says_where_each_value_came_from_and_hides_secrets(tmp_path):

@@ -261,10 +261,7 @@ def test_a_figure_reworded_by_another_outlet_is_flagged(embedder):
 def test_an_outlets_own_later_figure_is_an_update():
     import numpy as np
 
-    claims = [
-        Claim(FIRST_REPORT[0], "a1", GAZETTE, "2026-11-16"),
-        Claim(UPDATE[0], "a2", GAZETTE, "2026-11-18"),
-    ]
+    claims = [Claim(FIRST_REPORT[0], "a1", GAZETTE, "2026-11-16"), Claim(UPDATE[0], "a2", GAZETTE, "2026-11-18")]
     (found,) = find_disagreements(claims, np.full((2, 2), 0.5**0.5, dtype=np.float32))
     assert found.update and found.first.article_id == "a1"
 

@@ -23,6 +23,7 @@ import os
 import random
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,8 +33,9 @@ from index.offline import configure_offline  # noqa: E402
 
 configure_offline()
 from bot.answering.answer import quotable  # noqa: E402
-from bot.answering.features import QuestionFacts, sentence_features  # noqa: E402
+from bot.answering.features import sentence_features  # noqa: E402
 from bot.answering.picker import FEATURES, FIXTURE_FILE, MODEL_DIR, WEIGHTS_FILE, AnswerPicker  # noqa: E402
+from bot.answering.question import Question  # noqa: E402
 from bot.answering.quoting import sentences_of  # noqa: E402
 from bot.evaluate import contains  # noqa: E402
 
@@ -121,7 +123,7 @@ def candidates(question: dict, articles: dict[str, dict]) -> list[dict]:
 
 
 def featurise(embedder, question: dict, rows: list[dict]) -> list[list[float]]:
-    facts = QuestionFacts.of(question["question"])
+    facts = Question.of(question["question"], date.fromisoformat(question["date"][:10]))
     query = embedder.embed_query(question["question"])
     vectors = embedder.embed([row["text"] for row in rows])
     return [

@@ -149,10 +149,7 @@ def with_contrasts(groups: list[dict], rng: random.Random) -> int:
 
 
 def build_groups(
-    eval_dir: Path,
-    sources: tuple[str, ...],
-    rng: random.Random,
-    contrasts: bool = False,
+    eval_dir: Path, sources: tuple[str, ...], rng: random.Random, contrasts: bool = False
 ) -> tuple[list[dict], list[dict], dict]:
     """(training groups, validation groups, counts). Validation takes whole weeks of rtqa-train."""
     training, validation, counts = [], [], {}
@@ -243,8 +240,7 @@ def train_model(base: str, training: list[dict], epochs: float, threads: int, lo
     heads = [*model.score.parameters(), *model.span.parameters()]
     body = [p for p in model.encoder.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(
-        [{"params": body, "lr": LEARNING_RATE}, {"params": heads, "lr": HEAD_LEARNING_RATE}],
-        weight_decay=0.01,
+        [{"params": body, "lr": LEARNING_RATE}, {"params": heads, "lr": HEAD_LEARNING_RATE}], weight_decay=0.01
     )
     steps = int(len(training) * epochs / GROUPS_PER_STEP)
     schedule = get_linear_schedule_with_warmup(optimizer, int(steps * WARMUP_SHARE), steps)

@@ -36,6 +36,7 @@ def main():
     args = parser.parse_args()
 
     from bot.answering.names import missing_names, unmatched_terms
+    from bot.answering.question import Question
     from bot.evaluate import RARE_ANSWER_DF, question_date
     from bot.pipeline import Pipeline
     from bot.settings import load_settings
@@ -50,16 +51,17 @@ def main():
     def gate(row) -> tuple[bool, float]:
         """(refused by the name check at any threshold; the best score of a sentence that may be
         quoted: with the learned picker, one whose article holds the question's names and years)."""
-        passages = pipeline.searcher.search(row["question"], args.k, question_date(row))
-        if missing_names(row["question"], passages):
+        question = Question.of(row["question"], question_date(row))
+        passages = pipeline.searcher.search(question, args.k)
+        if missing_names(question.names, passages):
             return True, -1.0
-        candidates = answerer.candidates(row["question"], passages)
+        candidates = answerer.candidates(question, passages)
         if not learned:
             return False, max(map(answerer.relevance, candidates), default=-1.0)
-        scored = answerer.scored(row["question"], candidates, question_date(row))
+        scored = answerer.scored(question, candidates)
         if answerer.reader is not None:
-            scored = answerer.read(row["question"], scored)
-        covering = [c for c in scored if not unmatched_terms(row["question"], c.passage, passages)]
+            scored = answerer.read(question, scored)
+        covering = [c for c in scored if not unmatched_terms(question.terms, c.passage, passages)]
         return False, max((c.confidence for c in covering), default=-1.0)
 
     scored = {"answerable": [gate(row) for row in answerable], "unanswerable": [gate(row) for row in unanswerable]}

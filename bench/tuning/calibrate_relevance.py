@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +26,7 @@ configure_offline()
 
 from bot.answering.answer import SIMILARITY_WEIGHT, ExtractiveAnswerer  # noqa: E402
 from bot.answering.names import missing_names  # noqa: E402
+from bot.answering.question import Question  # noqa: E402
 from bot.settings import Settings, load_settings  # noqa: E402
 from index.build import update_index  # noqa: E402
 from index.embedding.embedder import Embedder  # noqa: E402
@@ -42,9 +44,10 @@ def measure(questions, searcher, embedder, k):
     answerer = ExtractiveAnswerer(embedder, min_relevance=0.0)
     measured = []
     for question in questions:
-        passages = searcher.search(question["question"], k)
-        gated = bool(missing_names(question["question"], passages))
-        measured.append((question, answerer.candidates(question["question"], passages), gated))
+        asked = Question.of(question["question"], date.today())
+        passages = searcher.search(asked, k)
+        gated = bool(missing_names(asked.names, passages))
+        measured.append((question, answerer.candidates(asked, passages), gated))
     return measured
 
 

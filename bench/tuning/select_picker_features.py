@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "train"))
 
 def runtime_candidates(eval_dir: Path, data_dir: Path) -> list[tuple[np.ndarray, list[bool], list[float]]]:
     """Per question with the answer among its candidates: (all features, holds, weighted priority)."""
-    from bot.answering.features import QuestionFacts, age_in_days, sentence_features
+    from bot.answering.question import Question
     from bot.evaluate import RARE_ANSWER_DF, contains, question_date
     from bot.pipeline import Pipeline
     from bot.settings import load_settings
@@ -43,28 +43,13 @@ def runtime_candidates(eval_dir: Path, data_dir: Path) -> list[tuple[np.ndarray,
     for row in read_jsonl(eval_dir / "questions.jsonl"):
         if row.get("answer_df", 0) > RARE_ANSWER_DF:
             continue
-        today = question_date(row)
-        passages = pipeline.searcher.search(row["question"], 10, today)
-        candidates = answerer.candidates(row["question"], passages)
+        question = Question.of(row["question"], question_date(row))
+        passages = pipeline.searcher.search(question, 10)
+        candidates = answerer.candidates(question, passages)
         holds = [contains(c.sentence, str(row["answer"])) for c in candidates]
         if not any(holds):
             continue
-        facts = QuestionFacts.of(row["question"])
-        features = np.array(
-            [
-                sentence_features(
-                    facts,
-                    c.sentence,
-                    c.similarity,
-                    c.passage.title,
-                    c.passage.position == 0 and c.index == 0,
-                    c.rank,
-                    age_in_days(c.passage.published, today),
-                )
-                for c in candidates
-            ]
-        )
-        found.append((features, holds, [answerer.priority(c) for c in candidates]))
+        found.append((answerer.features(question, candidates), holds, [answerer.priority(c) for c in candidates]))
     return found
 
 

@@ -23,6 +23,7 @@ from common import chosen, open_tuning_run
 import bot.answering.answer as answer
 import index.embedding.embedder
 from bot.answering.names import missing_names
+from bot.answering.question import Question
 from bot.answering.quoting import shape_problems
 from bot.evaluate import Scores, question_date
 
@@ -49,7 +50,7 @@ VARIANTS = {
 
 def todays_composition(answerer, question, passages):
     """The answerer before issue 11: best sentence plus up to two within 0.25, not redundant."""
-    missing = missing_names(question, passages)
+    missing = missing_names(question.names, passages)
     if missing:
         return "", True, []
     candidates = answerer.candidates(question, passages)
@@ -75,18 +76,19 @@ def todays_composition(answerer, question, passages):
 def main():
     args, pipeline, questions = open_tuning_run(__doc__)
     index.embedding.embedder.SENTENCE_CACHE_SIZE = 1_000_000  # every variant reads the same sentences: embed them once
-    searched = [(row, pipeline.searcher.search(row["question"], args.k, question_date(row))) for row in questions]
+    asked = [(row, Question.of(row["question"], question_date(row))) for row in questions]
+    searched = [(row, question, pipeline.searcher.search(question, args.k)) for row, question in asked]
     print("| variant | AnswerHit | AnswerHit@1 | AnswerHit@40w | median words | refused | fragments | unbalanced |")
     print("|---|---|---|---|---|---|---|---|")
     for name, changes in chosen(VARIANTS, args.variants).items():
         for setting, value in {**SHIPPED, **(changes or {})}.items():
             setattr(answer, setting, value)
         scores = Scores()
-        for row, passages in searched:
+        for row, question, passages in searched:
             if changes is None:
-                text, refused, quotes = todays_composition(pipeline.answerer, row["question"], passages)
+                text, refused, quotes = todays_composition(pipeline.answerer, question, passages)
             else:
-                text, refused, citations = pipeline.answerer.answer(row["question"], passages)
+                text, refused, citations = pipeline.answerer.answer(question, passages)
                 quotes = [quote for citation in citations for quote in citation.quotes]
             scores.add(str(row["answer"]), [p.readable_text for p in passages], text, refused, quotes)
             if changes == {}:

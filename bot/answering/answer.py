@@ -14,14 +14,14 @@ docs/answering.md.
 
 import math
 from dataclasses import dataclass, replace
-from datetime import date
 
 import numpy as np
 
-from bot.answering.answer_type import highlight, kind_spans, question_kind
-from bot.answering.features import QuestionFacts, age_in_days, sentence_features
+from bot.answering.answer_type import highlight, kind_spans
+from bot.answering.features import age_in_days, sentence_features
 from bot.answering.names import about_another, missing_names, unmatched_terms
 from bot.answering.picker import AnswerPicker
+from bot.answering.question import Question
 from bot.answering.quoting import (
     Sentence,
     addresses_a_model,
@@ -35,11 +35,7 @@ from bot.answering.quoting import (
 )
 from bot.answering.reader import Reader
 from bot.answering.results import REFUSAL, Citation
-from bot.answering.words import (
-    content_words,
-    rare_word_overlaps,
-    word_overlap,
-)
+from bot.answering.words import rare_word_overlaps, word_overlap
 from index.embedding.embedder import Embedder
 from index.search.searcher import Passage
 
@@ -138,29 +134,24 @@ class ExtractiveAnswerer:
         self.reader_candidates = reader_candidates
         self.reader_picker_weight = reader_picker_weight
 
-    def answer(
-        self,
-        question: str,
-        passages: list[Passage],
-        avoid: str = "",
-        today: date | None = None,
-    ) -> tuple[str, bool, list[Citation]]:
-        """(answer text, refused, citations), as of `today`. Sentences quoted in `avoid` (the
-        previous answer of a follow-up) are passed over while others are relevant enough."""
-        missing = missing_names(question, passages)
+    def answer(self, question: Question, passages: list[Passage], avoid: str = "") -> tuple[str, bool, list[Citation]]:
+        """(answer text, refused, citations), as of the day `question` is asked on. Sentences quoted
+        in `avoid` (the previous answer of a follow-up) are passed over while others are relevant
+        enough."""
+        missing = missing_names(question.names, passages)
         if missing:
             listed = ", ".join(missing[:3])
             return f"{REFUSAL} None of the passages found mention {listed}.", True, []
         candidates = self.candidates(question, passages)
         if self.picker is not None:
-            candidates = self.scored(question, candidates, today)
+            candidates = self.scored(question, candidates)
             if self.reader is not None:
                 candidates = self.read(question, candidates)
             best = max(candidates, key=lambda c: c.confidence, default=None)
             if best is not None and best.confidence < self.min_confidence and self.reader is not None:
                 return f"{REFUSAL} The closest article found is “{best.passage.title}”.", True, []
             if best is not None and best.confidence >= self.min_confidence:
-                lacking = {p.article_id: unmatched_terms(question, p, passages) for p in passages}
+                lacking = {p.article_id: unmatched_terms(question.terms, p, passages) for p in passages}
                 if lacking[best.passage.article_id]:
                     candidates = [c for c in candidates if not lacking[c.passage.article_id]]
                     if max((c.confidence for c in candidates), default=0.0) < self.min_confidence:
@@ -174,40 +165,47 @@ class ExtractiveAnswerer:
         fresh = [candidate for candidate in ranked if candidate.sentence not in avoid] if avoid else ranked
         return self.compose(question, fresh or ranked)
 
-    def scored(self, question: str, candidates: list[Candidate], today: date | None = None) -> list[Candidate]:
-        """The candidates with the learned picker's confidence that each answers, as of `today`."""
-        facts = QuestionFacts.of(question)
-        rows = [
-            sentence_features(
-                facts,
-                c.sentence,
-                c.similarity,
-                c.passage.title,
-                c.passage.position == 0 and c.index == 0,
-                c.rank,
-                age_in_days(c.passage.published, today or date.today()),
-            )
-            for c in candidates
-        ]
-        return [replace(c, confidence=float(p)) for c, p in zip(candidates, self.picker.confidences(np.array(rows)))]
+    def scored(self, question: Question, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates with the learned picker's confidence that each answers, as of the day the
+        question is asked on."""
+        rows = self.features(question, candidates)
+        return [replace(c, confidence=float(p)) for c, p in zip(candidates, self.picker.confidences(rows))]
 
-    def read(self, question: str, candidates: list[Candidate]) -> list[Candidate]:
+    @staticmethod
+    def features(question: Question, candidates: list[Candidate]) -> np.ndarray:
+        """The learned picker's features of each candidate, a row each (bot/answering/features.py)."""
+        return np.array(
+            [
+                sentence_features(
+                    question,
+                    c.sentence,
+                    c.similarity,
+                    c.passage.title,
+                    c.passage.position == 0 and c.index == 0,
+                    c.rank,
+                    age_in_days(c.passage.published, question.asked_on),
+                )
+                for c in candidates
+            ]
+        )
+
+    def read(self, question: Question, candidates: list[Candidate]) -> list[Candidate]:
         """The linear picker's best `reader_candidates`, with the reader's probability (its log-odds
         plus `reader_picker_weight` times the picker's) as their confidence and its short answer; the
         others can't win and are dropped. A sentence about another one of what the question names
         ("the Ukrainian delegation" for the Russian one) is not read while others are: the reader
         can't tell such neighbours apart."""
         ranked = sorted(candidates, key=lambda c: c.confidence, reverse=True)
-        chosen = [c for c in ranked if not about_another(question, c.sentence)][: self.reader_candidates] or ranked[
+        chosen = [c for c in ranked if not about_another(question.named_things, c.sentence)][
             : self.reader_candidates
-        ]
-        readings = self.reader.read(question, [(c.sentence, c.passage.title) for c in chosen])
+        ] or ranked[: self.reader_candidates]
+        readings = self.reader.read(question.text, [(c.sentence, c.passage.title) for c in chosen])
         return [
             replace(c, confidence=blended(r.probability, c.confidence, self.reader_picker_weight), short=r.short)
             for c, r in zip(chosen, readings)
         ]
 
-    def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
+    def candidates(self, question: Question, passages: list[Passage]) -> list[Candidate]:
         """Every distinct sentence of the passages, scored against the question."""
         seen: set[str] = set()
         found: list[tuple[Passage, int, tuple[Sentence, ...], int]] = []
@@ -221,23 +219,21 @@ class ExtractiveAnswerer:
         if not found:
             return []
         texts = [context[index].text for _, _, context, index in found]
-        question_vector = self.embedder.embed_query(question)
+        question_vector = self.embedder.embed_query(question.text)
         vectors = self.embedder.embed_sentences(texts, [passage.sentence_vectors for passage in passages])
-        question_words = content_words(question)
-        kind = question_kind(question)
         # Off as shipped, and a large share of an answer's time: computed only when weighed.
-        rare = rare_word_overlaps(question_words, texts) if RARE_WORDS_WEIGHT else [0.0] * len(texts)
+        rare = rare_word_overlaps(question.words, texts) if RARE_WORDS_WEIGHT else [0.0] * len(texts)
         return [
             Candidate(
                 text,
                 passage,
                 float(vector @ question_vector),
-                word_overlap(question_words, text),
+                word_overlap(question.words, text),
                 vector,
                 rank,
                 context,
                 index,
-                kind is not None and bool(kind_spans(text, kind, question)),
+                bool(kind_spans(text, question)),
                 rare_overlap,
             )
             for text, (passage, rank, context, index), vector, rare_overlap in zip(texts, found, vectors, rare)
@@ -246,17 +242,16 @@ class ExtractiveAnswerer:
     def relevance(self, candidate: Candidate) -> float:
         return self.similarity_weight * candidate.similarity + (1 - self.similarity_weight) * candidate.overlap
 
-    def addresses(self, question: str, sentences: list[str]) -> bool:
+    def addresses(self, question: Question, sentences: list[str]) -> bool:
         """Whether any of `sentences` (a model's answer) is as relevant to the question as a
         quoted sentence of the weighted picker must be. The learned picker's probability ranks a
         question's candidates against each other; it can't judge a model's sentences alone."""
         if not sentences:
             return False
-        question_vector = self.embedder.embed_query(question)
-        question_words = content_words(question)
+        question_vector = self.embedder.embed_query(question.text)
         relevances = [
             self.similarity_weight * float(vector @ question_vector)
-            + (1 - self.similarity_weight) * word_overlap(question_words, sentence)
+            + (1 - self.similarity_weight) * word_overlap(question.words, sentence)
             for sentence, vector in zip(sentences, self.embedder.embed(sentences))
         ]
         return max(relevances) >= self.min_relevance
@@ -288,7 +283,7 @@ class ExtractiveAnswerer:
         floor = self.min_relevance - QUOTE_FLOOR_SLACK
         return sorted((c for c in candidates if self.relevance(c) >= floor), key=self.priority, reverse=True)
 
-    def quote(self, question: str, candidate: Candidate) -> Quote | None:
+    def quote(self, question: Question, candidate: Candidate) -> Quote | None:
         """`candidate` widened into a span that reads on its own, or None if it has none."""
         span = widen(candidate.context, candidate.index)
         if span is None:
@@ -296,10 +291,10 @@ class ExtractiveAnswerer:
         text = span_text(candidate.passage.readable_text, candidate.context, span)
         if {"fragment", "unbalanced quotes"} & set(shape_problems(text)):
             return None  # cut mid-sentence by the splitter or a chunk edge: it wouldn't read on its own
-        found = candidate.short or highlight(candidate.sentence, question, question_kind(question))
+        found = candidate.short or highlight(candidate.sentence, question)
         return Quote(candidate, text, candidate.sentence[found[0] : found[1]] if found else "")
 
-    def lead(self, question: str, ranked: list[Candidate]) -> Quote | None:
+    def lead(self, question: Question, ranked: list[Candidate]) -> Quote | None:
         """The quote the answer opens with: the best candidate that reads on its own. One that
         leans on the sentence before it ("He said…", "that proposal") loses to a self-contained
         one nearly as good; otherwise it is quoted with that sentence."""
@@ -316,14 +311,14 @@ class ExtractiveAnswerer:
                 return found
         return None
 
-    def compose(self, question: str, ranked: list[Candidate]) -> tuple[str, bool, list[Citation]]:
+    def compose(self, question: Question, ranked: list[Candidate]) -> tuple[str, bool, list[Citation]]:
         lead = self.lead(question, ranked)
         if lead is None:
             return REFUSAL, True, []
         second = self.second(question, lead, ranked)
         return cite([lead] if second is None else [lead, second])
 
-    def second(self, question: str, lead: Quote, ranked: list[Candidate]) -> Quote | None:
+    def second(self, question: Question, lead: Quote, ranked: list[Candidate]) -> Quote | None:
         """A second quote, only for a sentence whose priority ties with the lead's (within
         TIE_MARGIN): the answerer can't tell which answers, so the reader sees both. Never one that
         repeats the lead."""

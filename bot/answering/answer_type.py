@@ -1,4 +1,4 @@
-"""What kind of thing a question asks for, and where a sentence holds one.
+"""Where a sentence holds the kind of thing a question asks for (Question.kind).
 
 "Who leads the delegation?" wants a name, "How many prisoners?" a number, "When did it happen?" a
 date. A sentence that holds a thing of that kind the question doesn't already name is likelier to
@@ -8,27 +8,7 @@ and dates by pattern: measured against spaCy-free alternatives in bench/tuning/t
 
 import re
 
-PERSON, NAME, PLACE, NUMBER, DATE = "person", "name", "place", "number", "date"
-
-QUESTION_KIND = [
-    (
-        re.compile(
-            r"\b(?:how (?:many|much|long|old|far|big|high|large)|what (?:percentage|percent|share|number|amount|age|price|score)|by how)\b",
-            re.I,
-        ),
-        NUMBER,
-    ),
-    (re.compile(r"\b(?:when|what (?:year|date|day|month|time)|which (?:year|date|day|month))\b", re.I), DATE),
-    (re.compile(r"\b(?:where|what (?:country|city|state|town|region|venue|place))\b", re.I), PLACE),
-    (re.compile(r"^\W*(?:(?:and|so|but)\s+)?(?:who|whom|whose)\b", re.I), PERSON),
-    (
-        re.compile(
-            r"\b(?:who|whom|whose|which|what (?:company|country|city|state|team|group|organi[sz]ation|agency|party|brand|firm|university|school|league|network|nation|island|band|film|movie|show|book|app|airline|bank))\b",
-            re.I,
-        ),
-        NAME,
-    ),
-]
+from bot.answering.question import DATE, NAME, NUMBER, PERSON, PLACE, Question
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
 DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
@@ -140,17 +120,12 @@ NOT_NAMES = {
 }
 
 
-def question_kind(question: str) -> str | None:
-    """PERSON, NAME, PLACE, NUMBER or DATE, or None for questions that ask for something else (what, why, how)."""
-    for pattern, kind in QUESTION_KIND:
-        if pattern.search(question):
-            return kind
-    return None
-
-
-def kind_spans(sentence: str, kind: str, question: str) -> list[tuple[int, int]]:
-    """Spans of `sentence` holding a thing of `kind` that `question` doesn't already mention."""
-    asked = {word.lower() for word in re.findall(r"\w+", question)}
+def kind_spans(sentence: str, question: Question) -> list[tuple[int, int]]:
+    """Spans of `sentence` holding a thing of the kind `question` asks for that it doesn't already
+    mention; none when it asks for no kind."""
+    kind, asked = question.kind, question.mentioned
+    if kind is None:
+        return []
     spans = []
     pattern = SPAN_PATTERNS[kind]
     for match in pattern.finditer(sentence):
@@ -176,16 +151,13 @@ def kind_spans(sentence: str, kind: str, question: str) -> list[tuple[int, int]]
     return spans
 
 
-def highlight(sentence: str, question: str, kind: str | None) -> tuple[int, int] | None:
+def highlight(sentence: str, question: Question) -> tuple[int, int] | None:
     """The span of `sentence` that answers `question`: of the things of the kind it asks for, the
     one nearest the question's own words in the sentence."""
-    if kind is None:
-        return None
-    spans = kind_spans(sentence, kind, question)
+    spans = kind_spans(sentence, question)
     if not spans:
         return None
-    asked = {word.lower() for word in re.findall(r"\w{4,}", question)}
-    anchors = [m.start() for m in re.finditer(r"\w+", sentence) if m.group().lower() in asked]
+    anchors = [m.start() for m in re.finditer(r"\w+", sentence) if m.group().lower() in question.anchors]
     if not anchors:
         return spans[0]
     return min(spans, key=lambda span: min(abs(span[0] - anchor) for anchor in anchors))

@@ -1,37 +1,11 @@
 """Conversations: the recent turns of one REPL session, Discord thread or DM, so follow-ups can
 lean on them. Pipeline.ask turns a follow-up into a standalone search (see its `history`)."""
 
-import re
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 MAX_TURNS = 6
 MAX_CONVERSATIONS = 2000
-# Words that show a question leans on an earlier one.
-FOLLOW_UP_OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|what else)\b", re.IGNORECASE)
-REFERRING_WORDS = {
-    "it",
-    "its",
-    "that",
-    "this",
-    "those",
-    "these",
-    "they",
-    "them",
-    "their",
-    "he",
-    "him",
-    "his",
-    "she",
-    "her",
-    "there",
-    "then",
-    "same",
-    "other",
-    "else",
-}
-# "Why?", "Since when?": too short to stand alone.
-SHORT_QUESTION_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -39,15 +13,6 @@ class Turn:
     question: str
     search: str  # what search saw: the standalone form of a follow-up
     answer: str = ""
-
-
-def is_follow_up(question: str) -> bool:
-    words = re.findall(r"[\w']+", question.lower())
-    if not words:
-        return False
-    if FOLLOW_UP_OPENERS.match(question.strip()):
-        return True
-    return len(words) <= SHORT_QUESTION_WORDS or bool(REFERRING_WORDS.intersection(words))
 
 
 class Conversation:

@@ -3,39 +3,20 @@ and when training (train/answer_picker.py)."""
 
 import math
 import re
-from dataclasses import dataclass
 from datetime import date
 
-from bot.answering.answer_type import kind_spans, question_kind
-from bot.answering.names import YEAR, asked_names, mentioned, names_in, vocabulary_of
+from bot.answering.answer_type import kind_spans
+from bot.answering.names import mentioned, names_in, vocabulary_of
+from bot.answering.question import Question
 from bot.answering.quoting import refers_back
-from bot.answering.words import content_words, word_overlap
-
-
-@dataclass(frozen=True)
-class QuestionFacts:
-    """What the picker's features need of a question, worked out once per question."""
-
-    text: str
-    words: frozenset[str]
-    kind: str | None
-    terms: tuple[str, ...]  # its names and years
-    vocabulary: frozenset[str]
-
-    @classmethod
-    def of(cls, question: str) -> "QuestionFacts":
-        terms = tuple(dict.fromkeys(asked_names(question) + YEAR.findall(question)))
-        return cls(
-            question, content_words(question), question_kind(question), terms, frozenset(vocabulary_of(question))
-        )
-
+from bot.answering.words import word_overlap
 
 NUMBER = re.compile(r"\d")
 MAX_AGE_DAYS = 3650
 
 
 def sentence_features(
-    question: QuestionFacts,
+    question: Question,
     sentence: str,
     similarity: float,
     title: str,
@@ -53,8 +34,10 @@ def sentence_features(
         similarity,
         word_overlap(question.words, sentence),
         word_overlap(question.words, title),
-        sum(mentioned(term, vocabulary) for term in question.terms) / len(question.terms) if question.terms else 1.0,
-        float(question.kind is not None and bool(kind_spans(sentence, question.kind, question.text))),
+        sum(mentioned(term, vocabulary) for term in question.specifics) / len(question.specifics)
+        if question.specifics
+        else 1.0,
+        float(bool(kind_spans(sentence, question))),
         math.log1p(len(new_names)),
         float(bool(NUMBER.search(sentence))),
         math.log(max(len(sentence.split()), 1)),

@@ -27,7 +27,7 @@ REFERRING_START = re.compile(r"^[\"“‘']?(?:He|She|They|His|Her|Their|Them|Th
 # "pushed back on that proposal": a demonstrative after a preposition points at an earlier sentence.
 REFERRING_INSIDE = re.compile(
     r"\b(?:on|to|of|with|against|about|for|by|from|over|under|after|before|behind|despite)\s+"
-    r"(?:that|this|these|those)\s+[a-z]+",
+    r"(?:that|this|these|those)\s+[a-z]+"
 )
 FIRST_ITEM = re.compile(r"^[\"“‘']?(?:First(?:ly)?\b|1[.)]\s|\(1\)|[•·▪●]\s|[-–—*]\s|One:)")
 LATER_ITEM = re.compile(

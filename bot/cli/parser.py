@@ -18,7 +18,7 @@ examples:
   newsbot brief "hurricane" --json             the stories about a topic, as JSON
   newsbot follow add "bird flu"                follow a topic; `newsbot watch` prints its alerts
   newsbot eval --articles A.jsonl --questions Q.jsonl --out run.jsonl   score retrieval on news questions
-  newsbot discord --sync                       run the Discord bot (DISCORD_TOKEN in .env); see README
+  newsbot discord --sync                       run the Discord bot (DISCORD_TOKEN in .env); see docs/discord.md
 
 Settings come from NEWSBOT_* environment variables or a .env file; see .env.example, and
 `newsbot config` for the values in effect.

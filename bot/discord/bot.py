@@ -265,6 +265,6 @@ async def _serve(
             ) from None
         except discord.PrivilegedIntentsRequired:
             raise DiscordStartError(
-                "Discord refused the Message Content intent: enable it on the developer portal's Bot page (see README, Discord)"
+                "Discord refused the Message Content intent: enable it on the developer portal's Bot page (see docs/discord.md)"
             ) from None
     return 0

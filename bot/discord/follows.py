@@ -17,12 +17,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.discord.queue import QueueFull
-from bot.discord.render import (
-    DiscordMessage,
-    render_backtest,
-    render_follow_message,
-    shorten,
-)
+from bot.discord.render import DiscordMessage, render_backtest, render_follow_message, shorten
 from bot.discord.replies import NO_MENTIONS, apology, send_kwargs
 from bot.follows.rounds import BACKTEST_DAYS
 from bot.follows.store import FollowError, Message
@@ -84,11 +79,7 @@ class Follows(commands.Cog):
         else:
             try:
                 follow, hits = await self.bot.answers.run(
-                    self.following.add,
-                    owner_of(member.id),
-                    topic,
-                    interaction.guild_id,
-                    target.id,
+                    self.following.add, owner_of(member.id), topic, interaction.guild_id, target.id
                 )
                 message = render_backtest(follow.topic, hits, BACKTEST_DAYS, follow.id)
             except FollowError as error:

@@ -12,13 +12,7 @@ from dataclasses import dataclass
 from bot.answering.results import Answer, Citation
 from bot.answering.verify import MARKER
 from bot.dates import human_date
-from bot.render import (
-    also_reported,
-    conflict_line,
-    emphasise,
-    web_source_status,
-    window_words,
-)
+from bot.render import also_reported, conflict_line, emphasise, web_source_status, window_words
 from index.articles.sentences import split_sentences
 
 CONTENT_LIMIT = 2000

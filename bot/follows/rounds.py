@@ -16,14 +16,7 @@ commits at once with the cursor (FollowStore.commit_round).
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bot.follows.matching import (
-    THRESHOLD,
-    Candidate,
-    Topic,
-    candidates,
-    matches,
-    quote_for,
-)
+from bot.follows.matching import THRESHOLD, Candidate, Topic, candidates, matches, quote_for
 from bot.follows.store import Follow, FollowState
 from index.articles.stories import day_of, story_id
 from index.search.catalog import Catalog

@@ -1,7 +1,7 @@
 """Settings: environment variables (NEWSBOT_*, and DISCORD_TOKEN), read after .env is loaded.
 
 declared.py declares each one once; loading.py reads and checks them; reference.py writes the
-README's table, .env.example and `newsbot config` from the declarations.
+docs/settings.md's table, .env.example and `newsbot config` from the declarations.
 """
 
 from bot.settings.declared import (

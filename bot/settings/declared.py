@@ -1,5 +1,5 @@
 """Every setting, declared once: its variable, type, default, limits and help. Checks that span
-fields are validators. The README's table and .env.example are written from these
+fields are validators. docs/settings.md's table and .env.example are written from these
 (`python -m bot.settings.reference --write`), and a test keeps them current."""
 
 import base64
@@ -74,7 +74,7 @@ class Settings(DeclaredSettings):
         "(space- or comma-separated)",
         "What `newsbot index` and `newsbot watch` read when given nothing: files or folders separated by ':', and "
         "http(s) addresses of feeds, sitemaps or pages separated by spaces or commas. sources.toml in the data dir or "
-        "the working directory adds web sources with options (README: Keep it fresh). Empty, with no sources.toml, "
+        "the working directory adds web sources with options (docs/sources.md). Empty, with no sources.toml, "
         "means the bundled corpus/ folder (./corpus when installed without -e).",
         shown="bundled `corpus/`",
     )
@@ -138,7 +138,7 @@ class Settings(DeclaredSettings):
     )
     chroma_url: str = setting(
         "",
-        "a Chroma server holding the index instead of the data dir ([Running at scale](#running-at-scale))",
+        "a Chroma server holding the index instead of the data dir ([Running at scale](scale.md))",
         "A Chroma server (http://host:port, e.g. from `chroma run`) holding the index instead of the data dir. Every "
         "command then reads and writes there; the data dir keeps only this reader's catalog and state.",
     )
@@ -227,9 +227,7 @@ class Settings(DeclaredSettings):
     )
     embed_batch_size: int = setting(64, "chunks per embedding batch", "Chunks per embedding batch.", ge=1, le=4096)
     log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = setting(
-        "WARNING",
-        "`DEBUG` shows tracebacks of unexpected errors",
-        "DEBUG, INFO, WARNING or ERROR.",
+        "WARNING", "`DEBUG` shows tracebacks of unexpected errors", "DEBUG, INFO, WARNING or ERROR."
     )
     llm: "LLMSettings"
 
@@ -290,7 +288,7 @@ class LLMSettings(DeclaredSettings):
 
     mode: Annotated[str, BeforeValidator(_lower)] = setting(
         EXTRACTIVE,
-        "`extractive`, `openai` or `llamacpp` ([Language models](#language-models)), or a plugin's mode",
+        "`extractive`, `openai` or `llamacpp` ([Language models](answering.md#language-models)), or a plugin's mode",
         "How answers are written: 'extractive' (quotes sentences, no model), 'openai' (any OpenAI-compatible server: "
         "OpenAI, Ollama, vLLM, LM Studio, llama.cpp's server) or 'llamacpp' (a GGUF file in-process; needs the "
         "llamacpp extra), or a mode a plugin adds (bot/plugins.py). Every citation of a model's answer is checked; see "
@@ -331,11 +329,7 @@ class LLMSettings(DeclaredSettings):
         256, "longest answer in tokens", "Longest answer the model may write, in tokens.", ge=16, le=8192
     )
     temperature: float = setting(
-        0,
-        "sampling temperature",
-        "Sampling temperature (0-2); 0 keeps answers close to the passages.",
-        ge=0,
-        le=2,
+        0, "sampling temperature", "Sampling temperature (0-2); 0 keeps answers close to the passages.", ge=0, le=2
     )
     context_window: int = setting(
         4096,
@@ -422,11 +416,7 @@ class DiscordSettings(DeclaredSettings):
         "Questions one user may ask per that many seconds, as RATE/SECONDS.",
     )
     max_in_flight: int = setting(
-        2,
-        "questions answered at once",
-        "Questions answered at the same time; later ones wait their turn.",
-        ge=1,
-        le=64,
+        2, "questions answered at once", "Questions answered at the same time; later ones wait their turn.", ge=1, le=64
     )
     max_queue: int = setting(
         100,

@@ -9,12 +9,7 @@ from typing import Any
 
 from pydantic import Field, SecretStr
 from pydantic.fields import FieldInfo
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
 
 from index.errors import NewsbotError
@@ -25,7 +20,7 @@ class SettingsError(NewsbotError, ValueError):
 
 
 def setting(default: Any, summary: str, help: str = "", *, shown: str = "", **limits) -> Any:
-    """A field: its default, a one-line `summary` (the README's table), a longer `help`
+    """A field: its default, a one-line `summary` (docs/settings.md's table), a longer `help`
     (.env.example), the default as `shown` in the table when its value says little, and limits."""
     extra = {"summary": summary, "shown": shown}
     return Field(default, description=help or summary, json_schema_extra=extra, **limits)
@@ -49,11 +44,7 @@ class DeclaredSettings(BaseSettings):
     name in capitals, or its `validation_alias`. An empty value means the default."""
 
     model_config = SettingsConfigDict(
-        frozen=True,
-        extra="ignore",
-        case_sensitive=False,
-        env_ignore_empty=True,
-        hide_input_in_errors=True,
+        frozen=True, extra="ignore", case_sensitive=False, env_ignore_empty=True, hide_input_in_errors=True
     )
 
     @classmethod

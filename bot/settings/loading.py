@@ -52,7 +52,7 @@ def load_discord_settings(env: Mapping[str, str] | None = None) -> DiscordSettin
     if not settings.token.get_secret_value():
         name = DiscordSettings.env_name("token")
         raise SettingsError(
-            f"{name} is not set: put the bot token from the developer portal in .env (see README, Discord)"
+            f"{name} is not set: put the bot token from the developer portal in .env (see docs/discord.md)"
         )
     return settings
 

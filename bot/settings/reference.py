@@ -1,4 +1,4 @@
-"""The settings as people read them, written from their declarations: the README's table,
+"""The settings as people read them, written from their declarations: docs/settings.md's table,
 .env.example, and `newsbot config`'s report of the values in effect.
 
     python -m bot.settings.reference --write   # after changing a declaration
@@ -15,8 +15,8 @@ from bot.settings.fields import DeclaredSettings, env_text
 from bot.settings.loading import GROUPS
 
 TITLES = {
-    LLMSettings: "Language-model answers (NEWSBOT_ANSWER_MODE=openai or llamacpp; see README, Language models)",
-    DiscordSettings: "Discord (`newsbot discord`; see README, Discord)",
+    LLMSettings: "Language-model answers (NEWSBOT_ANSWER_MODE=openai or llamacpp; see docs/answering.md, Language models)",
+    DiscordSettings: "Discord (`newsbot discord`; see docs/discord.md)",
 }
 ENV_EXAMPLE_HEAD = """\
 # newsbot settings. Copy to .env (git-ignored) and uncomment what you change.
@@ -27,6 +27,7 @@ ENV_EXAMPLE_HEAD = """\
 """
 TABLE_START = "<!-- settings table: python -m bot.settings.reference --write -->"
 TABLE_END = "<!-- end of settings table -->"
+SETTINGS_PAGE = "docs/settings.md"
 
 
 def readme_table() -> str:
@@ -50,11 +51,12 @@ def env_example() -> str:
     return "\n".join(parts)
 
 
-def readme_with_table(readme: str) -> str:
-    before, start, rest = readme.partition(TABLE_START)
+def page_with_table(page: str) -> str:
+    """docs/settings.md with its table written afresh between the markers."""
+    before, start, rest = page.partition(TABLE_START)
     _, end, after = rest.partition(TABLE_END)
     if not start or not end:
-        raise ValueError(f"README.md lacks the markers {TABLE_START} and {TABLE_END}")
+        raise ValueError(f"{SETTINGS_PAGE} lacks the markers {TABLE_START} and {TABLE_END}")
     return f"{before}{TABLE_START}\n{readme_table()}\n{TABLE_END}{after}"
 
 
@@ -98,17 +100,17 @@ def render_effective(report: list[dict], value_width: int = 40) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Write the README's settings table and .env.example from the declarations."
+        description="Write docs/settings.md's table and .env.example from the declarations."
     )
-    parser.add_argument("--write", action="store_true", help="update README.md and .env.example in place")
+    parser.add_argument("--write", action="store_true", help=f"update {SETTINGS_PAGE} and .env.example in place")
     args = parser.parse_args(argv)
-    readme, example = PROJECT_ROOT / "README.md", PROJECT_ROOT / ".env.example"
+    page, example = PROJECT_ROOT / SETTINGS_PAGE, PROJECT_ROOT / ".env.example"
     if not args.write:
         print(readme_table())
         return 0
-    readme.write_text(readme_with_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    page.write_text(page_with_table(page.read_text(encoding="utf-8")), encoding="utf-8")
     example.write_text(env_example(), encoding="utf-8")
-    print(f"wrote {readme} and {example}", file=sys.stderr)
+    print(f"wrote {page} and {example}", file=sys.stderr)
     return 0
 
 

@@ -24,11 +24,7 @@ import numpy as np
 from index.articles.stories import day_of
 from index.embedding.embedder import Embedder
 from index.embedding.sentence_vectors import sentence_key, unpack
-from index.search.chunk_copies import (
-    chunk_sentences,
-    embed_missing_sentences,
-    read_chunks,
-)
+from index.search.chunk_copies import chunk_sentences, embed_missing_sentences, read_chunks
 from index.search.lexical import lexical_tokens, match_expression
 from index.search.story_queries import StoryQueries
 from index.store.chroma import ChunkStore

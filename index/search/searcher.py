@@ -9,13 +9,15 @@ match, and a passage whose first or last sentence was cut at a chunk edge gets t
 the neighbouring chunk.
 
 `Searcher.search(query, k, now)` is the whole interface; the single rankings are public for
-benchmarks.
+benchmarks. A query is the question's text, or what the asker already worked out of it (a `Query`:
+bot/answering/question.py's Question is one), so the time it names is read, not found again.
 """
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
+from typing import Protocol
 
 import numpy as np
 
@@ -46,6 +48,18 @@ REOPEN_AFTER_CHUNKS = 5000
 
 class IndexModelMismatch(NewsbotError, RuntimeError):
     """The index was embedded with another model than the one configured."""
+
+
+class Query(Protocol):
+    """A question as its asker understood it: its text, the publication dates it names (None: it
+    names no time) and the day it is asked on."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def window(self) -> TimeWindow | None: ...
+    @property
+    def asked_on(self) -> date: ...
 
 
 @dataclass(frozen=True)
@@ -105,20 +119,25 @@ class Searcher:
         self.refresh()
         return self.catalog.articles()
 
-    def search(self, query: str, k: int = 5, now: date | None = None) -> list[Passage]:
-        """The `k` best passages for `query`, asked on `now` (today when None)."""
+    def search(self, query: str | Query, k: int = 5, now: date | None = None) -> list[Passage]:
+        """The `k` best passages for `query`, asked on `now` (today when None); a `Query` is asked
+        on its own day."""
         self.refresh()
         if k < 1:
             return []
-        now = now or date.today()
+        if isinstance(query, str):
+            now = now or date.today()
+            text, named = query, time_window(query, now)
+        else:
+            text, named, now = query.text, query.window, query.asked_on
         depth = max(CANDIDATES, k)
         # BM25 over every chunk is the slowest ranking and needs neither the time nor the embedding:
         # it runs meanwhile.
-        lexical = self._lexical_worker.submit(self._lexical_ranking, query, depth)
-        window, weight = time_window(query, now), NAMED_TIME_WEIGHT
+        lexical = self._lexical_worker.submit(self._lexical_ranking, text, depth)
+        window, weight = named, NAMED_TIME_WEIGHT
         if window is None:
             window, weight = TimeWindow(now - timedelta(days=RECENT_DAYS), now, ""), RECENT_WEIGHT
-        embedding = self.embedder.embed_query(query)
+        embedding = self.embedder.embed_query(text)
         with self.store.reachable():
             nearest = self._nearest(embedding, depth)
         with self.catalog.snapshot():
@@ -126,7 +145,7 @@ class Searcher:
                 self.catalog.known(nearest),
                 lexical.result(),
                 self._nearest_within(embedding, depth, window),
-                self._lexical_ranking(query, depth, window),
+                self._lexical_ranking(text, depth, window),
             ]
             weights = [DENSE_WEIGHT, 1.0, DENSE_WEIGHT * weight, weight]
             fused = reciprocal_rank_fusion(rankings, weights, RRF_K)[: max(POOL, 3 * k)]

@@ -4,13 +4,7 @@ llama.cpp's server), through llama-index's OpenAILike."""
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from bot.answering.llm.model import (
-    LLMError,
-    Messages,
-    TransientLLMError,
-    chat_messages,
-    short,
-)
+from bot.answering.llm.model import LLMError, Messages, TransientLLMError, chat_messages, short
 from bot.settings import LLMSettings, http_address
 
 
