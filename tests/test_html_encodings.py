@@ -10,6 +10,8 @@ from bot.settings import load_settings
 from index.articles.article import Note
 from index.articles.files import read_file
 from index.articles.reading_log import reading
+from tests.conftest import make_pipeline
+from tests.news_server import NewsServer
 
 LIMIT = 5_000_000
 QUOTED = (
@@ -122,3 +124,37 @@ def test_a_latin_1_page_is_indexed_and_its_sentence_quoted_verbatim(tmp_path, em
     assert report.added == 1 and report.notes == []
     answer = pipeline.ask("Who owns the café on Hauptstraße in Zürich?")
     assert QUOTED in answer.text
+
+
+FAIR = (
+    "The crêpe stall at the Fête de la Musique in Besançon drew a record crowd on Sunday, its owner Hélène Dubois said."
+)
+
+
+@pytest.fixture
+def site():
+    server = NewsServer()
+    yield server
+    server.close()
+
+
+def test_a_fetched_page_is_decoded_by_the_charset_its_server_sends(site, tmp_path):
+    """Before the page's own declaration, as a browser does; a charset the server names but no one
+    knows is noted against the page, which is then read by its own declaration."""
+    site.set("/flood", page("").encode("latin-1"), "text/html; charset=iso-8859-1")
+    site.set(
+        "/fair",
+        page(LATIN_1, FAIR).replace("Flood in Zürich", "Fair in Besançon").encode("latin-1"),
+        "text/html; charset=x-klingon",
+    )
+    pipeline = make_pipeline(tmp_path / "data", NEWSBOT_FETCH_DELAY="0", NEWSBOT_FETCH_TIMEOUT="5")
+    report = pipeline.index([site.url("/flood"), site.url("/fair")])
+    assert (report.added, report.failed) == (2, 0)
+    assert [(note.where, note.reason) for note in report.notes] == [
+        (
+            site.url("/fair"),
+            "the server sends charset 'x-klingon', which is unknown; read by the page's own declaration",
+        )
+    ]
+    assert QUOTED in pipeline.ask("Who owns the café on Hauptstraße in Zürich?").text
+    assert FAIR in pipeline.ask("Who owns the crêpe stall in Besançon?").text

@@ -1,6 +1,7 @@
-"""Text from an article file's bytes. Plain text, Markdown and JSON must be UTF-8 (or UTF-16 with
-its mark); HTML is read as a browser reads it: a byte-order mark, else the page's own charset
-declaration, else UTF-8, else a detected encoding, each fallback noted."""
+"""Text from an article's bytes. Plain text, Markdown and JSON files must be UTF-8 (or UTF-16 with
+its mark); HTML, a file or a fetched page, is read as a browser reads it: a byte-order mark, else
+the server's charset (a fetched page's Content-Type), else the page's own charset declaration,
+else UTF-8, else a detected encoding, each fallback noted."""
 
 import re
 
@@ -32,15 +33,21 @@ def decode_text(raw: bytes) -> str:
         ) from None
 
 
-def decode_html(raw: bytes, notes: list[str]) -> str:
-    """Text from an HTML file's bytes, as a browser reads them. Notes say when the encoding was
-    guessed, a declared one was unknown or wrong, or bytes had to be replaced."""
+def decode_html(raw: bytes, notes: list[str], transport: str = "") -> str:
+    """Text from an HTML page's bytes, as a browser reads them; `transport` is the charset its
+    server sent, if any. Notes say when the encoding was guessed, a declared one was unknown or
+    wrong, or bytes had to be replaced."""
     from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
     bom, mark = read_bom(raw)
     if bom:
         return _decoded(raw[len(mark) :], bom, notes)
     _refuse_binary(raw)
+    if transport:
+        sent = resolve_encoding(transport)
+        if sent:
+            return _decoded(raw, sent, notes)
+        notes.append(f"the server sends charset {transport!r}, which is unknown; read by the page's own declaration")
     declared = html_body_declared_encoding(raw[:DECLARATION_BYTES])  # aliases resolved: Latin-1 is Windows-1252
     if declared is None:
         named = DECLARED_CHARSET.search(raw[:DECLARATION_BYTES])

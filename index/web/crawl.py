@@ -29,13 +29,14 @@ class WebScan:
     articles: list[Article] = field(default_factory=list)  # read this round: new, changed or the same
     unchanged: int = 0  # listed articles not fetched again: the listing says nothing changed
     problems: list[Problem] = field(default_factory=list)
-    notes: list[Note] = field(
-        default_factory=list
-    )  # odd but read all the same: a feed with entities, a robots.txt that failed
+    # Odd but read all the same: a feed with entities, a robots.txt that failed, a page's charset.
+    notes: list[Note] = field(default_factory=list)
     statuses: dict[str, dict] = field(default_factory=dict)  # by source URL
 
-    def add(self, result: Article | Problem | None) -> None:
-        """What reading one page gave: an article, a problem, or None when it was unchanged."""
+    def add(self, result: Article | Problem | None, notes: list[Note]) -> None:
+        """What reading one page gave: an article, a problem, or None when it was unchanged; and
+        what was odd about it."""
+        self.notes += notes
         if isinstance(result, Problem):
             self.problems.append(result)
         elif result is None:
@@ -77,14 +78,13 @@ def crawl(
                 else:
                     wanted.append(entry)
             asked.update(entry.url for entry in wanted)
-            for result in pool.map(
+            for result, notes in pool.map(
                 lambda entry, source=source, first_page=first_page: _read(entry, source, fetcher, first_page), wanted
             ):
                 if isinstance(result, Article):
-                    asked.add(
-                        result.origin
-                    )  # read this round under its listed address: no recheck of its canonical one
-                scan.add(result)
+                    # Read this round under its listed address: no recheck of its canonical one.
+                    asked.add(result.origin)
+                scan.add(result, notes)
             dates = [entry.published for entry in entries if entry.published]
             status.update(
                 last_success=time.time(),
@@ -102,13 +102,13 @@ def crawl(
         ]
         if due:
             log.info("rechecking %d recent pages for corrections", len(due))
-        for result in pool.map(lambda record: _recheck(record, fetcher), due):
-            scan.add(result)
+        for result, notes in pool.map(lambda record: _recheck(record, fetcher), due):
+            scan.add(result, notes)
     scan.notes += fetcher.notes
     return scan
 
 
-def _recheck(record: ArticleRecord, fetcher: Fetcher) -> Article | Problem | None:
+def _recheck(record: ArticleRecord, fetcher: Fetcher) -> tuple[Article | Problem | None, list[Note]]:
     """A known page asked for again, under the publisher it was read with."""
     return _read(
         Entry(record.origin, record.title, record.published), WebSource(record.origin, record.source), fetcher, None
@@ -170,19 +170,24 @@ def _listed_unchanged(entry: Entry, fetched: float | None) -> bool:
     return fetched is not None and stamp is not None and stamp + 1 < fetched
 
 
-def _read(entry: Entry, source: WebSource, fetcher: Fetcher, first_page: Fetched | None) -> Article | Problem | None:
-    """The entry's article; None when the page is unchanged since the last fetch (HTTP 304)."""
+def _read(
+    entry: Entry, source: WebSource, fetcher: Fetcher, first_page: Fetched | None
+) -> tuple[Article | Problem | None, list[Note]]:
+    """The entry's article (None when the page is unchanged since the last fetch, HTTP 304), and
+    what was odd about reading it."""
+    odd: list[str] = []
     try:
         fetched = first_page or fetcher.fetch(entry.url)
         if fetched.not_modified:
-            return None
-        return read_page(fetched, entry, source.name)
+            return None, []
+        result: Article | Problem = read_page(fetched, entry, source.name, odd)
     except FetchError as error:
-        return Problem(entry.url, str(error).removeprefix(f"{entry.url}: "))
+        result = Problem(entry.url, str(error).removeprefix(f"{entry.url}: "))
     except ArticleError as error:
         fetcher.forget(entry.url)
-        return Problem(entry.url, str(error))
+        result = Problem(entry.url, str(error))
     except Exception as error:  # noqa: BLE001 - one hostile page must not stop the round
         fetcher.forget(entry.url)
         log.debug("reading %s failed", entry.url, exc_info=True)
-        return Problem(entry.url, f"could not be read ({error.__class__.__name__}: {error})")
+        result = Problem(entry.url, f"could not be read ({error.__class__.__name__}: {error})")
+    return result, [Note(entry.url, note) for note in odd]

@@ -54,6 +54,7 @@ class Fetched:
     body: bytes
     content_type: str
     not_modified: bool = False
+    charset: str = ""  # the server's, from its Content-Type header
 
 
 @dataclass
@@ -81,6 +82,7 @@ class _Answer:
     reason: str
     headers: dict[str, str]
     content_type: str = ""
+    charset: str = ""
     body: bytes = b""
 
 
@@ -126,7 +128,7 @@ class Fetcher:
                 raise FetchError(f"{url}: HTTP {answer.status} {answer.reason}")
             self._remember(url, answer.headers)
             self._checked(asked)
-            return Fetched(url, answer.body, answer.content_type)
+            return Fetched(url, answer.body, answer.content_type, charset=answer.charset)
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
     def _answer(
@@ -142,7 +144,13 @@ class Fetcher:
         try:
             with self._turn(url), deadline(seconds), self._client.stream("GET", url, headers=headers) as response:
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                answer = _Answer(response.status_code, response.reason_phrase, dict(response.headers), content_type)
+                answer = _Answer(
+                    response.status_code,
+                    response.reason_phrase,
+                    dict(response.headers),
+                    content_type,
+                    response.charset_encoding or "",
+                )
                 if 200 <= response.status_code < 300:
                     if content_type and content_type not in accepted:
                         raise FetchError(f"{url}: {content_type} is not {what}; skipped")

@@ -1,7 +1,10 @@
-"""A fetched page into an Article: trafilatura finds the text and its metadata (title, publisher,
-date, canonical link); what the page lacks comes from its feed or sitemap entry."""
+"""A fetched page into an Article: its bytes decoded as a browser decodes them (the server's
+charset, else the page's own declaration, else UTF-8 or a detected encoding), then trafilatura
+finds the text and its metadata (title, publisher, date, canonical link); what the page lacks comes
+from its feed or sitemap entry."""
 
 from index.articles.article import CONTROL_CHARACTERS, Article, ArticleError, short_hash
+from index.articles.decoding import decode_html
 from index.articles.reading_log import reading
 from index.web.discover import Entry
 from index.web.fetch import Fetched
@@ -10,13 +13,15 @@ from index.web.urls import canonical_url, host_of
 MIN_TEXT_CHARS = 200
 
 
-def read_page(fetched: Fetched, entry: Entry, publisher: str = "") -> Article:
-    """The article on `fetched`; ArticleError when it has none."""
+def read_page(fetched: Fetched, entry: Entry, publisher: str = "", notes: list[str] | None = None) -> Article:
+    """The article on `fetched`; ArticleError when it has none. What was odd about its encoding
+    goes to `notes`."""
     import trafilatura
 
+    page = decode_html(fetched.body, notes if notes is not None else [], fetched.charset)
     with reading(fetched.url):
         document = trafilatura.bare_extraction(
-            fetched.body,
+            page,
             url=fetched.url,
             with_metadata=True,
             include_comments=False,
