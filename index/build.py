@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from index.articles.article import MAX_PASSAGES, Article, Note, Problem, Scan
@@ -288,8 +289,30 @@ def apply_changes(
             if catalog is not None:
                 writer.store.patiently(catalog.sync, writer.store, embedder)
             bar.update(len(batch))
+            del puts, sentences
+            _return_freed_memory()
             log.debug("committed %d of %d articles", min(len(changed), (done + 1) * COMMIT_ARTICLES), len(changed))
             _hold_after_batch()
+
+
+@cache
+def _malloc_trim():
+    """glibc's malloc_trim, or None on a C library without it."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def _return_freed_memory() -> None:
+    """Hand what a batch freed back to the system. glibc keeps freed pages of the batch's texts,
+    nodes and arrays in its arenas, and a long run's peak grew with them (docs/benchmarks.md, Index
+    size and memory)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _hold_after_batch() -> None:

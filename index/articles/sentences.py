@@ -5,6 +5,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
 # Sentences shorter than this are never quoted (the answerer's floor is 4 words, the verifier's 3).
 SENTENCE_MIN_WORDS = 3
 
@@ -122,7 +124,15 @@ COMPARE_WORDS_ABOVE = 0.7
 WORD = re.compile(r"\w+")
 
 
-def trigrams(text: str) -> frozenset[tuple[str, ...]]:
-    """The text's word trigrams, lower-cased: what a syndicated copy shares with its original."""
+def trigrams(text: str) -> np.ndarray:
+    """The text's word trigrams, lower-cased: what a syndicated copy shares with its original. Kept
+    as their hashes, sorted, 8 bytes each: every indexed article's lead is held this way while
+    stories are matched. The hashes are this process's own, compared only within it."""
     words = WORD.findall(text.lower())
-    return frozenset(zip(words, words[1:], words[2:]))
+    return np.unique(np.fromiter((hash(trigram) for trigram in zip(words, words[1:], words[2:])), dtype=np.int64))
+
+
+def containment(a: np.ndarray, b: np.ndarray) -> float:
+    """The share of the shorter text's trigrams the other holds too; 0 when either has none."""
+    shorter = min(len(a), len(b))
+    return len(np.intersect1d(a, b, assume_unique=True)) / shorter if shorter else 0.0

@@ -18,7 +18,7 @@ from datetime import date
 
 import numpy as np
 
-from index.articles.sentences import COMPARE_WORDS_ABOVE, trigrams
+from index.articles.sentences import COMPARE_WORDS_ABOVE, containment, trigrams
 
 # Articles further apart than this are one story only when one is a copy of the other.
 STORY_DAYS = 3
@@ -53,7 +53,7 @@ class Sketch:
     vector: np.ndarray  # unit mean of the article's chunk vectors
     chunks: np.ndarray  # its chunk vectors, row for row
     names: frozenset[str]
-    shingles: frozenset  # word trigrams of its first chunk, to tell copies
+    shingles: np.ndarray  # word trigrams of its first chunk, hashed (`trigrams`), to tell copies
     story: str = ""
     copy_of: str = ""
 
@@ -103,8 +103,7 @@ def alike(a: Sketch, b: Sketch) -> float:
 def is_copy(a: Sketch, b: Sketch) -> bool:
     """Whether one article is the other's text reprinted: most of its lead's word trigrams. Close
     vectors alone are not enough: two short reports of one event are close without being copies."""
-    shorter = min(len(a.shingles), len(b.shingles))
-    return shorter > 0 and len(a.shingles & b.shingles) / shorter >= COPY_CONTAINMENT
+    return containment(a.shingles, b.shingles) >= COPY_CONTAINMENT
 
 
 @dataclass

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from index.articles.sentences import COMPARE_WORDS_ABOVE, trigrams
+from index.articles.sentences import COMPARE_WORDS_ABOVE, containment, trigrams
 
 # Two chunks of different articles are copies of one story when they share this share of their
 # word trigrams (of the shorter one), or their embeddings are this close. Chunk edges differ
@@ -30,11 +30,8 @@ class Outlet:
         return asdict(self)
 
 
-def is_copy(a: frozenset, b: frozenset, cosine: float) -> bool:
-    if cosine >= DUPLICATE_COSINE:
-        return True
-    shorter = min(len(a), len(b))
-    return shorter > 0 and len(a & b) / shorter >= DUPLICATE_CONTAINMENT
+def is_copy(a: np.ndarray, b: np.ndarray, cosine: float) -> bool:
+    return cosine >= DUPLICATE_COSINE or containment(a, b) >= DUPLICATE_CONTAINMENT
 
 
 def collapse_copies(ranked: Sequence, vectors: np.ndarray) -> list[tuple[int, list[Outlet]]]:
@@ -44,9 +41,9 @@ def collapse_copies(ranked: Sequence, vectors: np.ndarray) -> list[tuple[int, li
     kept: list[int] = []
     outlets: dict[int, list[Outlet]] = {}
     similarities = vectors @ vectors.T if len(ranked) else np.zeros((0, 0))
-    shingles: dict[int, frozenset] = {}
+    shingles: dict[int, np.ndarray] = {}
 
-    def words_of(i: int) -> frozenset:
+    def words_of(i: int) -> np.ndarray:
         if i not in shingles:
             shingles[i] = trigrams(ranked[i].text)
         return shingles[i]
