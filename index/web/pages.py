@@ -13,12 +13,12 @@ from index.web.urls import canonical_url, host_of
 MIN_TEXT_CHARS = 200
 
 
-def read_page(fetched: Fetched, entry: Entry, publisher: str = "", notes: list[str] | None = None) -> Article:
+def read_page(fetched: Fetched, entry: Entry, publisher: str, notes: list[str]) -> Article:
     """The article on `fetched`; ArticleError when it has none. What was odd about its encoding
     goes to `notes`."""
     import trafilatura
 
-    page = decode_html(fetched.body, notes if notes is not None else [], fetched.charset)
+    page = decode_html(fetched.body, notes, fetched.charset)
     with reading(fetched.url):
         document = trafilatura.bare_extraction(
             page,
