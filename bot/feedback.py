@@ -1,7 +1,9 @@
-"""Feedback on answers: every answer the bot posts, and every 👍/👎 click on it, in SQLite.
+"""Feedback on answers: every 👍/👎 click on the bot's answers, in SQLite.
 
-    DATA_DIR/feedback.sqlite3   answers (by message id) and votes (one per user and answer)
+    DATA_DIR/feedback.sqlite3   votes (one per user and answer), each with the answer it is about
 
+The answers themselves are the remembered answers (bot/memory/store.py), found by their message id;
+a vote keeps its own copy of the question, answer and citations, so it outlives the memory's days.
 User ids are stored only as salted hashes; the salt is random per data dir. Each call opens its own
 connection, so the store can be used from any thread.
 """
@@ -15,7 +17,7 @@ from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.answering.results import Answer
+from bot.memory.store import DISCORD, AnswerStore
 from bot.schema import migrate
 
 FILENAME = "feedback.sqlite3"
@@ -34,7 +36,9 @@ CREATE TABLE IF NOT EXISTS votes (
     guild_id INTEGER, channel_id INTEGER, created REAL NOT NULL,
     PRIMARY KEY (message_id, user_hash)
 );
-"""
+""",
+    # Answers moved to the remembered answers (answers.sqlite3); votes keep their own copies.
+    "DROP TABLE answers",
 ]
 UP, DOWN = 1, -1
 
@@ -67,8 +71,9 @@ class FeedbackSummary:
 
 
 class FeedbackStore:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, answers: AnswerStore):
         self.path = Path(data_dir) / FILENAME
+        self.answers = answers
         self._schema_ready = False
 
     def _connect(self) -> sqlite3.Connection:
@@ -83,33 +88,18 @@ class FeedbackStore:
     def exists(self) -> bool:
         return self.path.exists()
 
-    def record_answer(self, message_id: int, answer: Answer, guild_id: int | None, channel_id: int | None) -> None:
-        citations = json.dumps([citation.to_json() for citation in answer.citations], ensure_ascii=False)
-        with closing(self._connect()) as db, db:
-            db.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    message_id,
-                    answer.question,
-                    answer.text,
-                    citations,
-                    int(answer.refused),
-                    guild_id,
-                    channel_id,
-                    time.time(),
-                ),
-            )
-
     def record_vote(
         self, message_id: int, user_id: int, vote: int, guild_id: int | None, channel_id: int | None, shown_text: str
     ) -> None:
-        """One vote per user and answer; clicking again replaces it. An answer the store doesn't
-        know (posted before the database existed) is recorded with the text that was shown."""
+        """One vote per user and answer; clicking again replaces it. An answer no longer remembered
+        (older than the memory's days, or memory off) is recorded with the text that was shown."""
+        remembered = self.answers.answer_at(message_id) if self.answers.exists() else None
+        if remembered is None:
+            question, answer, citations = "", shown_text, "[]"
+        else:
+            question, answer = remembered.question, remembered.answer
+            citations = json.dumps(remembered.citations, ensure_ascii=False)
         with closing(self._connect()) as db, db:
-            row = db.execute(
-                "SELECT question, answer, citations FROM answers WHERE message_id = ?", (message_id,)
-            ).fetchone()
-            question, answer, citations = row or ("", shown_text, "[]")
             db.execute(
                 "INSERT OR REPLACE INTO votes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -127,7 +117,7 @@ class FeedbackStore:
 
     def summary(self, recent: int = 10) -> FeedbackSummary:
         with closing(self._connect()) as db:
-            answers = db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+            answers = self.answers.count(DISCORD) if self.answers.exists() else 0
             rated = db.execute("SELECT COUNT(DISTINCT message_id) FROM votes").fetchone()[0]
             up = db.execute("SELECT COUNT(*) FROM votes WHERE vote = ?", (UP,)).fetchone()[0]
             down = db.execute("SELECT COUNT(*) FROM votes WHERE vote = ?", (DOWN,)).fetchone()[0]

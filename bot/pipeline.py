@@ -213,10 +213,15 @@ class Pipeline:
                 web, Fetcher(politeness, settings.data_dir / VALIDATORS_FILE), settings.keep_days, settings.recheck_days
             )
         try:
-            return self._index(paths, web_run, rebuild, progress, wait, on_wait)
+            report = self._index(paths, web_run, rebuild, progress, wait, on_wait)
         finally:
             if web_run is not None:
                 web_run.fetcher.close()
+        try:
+            self.memory.after_round()
+        except Exception as error:  # noqa: BLE001 - the index is updated; the answers are checked next round
+            log.warning("checking the remembered answers failed: %s; they are checked again next round", error)
+        return report
 
     def _index(
         self, paths: list[Path], web_run: WebRun | None, rebuild: bool, progress: bool, wait: float, on_wait
@@ -427,6 +432,16 @@ class Pipeline:
         from bot.follows.following import Following
 
         return Following(self.settings, self.searcher, self.embedder)
+
+    @cached_property
+    def memory(self):
+        """Answers remembered, and checked after each index round against what changed."""
+        from bot.memory.memory import AnswerMemory
+        from bot.memory.store import AnswerStore
+
+        return AnswerMemory(
+            self.settings.answer_memory_days, AnswerStore(self.settings.data_dir), self.searcher, self.store
+        )
 
     def stats(self) -> IndexStats:
         articles = self.searcher.articles()

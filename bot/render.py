@@ -200,3 +200,38 @@ def render_backtest(topic: str, hits: list, days: int) -> str:
         return f"In the last {days} days, nothing would have matched “{topic}”."
     lines = [f"In the last {days} days, “{topic}” would have sent {len(hits)} alert{'s' if len(hits) != 1 else ''}:"]
     return "\n".join(lines + [f"  - {follow_item_line(hit.payload)}" for hit in hits])
+
+
+QUOTE_CHARS = 300  # of a quoted sentence in a correction's line
+
+
+def correction_line(payload: dict, escape: Callable[[str], str] = str, new_n: int | None = None) -> str:
+    """One line saying what overtook an answer (bot/memory/checks.py): "⚠️ Corrected 7 Dec: the
+    article now says “…” [3]". `escape` makes article text safe where it is shown; `new_n` is the
+    number of the citation the line's sentence is given under."""
+    day = date.fromisoformat(payload["day"])
+    when = f"{day.day} {day:%b}"
+    marker = f" [{new_n}]" if new_n else ""
+    now = escape(_cut(payload.get("now") or ""))
+    quoted = escape(_cut(payload["quoted"]))
+    source = escape(payload.get("source") or "another outlet")
+    kind = payload["kind"]
+    if kind == "removed":
+        return f"⚠️ Source removed {when}: the article of [{payload['n']}] is no longer in the index"
+    if kind == "corrected" and now:
+        return f"⚠️ Corrected {when}: the article of [{payload['n']}] now says “{now}”{marker}"
+    if kind == "corrected":
+        return f"⚠️ Corrected {when}: the article of [{payload['n']}] no longer says “{quoted}”"
+    label = "Updated" if kind == "updated" else "Reports differ"
+    return f"⚠️ {label} {when}: {source} gives “{now}”{marker}"
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def render_correction(payload: dict, question: str) -> str:
+    """A correction as `newsbot watch` prints it: the question answered, the line, and the address."""
+    line = correction_line(payload)
+    url = payload.get("url") or ""
+    return f"answer  #{payload['answer_id']} “{question}”: {line}{' ' + url if url else ''}"

@@ -1,14 +1,17 @@
 """The interactive prompt: questions in, cited answers out, with a few :commands."""
 
 import logging
+import os
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from bot.answering.conversation import Conversation, Turn
 from bot.answering.results import Answer
+from bot.memory.store import REPL, Place
 from bot.pipeline import Pipeline, QuestionError
-from bot.render import WIDTH, render_answer, source_line
+from bot.render import WIDTH, correction_line, render_answer, source_line
 
 HELP = """\
 Type a question and press Enter. Commands:
@@ -32,6 +35,9 @@ class Repl:
         self.last: Answer | None = None
         self.conversation = Conversation()
         self.history_file = Path(pipeline.settings.data_dir) / "repl_history"
+        self.session = f"repl-{os.getpid()}-{time.time():.0f}"
+        self.asked: dict[int, str] = {}  # this session's remembered answers: id -> question
+        self.noticed: set[int] = set()  # corrections already said
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -41,6 +47,7 @@ class Repl:
         self.say(f"newsbot: {stats.articles} articles, {stats.chunks} passages. Ask a question, or :help.")
         with readline_history(self.history_file):
             while True:
+                self.notice_corrections()
                 try:
                     line = read("? ")
                 except EOFError:
@@ -82,7 +89,34 @@ class Repl:
         self.conversation.add(Turn(self.last.question, self.last.search_query, self.last.text))
         self.say(render_answer(self.last, bold=self.bold))
         self.say()
+        self.remember(self.last)
         return True
+
+    def remember(self, answer: Answer) -> None:
+        try:
+            answer_id = self.pipeline.memory.remember(answer, Place(REPL, self.session))
+        except Exception as error:  # noqa: BLE001 - the answer was given; only its memory is lost
+            log.warning("the answer could not be remembered: %s", error)
+            return
+        if answer_id is not None:
+            self.asked[answer_id] = answer.question
+
+    def notice_corrections(self) -> None:
+        """One line for each correction of this session's answers found since the last prompt (by a
+        `newsbot watch` or another writer indexing beside it)."""
+        if not self.asked:
+            return
+        try:
+            found = self.pipeline.memory.store.corrections(session=self.session)
+        except Exception as error:  # noqa: BLE001 - a notice is not worth stopping the session for
+            log.debug("could not read the corrections: %s", error)
+            return
+        for correction in found:
+            if correction.id in self.noticed:
+                continue
+            self.noticed.add(correction.id)
+            question = self.asked.get(correction.answer_id, "")
+            self.say(f"Your earlier question “{question}”: {correction_line(correction.payload)}")
 
     def show_sources(self, argument: str) -> None:
         if self.last is None or not self.last.citations:

@@ -22,8 +22,8 @@ class Stop(Exception):
     """SIGTERM during a round."""
 
 
-# For the delivery tests only: while the file this names exists, alerts wait between being matched
-# and being printed, so a test can kill the process exactly there.
+# For the delivery tests only: while the file this names exists, alerts and corrections wait between
+# being matched and being printed, so a test can kill the process exactly there.
 HOLD_DELIVERY = "NEWSBOT_TEST_HOLD_DELIVERY"
 
 
@@ -71,6 +71,10 @@ def watch(pipeline, given: list, every: float, on_report, as_json: bool = False)
                 deliver_to_terminal(pipeline.following.store, as_json)
             except Exception as error:  # noqa: BLE001 - alerts wait for the next round; the watch goes on
                 log.error("matching or printing the follows' alerts failed: %s; trying again next round", error)
+            try:
+                deliver_corrections_to_terminal(pipeline.memory.store, as_json)
+            except Exception as error:  # noqa: BLE001 - corrections wait for the next round; the watch goes on
+                log.error("printing the answers' corrections failed: %s; trying again next round", error)
             waits = [(source.every or every) - (time.monotonic() - last_fetch.get(source.url, 0)) for source in web]
             stopping.wait(max(1.0, min([every, *waits])))
     finally:
@@ -95,3 +99,24 @@ def deliver_to_terminal(store, as_json: bool) -> None:
             flush=True,
         )
         store.delivered(message.id)
+
+
+def deliver_corrections_to_terminal(store, as_json: bool) -> None:
+    """Print the corrections of answers given in a terminal (the REPL, `newsbot ask`), each marked
+    delivered once printed; with --json, one {"type": "answer_corrected", …} line each."""
+    from bot.memory.store import CLI, REPL
+    from bot.render import render_correction
+
+    if not store.exists():
+        return
+    hold = os.environ.get(HOLD_DELIVERY)
+    while hold and Path(hold).exists():
+        time.sleep(0.2)
+    while (claimed := store.claim_next([REPL, CLI])) is not None:
+        correction, answer = claimed
+        payload = {**correction.payload, "question": answer.question}
+        print(
+            json.dumps(payload, ensure_ascii=False) if as_json else render_correction(payload, answer.question),
+            flush=True,
+        )
+        store.delivered(correction.id)

@@ -93,7 +93,7 @@ class DiscordStandIn:
         self.port: int | None = None
         self.threads: dict[int, dict] = {}
         self.messages: list[dict] = []  # every message the bot posted or edited, as Discord returned it
-        self.forbidden_channels: set[int] = set()  # posting there answers 403 Missing Permissions
+        self.forbidden_channels: set[int] = set()  # posting or editing there answers 403 Missing Permissions
 
     # Lifecycle ---------------------------------------------------------------------------------
 
@@ -508,6 +508,8 @@ class DiscordStandIn:
         if re.fullmatch(r"/channels/\d+/messages/\d+", r.path) and r.method == "DELETE":
             return web.Response(status=204)
         if match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", r.path):
+            if r.method == "PATCH" and int(match.group(1)) in self.forbidden_channels:
+                return _json({"message": "Missing Permissions", "code": 50013}, status=403)
             if r.method == "PATCH":
                 return _json(self._message_from(r.json or {}, int(match.group(1)), message_id=int(match.group(2))))
         if re.fullmatch(r"/applications/\d+(/guilds/\d+)?/commands", r.path) and r.method == "PUT":

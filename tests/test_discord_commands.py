@@ -12,6 +12,8 @@ from discord.http import Route
 from bot import cli
 from bot.discord.bot import NewsBot
 from bot.feedback import FeedbackStore
+from bot.memory.memory import AnswerMemory
+from bot.memory.store import AnswerStore
 from bot.settings import load_discord_settings
 from tests.discord_standin import DiscordStandIn, bot_token
 
@@ -24,6 +26,9 @@ async def live(seed_pipeline, tmp_path, monkeypatch):
     standin = await DiscordStandIn().start()
     monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
     settings = seed_pipeline.settings.model_copy(update={"data_dir": tmp_path})
+    # The shared pipeline remembers this test's answers in this test's data dir.
+    memory = AnswerMemory(7, AnswerStore(tmp_path), seed_pipeline.searcher, seed_pipeline.store)
+    monkeypatch.setattr(seed_pipeline, "memory", memory, raising=False)
     discord_settings = load_discord_settings({"DISCORD_TOKEN": bot_token(), "NEWSBOT_DISCORD_COOLDOWN": "2/60"})
     bot = NewsBot(settings, discord_settings, pipeline=seed_pipeline)
     await bot.login(bot_token())  # runs setup_hook: cogs, persistent view, answer queue
@@ -133,8 +138,9 @@ async def test_feedback_click_is_stored_and_summarised(live, capsys):
     question = "Who heads the Ukrainian delegation?"
     await run_interaction(live, standin.interaction("ask", {"question": question}), lambda r: r.method == "PATCH")
     answer = standin.messages[-1]
+    remembered = AnswerStore(bot.settings.data_dir)
     for _ in range(1200):  # the bot records the answer just after posting it; a cap, not a wait
-        if FeedbackStore(bot.settings.data_dir).exists() and FeedbackStore(bot.settings.data_dir).summary().answers:
+        if remembered.exists() and remembered.answer_at(int(answer["id"])):
             break
         await asyncio.sleep(0.05)
     else:
@@ -142,7 +148,7 @@ async def test_feedback_click_is_stored_and_summarised(live, capsys):
     (thanks,) = await run_interaction(live, standin.button_click("newsbot:feedback:down", answer), is_callback)
     assert thanks.json["type"] == 4 and thanks.json["data"]["flags"] & 64
 
-    summary = FeedbackStore(bot.settings.data_dir).summary()
+    summary = FeedbackStore(bot.settings.data_dir, AnswerStore(bot.settings.data_dir)).summary()
     assert (summary.answers, summary.rated_answers, summary.up, summary.down) == (1, 1, 0, 1)
     (vote,) = summary.recent_down
     assert vote.question == question and "Umerov" in vote.answer and vote.citations[0]["n"] == 1
@@ -255,3 +261,76 @@ async def test_background_refresh_follows_a_feed_and_about_shows_it(tmp_path, mo
             await bot.close()
         await standin.stop()
         site.close()
+
+
+@pytest.fixture
+async def live_bridge(tmp_path, monkeypatch):
+    """The bot over its own index of one article, which the test then corrects."""
+    from tests.conftest import make_pipeline
+    from tests.test_answer_memory import article
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    article(folder, "a.md", "bridge-a", "Daily Gazette", "2026-12-01", "£4.2 million")
+    pipeline = make_pipeline(tmp_path / "data", NEWSBOT_SOURCES=str(folder))
+    pipeline.index()
+    standin = await DiscordStandIn().start()
+    monkeypatch.setattr(Route, "BASE", f"{standin.url}/api/v10")
+    discord_settings = load_discord_settings({"DISCORD_TOKEN": bot_token()})
+    bot = NewsBot(pipeline.settings, discord_settings, pipeline=pipeline)
+    await bot.login(bot_token())
+    yield bot, standin, folder
+    await bot.close()
+    await standin.stop()
+
+
+async def test_a_corrected_article_edits_the_answer_and_replies_once(live_bridge):
+    from tests.test_answer_memory import QUESTION, article
+
+    bot, standin, folder = live_bridge
+    live = (bot, standin)
+    await run_interaction(live, standin.interaction("ask", {"question": QUESTION}), lambda r: r.method == "PATCH")
+    answer = standin.messages[-1]
+    store = bot.pipeline.memory.store
+    for _ in range(1200):  # the bot remembers the answer just after posting it; a cap, not a wait
+        if store.exists() and store.answer_at(int(answer["id"])):
+            break
+        await asyncio.sleep(0.05)
+    article(folder, "a.md", "bridge-a", "Daily Gazette", "2026-12-01", "£4.9 million")
+    await asyncio.to_thread(bot.pipeline.index)  # the round checks the remembered answers
+    cog = bot.get_cog("Corrections")
+    mark = len(standin.requests)
+    assert await cog.deliver() == 1
+    assert await cog.deliver() == 0  # delivered once
+    sent = standin.requests[mark:]
+    (edit,) = [r for r in sent if r.method == "PATCH"]
+    (reply,) = [r for r in sent if r.method == "POST"]
+    assert edit.path == f"/channels/{answer['channel_id']}/messages/{answer['id']}"
+    assert edit.json["content"].startswith(answer["content"])
+    assert "⚠️ Corrected" in edit.json["content"] and "£4.9 million" in edit.json["content"]
+    assert "[2]" in edit.json["content"] and "[2]" in edit.json["embeds"][-1]["description"]
+    assert str(reply.json["message_reference"]["message_id"]) == answer["id"]
+    assert reply.json["allowed_mentions"]["parse"] == [] and reply.json["enforce_nonce"]
+    (correction,) = store.corrections()
+    assert correction.delivered and store.answer_at(int(answer["id"])).place.shown["cited"] == 2
+
+
+async def test_a_correction_that_can_be_posted_nowhere_is_dropped(live_bridge):
+    from tests.test_answer_memory import QUESTION, article
+
+    bot, standin, folder = live_bridge
+    live = (bot, standin)
+    await run_interaction(live, standin.interaction("ask", {"question": QUESTION}), lambda r: r.method == "PATCH")
+    answer = standin.messages[-1]
+    store = bot.pipeline.memory.store
+    for _ in range(1200):
+        if store.exists() and store.answer_at(int(answer["id"])):
+            break
+        await asyncio.sleep(0.05)
+    article(folder, "a.md", "bridge-a", "Daily Gazette", "2026-12-01", "£4.9 million")
+    await asyncio.to_thread(bot.pipeline.index)
+    standin.forbidden_channels.add(int(answer["channel_id"]))
+    assert await bot.get_cog("Corrections").deliver() == 0
+    (correction,) = store.corrections()
+    assert correction.delivered  # dropped and logged, not retried for ever
+    assert [r.method for r in standin.requests[-2:]] == ["PATCH", "POST"]  # the edit tried, then the reply

@@ -205,6 +205,7 @@ def test_alerts_beyond_the_hourly_cap_come_as_one_digest(indexed, site, capsys, 
 
 def test_a_newer_follows_file_is_refused_and_an_unversioned_feedback_file_upgrades(tmp_path):
     from bot.feedback import FeedbackStore
+    from bot.memory.store import AnswerStore
     from bot.schema import SchemaError
 
     newer = tmp_path / "newer"
@@ -224,10 +225,14 @@ def test_a_newer_follows_file_is_refused_and_an_unversioned_feedback_file_upgrad
                 question TEXT NOT NULL, answer TEXT NOT NULL, citations TEXT NOT NULL, guild_id INTEGER, channel_id INTEGER,
                 created REAL NOT NULL, PRIMARY KEY (message_id, user_hash));
             INSERT INTO answers VALUES (7, 'q', 'a', '[]', 0, NULL, NULL, 1.0);
+            INSERT INTO votes VALUES (7, 'h', -1, 'q', 'a', '[]', NULL, NULL, 1.0);
         """)
-    assert FeedbackStore(old).summary().answers == 1
+    summary = FeedbackStore(old, AnswerStore(old)).summary()
+    assert (summary.down, summary.recent_down[0].question) == (1, "q")  # the vote kept its own copy
     with sqlite3.connect(old / "feedback.sqlite3") as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        # Version 2: the answers moved to the remembered answers (answers.sqlite3).
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'answers'").fetchone() is None
 
 
 def test_recent_pages_are_rechecked_often_then_less_as_they_age():

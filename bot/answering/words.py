@@ -59,3 +59,16 @@ def rare_word_overlaps(question_words: frozenset[str], sentences: list[str]) -> 
     weight = {word: math.log(1 + len(sentences) / (1 + frequency[word])) for word in question_words}
     total = sum(weight.values())
     return [sum(weight[word] for word in words) / total for words in held]
+
+
+def closest_by_words(text: str, sentences: list[str]) -> tuple[str, float]:
+    """The sentence of `sentences` that shares most of `text`'s words (the one that replaced it in a
+    new version of an article), with the share: words in both over words in either."""
+    before = set(text.lower().split())
+
+    def shared(sentence: str) -> float:
+        after = set(sentence.lower().split())
+        return len(before & after) / max(1, len(before | after))
+
+    best = max(sentences, key=shared)
+    return best, shared(best)

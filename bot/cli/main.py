@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.cli.parser import UsageError, build_parser
 from bot.cli.reports import (
     print_problems,
+    run_answers,
     run_config,
     run_evaluation,
     run_feedback,
@@ -113,6 +114,8 @@ def run(args, settings) -> int:
         load_prompts(settings.llm.prompts_dir)  # a broken prompt file stops us before anything loads
     if args.command == "feedback":
         return run_feedback(settings, args.json, args.recent)
+    if args.command == "answers":
+        return run_answers(settings, args.since, args.corrected, args.json)
     if args.command == "discord":
         if (args.shards is None) != (args.shard_count is None):
             raise UsageError("--shards and --shard-count go together, e.g. --shards 0,1 --shard-count 4")
@@ -214,6 +217,7 @@ def run(args, settings) -> int:
             from bot.render import render_answer
 
             print(render_answer(answer, bold=sys.stdout.isatty()))
+        remember(pipeline, answer)
         return 0
     if args.command in ("stories", "brief", "timeline"):
         return run_stories(pipeline, args)
@@ -223,6 +227,16 @@ def run(args, settings) -> int:
         Repl(pipeline, k=args.k).run()
         return 0
     return run_stats(pipeline, args.json)
+
+
+def remember(pipeline, answer) -> None:
+    """Keep `newsbot ask`'s answer, so that a correction of what it quoted is listed by `newsbot answers`."""
+    from bot.memory.store import CLI, Place
+
+    try:
+        pipeline.memory.remember(answer, Place(CLI))
+    except Exception as error:  # noqa: BLE001 - the answer was given; only its memory is lost
+        print(f"newsbot: warning: the answer could not be remembered ({error})", file=sys.stderr)
 
 
 def check_sources(sources: list[str]) -> None:

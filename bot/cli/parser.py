@@ -269,6 +269,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--recent", type=positive_k, default=10, metavar="N", help="unhelpful answers to list (default: 10)"
     )
 
+    answers = commands.add_parser(
+        "answers",
+        parents=[common],
+        help="past answers, and the corrections of what they quoted",
+        description="The answers newsbot gave (in Discord, the REPL and `newsbot ask`) in the window, newest first, "
+        "each with its corrections: an article it quoted was corrected or removed, or a later report of the story "
+        "gives another figure. Answers are remembered NEWSBOT_ANSWER_MEMORY_DAYS days.",
+    )
+    answers.add_argument("--corrected", action="store_true", help="only the answers with a correction")
+    answers.add_argument(
+        "--since",
+        type=since_days,
+        default=7,
+        metavar="SPAN",
+        help="how far back: days, weeks or months, like 7d, 2w or 1m (default: 7d)",
+    )
+    answers.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
     config = commands.add_parser(
         "config",
         parents=[common],

@@ -54,8 +54,9 @@ def run_evaluation(pipeline, questions: list[dict], out: Path, k: int, as_json: 
 
 def run_feedback(settings, as_json: bool, recent: int) -> int:
     from bot.feedback import FeedbackStore
+    from bot.memory.store import AnswerStore
 
-    store = FeedbackStore(settings.data_dir)
+    store = FeedbackStore(settings.data_dir, AnswerStore(settings.data_dir))
     if not store.exists():
         from index.store.chroma import IndexMissing
 
@@ -65,7 +66,10 @@ def run_feedback(settings, as_json: bool, recent: int) -> int:
         print(json.dumps(summary.to_json(), ensure_ascii=False, indent=2))
         return 0
     share = "no votes yet" if summary.helpful_share is None else f"{summary.helpful_share:.0%} helpful"
-    print(f"answers:  {summary.answers} posted, {summary.rated_answers} rated")
+    print(
+        f"answers:  {summary.answers} posted in the last {settings.answer_memory_days} days, "
+        f"{summary.rated_answers} rated in all"
+    )
     print(f"votes:    {summary.up} 👍, {summary.down} 👎 ({share})")
     if summary.recent_down:
         print("latest 👎:")
@@ -73,6 +77,40 @@ def run_feedback(settings, as_json: bool, recent: int) -> int:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(vote.created))
         print(f"  {when}  {vote.question or '(question not recorded)'}")
         print(f"                    → {textwrap.shorten(vote.answer, 90)}")
+    return 0
+
+
+def run_answers(settings, since_days: int, corrected: bool, as_json: bool) -> int:
+    from bot.memory.store import AnswerStore
+    from bot.render import correction_line
+
+    store = AnswerStore(settings.data_dir)
+    if not store.exists():
+        from index.store.chroma import IndexMissing
+
+        raise IndexMissing(
+            f"no answers remembered in {settings.data_dir} yet: they are kept by `newsbot ask`, the REPL and the "
+            f"Discord bot for {settings.answer_memory_days} days (NEWSBOT_ANSWER_MEMORY_DAYS)"
+        )
+    answers = store.answers(since=time.time() - since_days * 86400, corrected=corrected)
+    corrections: dict[int, list] = {}
+    for correction in store.corrections([answer.id for answer in answers]):
+        corrections.setdefault(correction.answer_id, []).append(correction)
+    if as_json:
+        listed = [
+            {**answer.to_json(), "corrections": [c.payload for c in corrections.get(answer.id, [])]}
+            for answer in answers
+        ]
+        print(json.dumps({"answers": listed}, ensure_ascii=False, indent=2))
+        return 0
+    if not answers:
+        print(f"no {'corrected ' if corrected else ''}answers in the last {since_days} days")
+    for answer in answers:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(answer.created))
+        print(f"#{answer.id}  {when}  {answer.place.kind:<7}  {answer.question}")
+        print(f"       → {textwrap.shorten(answer.answer, 90)}")
+        for correction in corrections.get(answer.id, []):
+            print(f"       {correction_line(correction.payload)}")
     return 0
 
 

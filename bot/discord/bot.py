@@ -18,6 +18,7 @@ from discord.ext import commands
 
 from bot.answering.llm.model import LLMError
 from bot.discord.briefs import Briefs
+from bot.discord.corrections import Corrections
 from bot.discord.feedback import FeedbackView
 from bot.discord.follows import Follows
 from bot.discord.library import Library
@@ -77,7 +78,7 @@ class NewsBot(commands.Bot):
         self.sync_commands = sync
         self.read_only = read_only  # never writes the index: no indexing at start, no refresh, no /reindex
         self.pipeline = pipeline
-        self.feedback = FeedbackStore(settings.data_dir)
+        self.feedback: FeedbackStore | None = None
         self.answers: AnswerQueue | None = None
         self.index_lock = asyncio.Lock()  # /reindex and the background refresh take turns
 
@@ -85,10 +86,12 @@ class NewsBot(commands.Bot):
         self.answers = AnswerQueue(self.discord_settings.max_in_flight, self.discord_settings.max_queue)
         if self.pipeline is None:
             self.pipeline = await asyncio.to_thread(load_pipeline, self.settings, self.read_only)
+        self.feedback = FeedbackStore(self.settings.data_dir, self.pipeline.memory.store)
         await self.add_cog(Questions(self))
         await self.add_cog(Library(self))
         await self.add_cog(Briefs(self))
         await self.add_cog(Follows(self))
+        await self.add_cog(Corrections(self))
         if self.settings.refresh_minutes > 0 and not self.read_only:
             await self.add_cog(Refresh(self, self.settings.refresh_minutes))
         self.add_view(FeedbackView(self.feedback))

@@ -20,6 +20,7 @@ from bot.discord.feedback import FeedbackView
 from bot.discord.queue import AnswerQueue, QueueFull
 from bot.discord.render import DiscordMessage, render_answer, render_draft
 from bot.discord.replies import NO_MENTIONS, apology, respond_ephemeral, send_kwargs
+from bot.memory.store import DISCORD, Place
 from bot.pipeline import QuestionError, check_question
 
 log = logging.getLogger("newsbot.discord")
@@ -144,7 +145,7 @@ class Questions(commands.Cog):
             return
         messages = render_answer(answer)
         last = await self.post_interaction(interaction, messages)
-        await self.remember(last, answer, interaction.guild_id, interaction.channel_id)
+        await self.remember(last, answer, interaction.guild_id, messages[-1])
 
     async def post_interaction(
         self, interaction: discord.Interaction, messages: list[DiscordMessage]
@@ -239,7 +240,7 @@ class Questions(commands.Cog):
                 last = await draft_message.edit(**kwargs)
             else:
                 last = await self.send(target, reply_to if n == 0 else None, rendered, with_feedback=with_feedback)
-        await self.remember(last, answer, message.guild.id if message.guild else None, target.id)
+        await self.remember(last, answer, message.guild.id if message.guild else None, messages[-1])
 
     async def send(
         self,
@@ -261,14 +262,23 @@ class Questions(commands.Cog):
         await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS, delete_after=delete_after)
 
     async def remember(
-        self, message: discord.Message | None, answer: Answer, guild_id: int | None, channel_id: int | None
+        self, message: discord.Message | None, answer: Answer, guild_id: int | None, shown: DiscordMessage
     ) -> None:
+        """Keep the answer with the message it was posted as: feedback votes find it by the message's
+        id, and a correction of what it quoted edits that message."""
         if message is None:
             return
+        place = Place(
+            DISCORD,
+            guild_id=guild_id,
+            channel_id=message.channel.id,
+            message_id=message.id,
+            shown={"content": shown.content, "embeds": list(shown.embeds), "cited": len(answer.citations)},
+        )
         try:
-            await asyncio.to_thread(self.bot.feedback.record_answer, message.id, answer, guild_id, channel_id)
+            await asyncio.to_thread(self.bot.pipeline.memory.remember, answer, place)
         except Exception:
-            log.exception("could not record the answer for feedback")
+            log.exception("could not remember the answer")
 
 
 def is_chatter(text: str) -> bool:

@@ -373,3 +373,37 @@ def render_backtest(topic: str, hits: list, days: int, follow_id: int | None) ->
         "color": EMBED_COLOUR,
     }
     return DiscordMessage(heading + "This is what you signed up for:" if follow_id else heading, [embed])
+
+
+def render_correction(payload: dict, shown: dict) -> tuple[DiscordMessage | None, DiscordMessage, int]:
+    """What a correction (bot/memory/checks.py) does to an answer posted as `shown` ({"content",
+    "embeds", "cited"}): (that message with the line under the answer and the new sentence's source
+    added, or None when it would outgrow Discord's limits; the short reply; the citations it now has).
+    The new sentence is cited under the next number."""
+    from bot.render import correction_line
+
+    cited = int(shown.get("cited", 0))
+    new_n = cited + 1 if payload.get("now") else None
+    line = correction_line(payload, plain, new_n)
+    embeds = list(shown.get("embeds") or [])
+    added: tuple[dict, ...] = ()
+    if new_n:
+        source = Citation(
+            n=new_n,
+            article_id=payload["article_id"],
+            title=payload.get("title") or "",
+            source=payload.get("source") or "",
+            url=payload.get("url") or "",
+            published=payload.get("published") or "",
+            quote=payload["now"],
+        )
+        added = ({"description": source_entry(source)[:DESCRIPTION_LIMIT], "color": EMBED_COLOUR},)
+    content = f"{shown.get('content') or ''}\n{line}".lstrip("\n")
+    edited_embeds = (*embeds, *added)
+    fits = (
+        len(content) <= CONTENT_LIMIT
+        and len(edited_embeds) <= EMBEDS_PER_MESSAGE
+        and sum(map(embed_size, edited_embeds)) <= MESSAGE_EMBEDS_LIMIT
+    )
+    edited = DiscordMessage(content, edited_embeds) if fits else None
+    return edited, DiscordMessage(split_text(line)[0], added), new_n or cited

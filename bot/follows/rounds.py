@@ -16,6 +16,7 @@ commits at once with the cursor (FollowStore.commit_round).
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from bot.answering.words import closest_by_words
 from bot.follows.matching import THRESHOLD, Candidate, Topic, candidates, matches, quote_for
 from bot.follows.store import Follow, FollowState
 from index.articles.stories import day_of, story_id
@@ -142,22 +143,11 @@ def _correction(plan: RoundPlan, follow: Follow, story: str, candidate: Candidat
     """An update when the sentence once quoted from this article is gone from its new version."""
     if quoted in candidate.sentences:
         return
-    replacement = _closest_sentence(quoted, candidate)
+    replacement, _ = closest_by_words(quoted, candidate.sentences)
     payload = item(follow.id, follow.topic, story, candidate, replacement, "update")
     payload["corrected"] = quoted
     plan.messages.append(Outgoing("update", follow.id, story, payload))
     plan.quotes.append((follow.id, candidate.article_id, replacement))
-
-
-def _closest_sentence(quoted: str, candidate: Candidate) -> str:
-    """The new version's sentence that replaced `quoted`: the one sharing most of its words."""
-    before = set(quoted.lower().split())
-
-    def shared(text: str) -> float:
-        after = set(text.lower().split())
-        return len(before & after) / max(1, len(before | after))
-
-    return max(candidate.sentences, key=shared)
 
 
 def backtest(catalog: Catalog, topic: Topic, today: date, days: int = BACKTEST_DAYS) -> list[BacktestHit]:

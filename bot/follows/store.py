@@ -9,18 +9,14 @@ Each call opens its own connection, so the store can be used from any thread or 
 """
 
 import json
-import os
-import socket
-import sqlite3
 import time
-from collections.abc import Collection, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Collection
+from contextlib import closing
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from bot.schema import migrate
+from bot.schema import SqliteStore
 from index.errors import NewsbotError
 
 FILENAME = "follows.sqlite3"
@@ -133,35 +129,9 @@ def check_topic(topic: str) -> str:
     return topic
 
 
-class FollowStore:
-    def __init__(self, data_dir: Path):
-        self.path = Path(data_dir) / FILENAME
-        self._schema_ready = False
-        self.holder = f"{socket.gethostname()}:{os.getpid()}"
-
-    def exists(self) -> bool:
-        return self.path.exists()
-
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.execute("PRAGMA journal_mode = WAL")
-        if not self._schema_ready:
-            migrate(db, self.path, MIGRATIONS)
-            self._schema_ready = True
-        return db
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: a round's matches, or a follow added, all or nothing."""
-        with closing(self._connect()) as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+class FollowStore(SqliteStore):
+    FILENAME = FILENAME
+    MIGRATIONS = MIGRATIONS
 
     # Follows
 

@@ -113,6 +113,16 @@ class Settings(DeclaredSettings):
     max_follows: int = setting(
         25, "follows one user may have at once", "Follows one user may have at once.", ge=1, le=10_000
     )
+    answer_memory_days: int = setting(
+        7,
+        "answers are remembered this many days, so that a later correction of what they quoted is said "
+        "where they were given (0: off)",
+        "Every answer (in Discord, the REPL and `newsbot ask`) is remembered this many days with the sentences it "
+        "quoted; when an article it quoted is corrected, or a later report gives another figure, the answer is "
+        "told so where it was given (docs/answering.md). 0 remembers nothing.",
+        ge=0,
+        le=365,
+    )
     fetch_delay: float = setting(
         1,
         "seconds between two requests to one web host",
